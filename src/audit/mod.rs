@@ -1,0 +1,43 @@
+//! The audit trail: who did what to which record, from where, with what outcome. Rows are
+//! hash-chained and append-only in the database (see the foundation migration).
+
+#[cfg(feature = "ssr")]
+pub mod rest;
+#[cfg(feature = "ssr")]
+mod trail;
+
+#[cfg(feature = "ssr")]
+pub use trail::*;
+
+use crate::auth::Role;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor_id: Option<i64>,
+    pub actor_role: Option<Role>,
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<i64>,
+    pub patient_id: Option<i64>,
+    pub ip: Option<String>,
+    pub outcome: String,
+    pub detail: Option<String>,
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditQuery {
+    pub actor_id: Option<i64>,
+    pub patient_id: Option<i64>,
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+    pub before_id: Option<i64>,
+    pub limit: Option<i64>,
+}
+

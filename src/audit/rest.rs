@@ -1,0 +1,14 @@
+//! `GET /api/audit`: admins search the trail.
+
+use super::{AuditQuery, AuditRecord};
+use crate::auth::actor::Actor;
+use crate::error::AppResult;
+use crate::server::extract::Query;
+use crate::server::state::AppState;
+use axum::extract::State;
+use axum::Json;
+
+pub async fn search(State(state): State<AppState>, actor: Actor, Query(query): Query<AuditQuery>) -> AppResult<Json<Vec<AuditRecord>>> {
+    let mut conn = state.pool.acquire().await?;
+    Ok(Json(super::search(&mut conn, &actor, &query).await?))
+}

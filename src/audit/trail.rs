@@ -1,0 +1,170 @@
+//! Writing and searching the trail (server only).
+
+use super::{AuditQuery, AuditRecord};
+use crate::auth::actor::Actor;
+use crate::auth::Role;
+use crate::error::AppResult;
+use sqlx::PgConnection;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Success,
+    Denied,
+    Failure,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Denied => "denied",
+            Outcome::Failure => "failure",
+        }
+    }
+}
+
+/// One audit entry, built fluently: `Entry::new("auth.login").by(&actor).on("user", id)`.
+#[derive(Debug, Clone)]
+pub struct Entry {
+    actor_id: Option<i64>,
+    actor_role: Option<Role>,
+    action: String,
+    target_type: Option<&'static str>,
+    target_id: Option<i64>,
+    patient_id: Option<i64>,
+    ip: Option<String>,
+    outcome: Outcome,
+    detail: Option<String>,
+}
+
+impl Entry {
+    pub fn new(action: impl Into<String>) -> Self {
+        Self {
+            actor_id: None,
+            actor_role: None,
+            action: action.into(),
+            target_type: None,
+            target_id: None,
+            patient_id: None,
+            ip: None,
+            outcome: Outcome::Success,
+            detail: None,
+        }
+    }
+
+    pub fn by(mut self, actor: &Actor) -> Self {
+        self.actor_id = Some(actor.user_id);
+        self.actor_role = Some(actor.role);
+        self.ip = Some(actor.ip.clone());
+        self
+    }
+
+    pub fn by_user(mut self, user_id: i64, role: Role) -> Self {
+        self.actor_id = Some(user_id);
+        self.actor_role = Some(role);
+        self
+    }
+
+    pub fn from_ip(mut self, ip: &str) -> Self {
+        self.ip = Some(ip.to_owned());
+        self
+    }
+
+    pub fn on(mut self, target_type: &'static str, target_id: i64) -> Self {
+        self.target_type = Some(target_type);
+        self.target_id = Some(target_id);
+        self
+    }
+
+    pub fn patient(mut self, patient_id: i64) -> Self {
+        self.patient_id = Some(patient_id);
+        self
+    }
+
+    pub fn outcome(mut self, outcome: Outcome) -> Self {
+        self.outcome = outcome;
+        self
+    }
+
+    /// Free text for the reviewer. Never put secrets or clinical content here.
+    pub fn detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
+    }
+}
+
+#[tracing::instrument(skip_all, fields(action = %entry.action))]
+pub async fn record(conn: &mut PgConnection, entry: Entry) -> AppResult<()> {
+    sqlx::query(
+        "INSERT INTO audit_log (actor_id, actor_role, action, target_type, target_id, patient_id, ip, outcome, detail)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(entry.actor_id)
+    .bind(entry.actor_role)
+    .bind(&entry.action)
+    .bind(entry.target_type)
+    .bind(entry.target_id)
+    .bind(entry.patient_id)
+    .bind(&entry.ip)
+    .bind(entry.outcome.as_str())
+    .bind(&entry.detail)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Records on its own connection: for failures and denials, whose request transaction (if
+/// any) is rolled back. A lost audit write is logged, and does not hide the original answer.
+pub async fn record_detached(pool: &sqlx::PgPool, entry: Entry) {
+    let result = async {
+        let mut conn = pool.acquire().await?;
+        record(&mut conn, entry).await
+    }
+    .await;
+    if let Err(err) = result {
+        tracing::error!(error = ?err, "failed to write an audit entry");
+    }
+}
+
+/// Admin search, newest first, paged by `before_id`.
+pub async fn search(conn: &mut PgConnection, actor: &Actor, query: &AuditQuery) -> AppResult<Vec<AuditRecord>> {
+    actor.require_role(&[Role::Admin])?;
+    let limit = query.limit.unwrap_or(100).clamp(1, 500);
+    Ok(sqlx::query_as(
+        "SELECT id, at, actor_id, actor_role, action, target_type, target_id, patient_id, ip, outcome, detail
+           FROM audit_log
+          WHERE ($1::bigint IS NULL OR actor_id = $1)
+            AND ($2::bigint IS NULL OR patient_id = $2)
+            AND ($3::text IS NULL OR action LIKE $3 || '%')
+            AND ($4::text IS NULL OR outcome = $4)
+            AND ($5::timestamptz IS NULL OR at >= $5)
+            AND ($6::timestamptz IS NULL OR at < $6)
+            AND ($7::bigint IS NULL OR id < $7)
+          ORDER BY id DESC LIMIT $8",
+    )
+    .bind(query.actor_id)
+    .bind(query.patient_id)
+    .bind(query.action.as_deref().filter(|a| !a.is_empty()))
+    .bind(query.outcome.as_deref().filter(|o| !o.is_empty()))
+    .bind(query.from)
+    .bind(query.to)
+    .bind(query.before_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Recomputes the hash chain; returns the id of the first entry that does not match.
+pub async fn verify_chain(conn: &mut PgConnection) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "SELECT id FROM (
+           SELECT id, hash, prev_hash, lag(hash, 1, '\\x00'::bytea) OVER (ORDER BY id) AS expected_prev,
+                  sha256(prev_hash || convert_to(concat_ws('|', id, (extract(epoch FROM at) * 1000000)::bigint, actor_id, actor_role, action, target_type,
+                         target_id, patient_id, ip, outcome, detail), 'UTF8')) AS expected_hash
+             FROM audit_log) chain
+          WHERE prev_hash <> expected_prev OR hash <> expected_hash
+          ORDER BY id LIMIT 1",
+    )
+    .fetch_optional(conn)
+    .await?)
+}

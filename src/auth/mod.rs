@@ -1,0 +1,226 @@
+//! Accounts, roles, sign-in and the authorization rules.
+//!
+//! This file is shared by server and browser: roles, the signed-in user's summary and the
+//! input rules (so a form can explain a rule before it is sent; the server checks again).
+
+pub mod api;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod actor;
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod password;
+#[cfg(feature = "ssr")]
+pub mod rate_limit;
+#[cfg(feature = "ssr")]
+pub mod rest;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "user_role", rename_all = "lowercase"))]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    Patient,
+    Doctor,
+    Nurse,
+    Staff,
+    Manager,
+    Admin,
+}
+
+impl Role {
+    pub const ALL: [Role; 6] = [Role::Patient, Role::Doctor, Role::Nurse, Role::Staff, Role::Manager, Role::Admin];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Patient => "patient",
+            Role::Doctor => "doctor",
+            Role::Nurse => "nurse",
+            Role::Staff => "staff",
+            Role::Manager => "manager",
+            Role::Admin => "admin",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Patient => "Patient",
+            Role::Doctor => "Doctor",
+            Role::Nurse => "Nurse",
+            Role::Staff => "Staff",
+            Role::Manager => "Manager",
+            Role::Admin => "Administrator",
+        }
+    }
+
+    /// Roles anyone may pick when signing up. Everything else is created by an admin.
+    pub fn self_registrable(self) -> bool {
+        matches!(self, Role::Patient | Role::Doctor)
+    }
+
+    /// Clinical and front-desk roles that work with many patients' data.
+    pub fn is_care_team(self) -> bool {
+        matches!(self, Role::Nurse | Role::Staff | Role::Admin)
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Role::ALL
+            .into_iter()
+            .find(|role| role.as_str() == s.trim().to_ascii_lowercase())
+            .ok_or_else(|| format!("Unknown role '{s}'."))
+    }
+}
+
+/// The signed-in user as the portal shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentUser {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+    pub email_verified: bool,
+    /// Doctors are bookable only once an admin verified them.
+    pub verified: bool,
+}
+
+/// An email address, trimmed and lower-cased, with one `@` and a dotted domain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Email(String);
+
+impl Email {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let email = raw.trim().to_lowercase();
+        let valid = email.len() <= 254
+            && email.chars().all(|c| !c.is_whitespace() && !c.is_control())
+            && matches!(email.split_once('@'), Some((local, domain))
+                if !local.is_empty() && local.len() <= 64 && !domain.contains('@')
+                && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+                && !domain.contains(".."));
+        if valid {
+            Ok(Email(email))
+        } else {
+            Err("Enter a valid email address, like name@example.com.".into())
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A person's display name: 1 to 200 characters, no control characters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PersonName(String);
+
+impl PersonName {
+    pub fn parse(raw: &str) -> Result<Self, String> {
+        let name = raw.trim();
+        if name.is_empty() {
+            return Err("Enter a name.".into());
+        }
+        if name.chars().count() > 200 {
+            return Err("The name is too long (200 characters at most).".into());
+        }
+        if name.chars().any(char::is_control) {
+            return Err("The name contains characters that are not allowed.".into());
+        }
+        Ok(PersonName(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+pub const PASSWORD_MIN_CHARS: usize = 8;
+pub const PASSWORD_MAX_CHARS: usize = 128;
+
+/// The length rule of NIST SP 800-63B: 8 to 128 characters, no composition rules. The
+/// server also refuses common passwords (see `password::is_common`).
+pub fn check_password_length(password: &str) -> Result<(), String> {
+    let chars = password.chars().count();
+    if chars < PASSWORD_MIN_CHARS {
+        Err(format!("Use at least {PASSWORD_MIN_CHARS} characters for the password."))
+    } else if chars > PASSWORD_MAX_CHARS {
+        Err(format!("Use at most {PASSWORD_MAX_CHARS} characters for the password."))
+    } else {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn emails_are_trimmed_and_lowercased() {
+        assert_eq!(Email::parse("  Ann@Example.ORG ").unwrap().as_str(), "ann@example.org");
+    }
+
+    #[test]
+    fn malformed_emails_are_refused() {
+        for bad in ["", "ann", "ann@", "@example.org", "ann@example", "a b@example.org", "ann@@example.org", "ann@example..org", "ann@.example.org"] {
+            assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn names_must_be_present_and_reasonable() {
+        assert_eq!(PersonName::parse("  Dr. Grey ").unwrap().as_str(), "Dr. Grey");
+        assert!(PersonName::parse("   ").is_err());
+        assert!(PersonName::parse(&"x".repeat(201)).is_err());
+        assert!(PersonName::parse("evil\u{0007}name").is_err());
+    }
+
+    #[test]
+    fn password_length_is_counted_in_characters_not_bytes() {
+        assert!(check_password_length("1234567").is_err());
+        assert!(check_password_length("ééééééée").is_ok());
+        assert!(check_password_length(&"a".repeat(128)).is_ok());
+        assert!(check_password_length(&"a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn only_patients_and_doctors_may_self_register() {
+        let allowed: Vec<Role> = Role::ALL.into_iter().filter(|r| r.self_registrable()).collect();
+        assert_eq!(allowed, vec![Role::Patient, Role::Doctor]);
+    }
+
+    #[test]
+    fn roles_round_trip_through_their_names() {
+        for role in Role::ALL {
+            assert_eq!(role.as_str().parse::<Role>().unwrap(), role);
+        }
+        assert!("superuser".parse::<Role>().is_err());
+    }
+}
+
+/// One live sign-in of the current user, for the "where you're signed in" list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    pub id: i64,
+    pub kind: String,
+    pub ip: Option<String>,
+    pub user_agent: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+    pub current: bool,
+}

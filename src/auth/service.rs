@@ -1,0 +1,225 @@
+//! Account use cases, shared by the portal (server functions) and the REST API.
+
+use super::actor::{hash_token, Actor};
+use super::db::{self, NewSession, NewUser, SessionKind};
+use super::{password, CurrentUser, Email, PersonName, Role};
+use crate::audit::{self, Entry, Outcome};
+use crate::error::{AppError, AppResult};
+use crate::mail;
+use crate::server::state::AppState;
+use chrono::{Duration, Utc};
+use rand::RngCore;
+use serde::Deserialize;
+use std::net::IpAddr;
+
+const BROWSER_SESSION_DAYS: i64 = 7;
+const API_TOKEN_DAYS: i64 = 30;
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterInput {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    #[serde(default)]
+    pub role: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LoginInput {
+    pub email: String,
+    pub password: String,
+}
+
+/// Where a request comes from, for sessions and the audit trail.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub ip: String,
+    pub user_agent: Option<String>,
+}
+
+pub struct LoginOutcome {
+    pub user: CurrentUser,
+    pub session_id: i64,
+    /// The bearer token (API sign-ins only); shown once, stored hashed.
+    pub token: Option<String>,
+}
+
+/// Self-registration: a patient, or a doctor who stays unlisted until an admin verifies them.
+/// Patients get an email with a verification link.
+#[tracing::instrument(skip_all)]
+pub async fn register(state: &AppState, input: RegisterInput, client: &Client) -> AppResult<CurrentUser> {
+    let role = match input.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => Role::Patient,
+        Some(raw) => raw.parse::<Role>().map_err(AppError::Validation)?,
+    };
+    if !role.self_registrable() {
+        audit::record_detached(
+            &state.pool,
+            Entry::new("account.register").from_ip(&client.ip).outcome(Outcome::Denied).detail(format!("asked for role {role}")),
+        )
+        .await;
+        return Err(AppError::Forbidden("Only patient and doctor accounts can be created by signing up.".into()));
+    }
+    let name = PersonName::parse(&input.name).map_err(AppError::Validation)?;
+    let email = Email::parse(&input.email).map_err(AppError::Validation)?;
+    let password_hash = password::hash_new_password(input.password).await?;
+
+    let mut tx = state.pool.begin().await?;
+    let new_user = NewUser {
+        email: email.as_str(),
+        name: name.as_str(),
+        password_hash: &password_hash,
+        role,
+        email_verified: false,
+        verified: false,
+        demo: false,
+    };
+    let user_id = db::insert_user(&mut tx, &new_user).await?;
+    db::insert_role_row(&mut tx, user_id, role).await?;
+    if role == Role::Patient {
+        send_verification_email(&mut tx, &state.public_url, user_id, email.as_str(), name.as_str()).await?;
+    }
+    audit::record(&mut tx, Entry::new("account.register").by_user(user_id, role).from_ip(&client.ip).on("user", user_id)).await?;
+    let user = db::current_user(&mut tx, user_id).await?.ok_or_else(|| AppError::not_found("Account"))?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+pub async fn send_verification_email(
+    conn: &mut sqlx::PgConnection,
+    public_url: &str,
+    user_id: i64,
+    email: &str,
+    name: &str,
+) -> AppResult<()> {
+    let token = random_token();
+    db::insert_email_verification(conn, user_id, &hash_token(&token)).await?;
+    let link = format!("{public_url}/verify-email?token={token}");
+    let body = format!(
+        "Hello {name},\n\nWelcome to Caduceus. Please confirm your email address by opening this link:\n\n{link}\n\n\
+         The link is valid for 7 days. If you did not create an account, ignore this message.\n"
+    );
+    mail::enqueue(conn, email, "Confirm your email address", &body).await
+}
+
+/// Confirms an email address from the link's token.
+pub async fn verify_email(state: &AppState, token: &str, client: &Client) -> AppResult<CurrentUser> {
+    let mut tx = state.pool.begin().await?;
+    let user_id = db::use_email_verification(&mut tx, &hash_token(token.trim()))
+        .await?
+        .ok_or_else(|| AppError::validation("This verification link is invalid, expired or already used."))?;
+    let user = db::current_user(&mut tx, user_id).await?.ok_or_else(|| AppError::not_found("Account"))?;
+    audit::record(&mut tx, Entry::new("account.email_verified").by_user(user.id, user.role).from_ip(&client.ip).on("user", user.id)).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Signs in. Unknown email and wrong password take the same time and give the same answer.
+#[tracing::instrument(skip_all)]
+pub async fn login(state: &AppState, input: LoginInput, client: &Client, kind: SessionKind) -> AppResult<LoginOutcome> {
+    let ip: IpAddr = client.ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
+    let email = input.email.trim().to_lowercase();
+    state.login_limiter.check(ip, &email)?;
+
+    let mut conn = state.pool.acquire().await?;
+    let credentials = db::find_credentials(&mut conn, &email).await?;
+    let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let password_ok = password::verify(input.password, stored_hash).await?;
+    let credentials = match credentials {
+        Some(c) if password_ok => c,
+        other => {
+            let entry = Entry::new("auth.login").from_ip(&client.ip).outcome(Outcome::Failure);
+            let entry = match other {
+                Some(c) => entry.by_user(c.id, c.role).detail("wrong password"),
+                None => entry.detail("unknown email"),
+            };
+            audit::record(&mut conn, entry).await?;
+            return Err(AppError::InvalidCredentials);
+        }
+    };
+    if !credentials.active {
+        audit::record(&mut conn, Entry::new("auth.login").by_user(credentials.id, credentials.role).from_ip(&client.ip).outcome(Outcome::Denied).detail("account deactivated")).await?;
+        return Err(AppError::Forbidden("This account has been deactivated. Contact the clinic.".into()));
+    }
+
+    let token = (kind == SessionKind::Api).then(|| format!("cad_{}", random_token()));
+    let token_hash = token.as_deref().map(hash_token);
+    let days = if kind == SessionKind::Api { API_TOKEN_DAYS } else { BROWSER_SESSION_DAYS };
+    let mut tx = state.pool.begin().await?;
+    let session_id = db::insert_session(
+        &mut tx,
+        &NewSession {
+            user_id: credentials.id,
+            kind,
+            token_hash: token_hash.as_deref(),
+            ip: &client.ip,
+            user_agent: client.user_agent.as_deref(),
+            expires_at: Utc::now() + Duration::days(days),
+        },
+    )
+    .await?;
+    audit::record(&mut tx, Entry::new("auth.login").by_user(credentials.id, credentials.role).from_ip(&client.ip).on("session", session_id)).await?;
+    let user = db::current_user(&mut tx, credentials.id).await?.ok_or_else(|| AppError::not_found("Account"))?;
+    tx.commit().await?;
+    Ok(LoginOutcome { user, session_id, token })
+}
+
+pub async fn logout(state: &AppState, actor: &Actor) -> AppResult<()> {
+    let mut tx = state.pool.begin().await?;
+    db::revoke_session(&mut tx, actor.user_id, actor.session_id).await?;
+    audit::record(&mut tx, Entry::new("auth.logout").by(actor).on("session", actor.session_id)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Changes the password and ends every sign-in of the account, this one included.
+pub async fn change_password(state: &AppState, actor: &Actor, current: String, new: String) -> AppResult<()> {
+    let mut conn = state.pool.acquire().await?;
+    let stored = db::password_hash_of(&mut conn, actor.user_id).await?;
+    drop(conn);
+    if !password::verify(current, Some(stored)).await? {
+        return Err(AppError::validation("The current password is not correct."));
+    }
+    let new_hash = password::hash_new_password(new).await?;
+    let mut tx = state.pool.begin().await?;
+    db::set_password_hash(&mut tx, actor.user_id, &new_hash).await?;
+    let ended = db::revoke_all_sessions(&mut tx, actor.user_id).await?;
+    audit::record(&mut tx, Entry::new("account.password_changed").by(actor).on("user", actor.user_id).detail(format!("{ended} sign-ins ended"))).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn sessions(state: &AppState, actor: &Actor) -> AppResult<Vec<super::SessionInfo>> {
+    let mut conn = state.pool.acquire().await?;
+    let rows = db::live_sessions(&mut conn, actor.user_id).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| super::SessionInfo {
+            id: row.id,
+            kind: row.kind,
+            ip: row.ip,
+            user_agent: row.user_agent,
+            created_at: row.created_at,
+            expires_at: row.expires_at,
+            current: row.id == actor.session_id,
+        })
+        .collect())
+}
+
+pub async fn revoke_session(state: &AppState, actor: &Actor, session_id: i64) -> AppResult<()> {
+    let mut tx = state.pool.begin().await?;
+    if !db::revoke_session(&mut tx, actor.user_id, session_id).await? {
+        return Err(AppError::not_found("Session"));
+    }
+    audit::record(&mut tx, Entry::new("auth.session_revoked").by(actor).on("session", session_id)).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// 32 random bytes, hex-encoded: unguessable, URL-safe.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    hex::encode(bytes)
+}

@@ -1,0 +1,27 @@
+//! Caduceus: hospital management — patient portal, clinical workflows and REST API.
+//!
+//! One crate, two builds: `ssr` (the axum server, which also renders every page) and
+//! `hydrate` (the WASM that makes those pages interactive in the browser). Each domain
+//! folder holds its types and rules (shared), its service/db/rest files (server only),
+//! its server functions and its pages.
+#![recursion_limit = "256"]
+
+pub mod app;
+pub mod audit;
+pub mod auth;
+pub mod error;
+pub mod profile;
+pub mod ui;
+pub mod users;
+
+#[cfg(feature = "ssr")]
+pub mod mail;
+#[cfg(feature = "ssr")]
+pub mod server;
+
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+}

@@ -1,0 +1,18 @@
+//! `caduceus`: the server, and its administrative commands.
+
+use caduceus::server::config::{Cli, Command};
+use caduceus::server::startup;
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,tower_sessions=warn")))
+        .init();
+    let cli = Cli::parse();
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => startup::serve(cli.config).await,
+        Command::CreateAdmin { email, name } => startup::create_admin(cli.config, email, name).await,
+    }
+}

@@ -1,0 +1,102 @@
+//! Configuration from flags and environment variables (every flag has one); documented in
+//! the README. Nothing else in the code reads the environment.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "caduceus", version, about = "Caduceus hospital management system")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web server (the default).
+    Serve,
+    /// Create an administrator. The password is read from CADUCEUS_ADMIN_PASSWORD or stdin.
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// PostgreSQL URL. Without it, a private cluster is started in the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Where the embedded database and uploads live.
+    #[arg(long, env = "CADUCEUS_DATA_DIR", default_value = ".caduceus", global = true)]
+    pub data_dir: PathBuf,
+
+    /// Directory for uploaded files (defaults to <data-dir>/uploads); never served directly.
+    #[arg(long, env = "CADUCEUS_UPLOAD_DIR", global = true)]
+    pub upload_dir: Option<PathBuf>,
+
+    /// The clinic's IANA time zone: slot times and dates are in it.
+    #[arg(long, env = "CADUCEUS_TIMEZONE", default_value = "UTC", global = true)]
+    pub timezone: chrono_tz::Tz,
+
+    /// Drop the Secure flag of the session cookie, for plain-http development only.
+    #[arg(long, env = "CADUCEUS_INSECURE_COOKIES", global = true)]
+    pub insecure_cookies: bool,
+
+    /// The address users reach the portal at, used in links sent by email.
+    #[arg(long, env = "CADUCEUS_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+
+    /// SMTP server for outgoing email, e.g. smtp://user:pass@mail.example.org:587.
+    /// Without it, emails stay in the outbox that admins read in the portal.
+    #[arg(long, env = "CADUCEUS_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// Sender address of outgoing email.
+    #[arg(long, env = "CADUCEUS_SMTP_FROM", default_value = "Caduceus <no-reply@caduceus.local>", global = true)]
+    pub smtp_from: String,
+
+    /// Seed demo accounts and data (see README). Without it, demo accounts are removed.
+    #[arg(long, env = "CADUCEUS_DEMO", global = true)]
+    pub demo: bool,
+
+    /// Sign-in attempts allowed per client IP per minute.
+    #[arg(long, env = "CADUCEUS_LOGIN_PER_IP_PER_MINUTE", default_value_t = 30, global = true)]
+    pub login_per_ip_per_minute: u32,
+
+    /// Sign-in attempts allowed per account per 15 minutes.
+    #[arg(long, env = "CADUCEUS_LOGIN_PER_ACCOUNT_PER_15_MINUTES", default_value_t = 10, global = true)]
+    pub login_per_account_per_15_minutes: u32,
+
+    /// Largest accepted request body, in bytes.
+    #[arg(long, env = "CADUCEUS_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+
+    /// Maximum database connections of this process.
+    #[arg(long, env = "CADUCEUS_DB_MAX_CONNECTIONS", default_value_t = 20, global = true)]
+    pub db_max_connections: u32,
+}
+
+impl Config {
+    pub fn upload_dir(&self) -> PathBuf {
+        self.upload_dir.clone().unwrap_or_else(|| self.data_dir.join("uploads"))
+    }
+
+    /// Base URL for links in emails: configured, or derived from the listen address.
+    pub fn public_url(&self, site_addr: std::net::SocketAddr) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{site_addr}"),
+        }
+    }
+
+    /// A configuration with every default, for tests.
+    pub fn for_tests() -> Self {
+        Cli::parse_from(["caduceus", "--insecure-cookies"]).config
+    }
+}

@@ -1,0 +1,82 @@
+//! Demo mode: one account per role and ten verified doctors, so the portal can be tried at
+//! once. Demo accounts are flagged, and removed when the server starts without demo mode.
+
+use crate::auth::db::{self as auth_db, NewUser};
+use crate::auth::{password, Role};
+use anyhow::Result;
+use sqlx::PgPool;
+
+/// The password of every demo account (also in the README).
+pub const DEMO_PASSWORD: &str = "caduceus-demo";
+
+const STAFF: [(&str, &str, Role); 6] = [
+    ("admin@caduceus.test", "Ada Admin", Role::Admin),
+    ("manager@caduceus.test", "Max Manager", Role::Manager),
+    ("staff@caduceus.test", "Sam Staff", Role::Staff),
+    ("nurse@caduceus.test", "Nora Nurse", Role::Nurse),
+    ("patient@caduceus.test", "Pat Patient", Role::Patient),
+    ("patient2@caduceus.test", "Paula Second", Role::Patient),
+];
+
+/// (email, name, specialization, city, years, fee in cents)
+const DOCTORS: [(&str, &str, &str, &str, i32, i64); 10] = [
+    ("doctor@caduceus.test", "Dr. Derek Grey", "Cardiology", "Springfield", 15, 12000),
+    ("cardio2@caduceus.test", "Dr. Amara Okafor", "Cardiology", "Riverton", 9, 11000),
+    ("derma@caduceus.test", "Dr. Lena Fischer", "Dermatology", "Springfield", 7, 9000),
+    ("peds@caduceus.test", "Dr. Rafael Souza", "Pediatrics", "Lakeside", 12, 8000),
+    ("peds2@caduceus.test", "Dr. Mei Chen", "Pediatrics", "Springfield", 4, 7500),
+    ("neuro@caduceus.test", "Dr. Omar Haddad", "Neurology", "Riverton", 20, 15000),
+    ("ortho@caduceus.test", "Dr. Sofia Rossi", "Orthopedics", "Lakeside", 11, 13000),
+    ("gp@caduceus.test", "Dr. John Miller", "General Practice", "Springfield", 25, 6000),
+    ("gp2@caduceus.test", "Dr. Aisha Khan", "General Practice", "Riverton", 6, 6000),
+    ("ent@caduceus.test", "Dr. Pieter de Vries", "Otolaryngology", "Lakeside", 17, 10000),
+];
+
+/// Idempotent: existing demo accounts are left as they are.
+pub async fn seed(pool: &PgPool) -> Result<()> {
+    let hash = password::hash(DEMO_PASSWORD.to_owned()).await?;
+    let mut tx = pool.begin().await?;
+    for (email, name, role) in STAFF {
+        if let Some(user_id) = insert_demo_user(&mut tx, email, name, role, &hash).await? {
+            auth_db::insert_role_row(&mut tx, user_id, role).await?;
+        }
+    }
+    for (email, name, specialization, city, years, fee_cents) in DOCTORS {
+        if let Some(user_id) = insert_demo_user(&mut tx, email, name, Role::Doctor, &hash).await? {
+            sqlx::query(
+                "INSERT INTO doctors (user_id, specialization, city, license_number, experience_years, fee_cents, currency, bio, languages)
+                 VALUES ($1, $2, $3, $4, $5, $6, 'USD', $7, ARRAY['English'])",
+            )
+            .bind(user_id)
+            .bind(specialization)
+            .bind(city)
+            .bind(format!("LIC-{:06}", user_id * 7919 % 1_000_000))
+            .bind(years)
+            .bind(fee_cents)
+            .bind(format!("{name} practises {specialization} in {city}."))
+            .execute(&mut *tx)
+            .await?;
+        }
+    }
+    tx.commit().await?;
+    tracing::info!("demo mode: accounts ready (password '{DEMO_PASSWORD}')");
+    Ok(())
+}
+
+async fn insert_demo_user(conn: &mut sqlx::PgConnection, email: &str, name: &str, role: Role, hash: &str) -> Result<Option<i64>> {
+    let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)").bind(email).fetch_one(&mut *conn).await?;
+    if exists {
+        return Ok(None);
+    }
+    let new_user = NewUser { email, name, password_hash: hash, role, email_verified: true, verified: role == Role::Doctor, demo: true };
+    Ok(Some(auth_db::insert_user(conn, &new_user).await?))
+}
+
+/// Outside demo mode, demo accounts (and everything hanging off them) must not exist.
+pub async fn remove(pool: &PgPool) -> Result<()> {
+    let removed = sqlx::query("DELETE FROM users WHERE demo").execute(pool).await?.rows_affected();
+    if removed > 0 {
+        tracing::info!(removed, "removed demo accounts (the server runs without demo mode)");
+    }
+    Ok(())
+}

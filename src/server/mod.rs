@@ -1,0 +1,10 @@
+//! Server-only infrastructure: configuration, state, the embedded database, the router and
+//! its security layers, demo data.
+
+pub mod config;
+pub mod demo;
+pub mod embedded_pg;
+pub mod extract;
+pub mod security;
+pub mod startup;
+pub mod state;

@@ -1,0 +1,234 @@
+//! Process start-up: database, migrations, state, the router with its layers, serving and
+//! orderly shutdown.
+
+use super::config::Config;
+use super::embedded_pg::EmbeddedPostgres;
+use super::security;
+use super::state::AppState;
+use crate::app::{shell, App};
+use crate::auth::actor::resolve_actor;
+use crate::auth::rate_limit::LoginLimiter;
+use crate::error::AppError;
+use crate::{audit, auth, profile, users};
+use anyhow::Context;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, delete, get, post};
+use axum::{Json, Router};
+use leptos::config::LeptosOptions;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use serde_json::json;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::PgPool;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::PostgresStore;
+
+pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// The database this process uses: the configured server, or the embedded cluster (which the
+/// caller must keep alive and stop).
+pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<EmbeddedPostgres>)> {
+    let (options, embedded) = match &config.database_url {
+        Some(url) => (url.parse::<PgConnectOptions>().context("DATABASE_URL is not a valid PostgreSQL URL")?, None),
+        None => {
+            let data_dir = config.data_dir.clone();
+            let pg = tokio::task::spawn_blocking(move || EmbeddedPostgres::start(&data_dir)).await??;
+            pg.ensure_database("caduceus").await?;
+            (pg.connect_options("caduceus"), Some(pg))
+        }
+    };
+    let pool = PgPoolOptions::new()
+        .max_connections(config.db_max_connections)
+        // Fail fast (503) while the database is away instead of piling up requests.
+        .acquire_timeout(Duration::from_secs(3))
+        .connect_with(options)
+        .await
+        .context("Failed to connect to PostgreSQL")?;
+    MIGRATOR.run(&pool).await.context("Failed to apply migrations")?;
+    Ok((pool, embedded))
+}
+
+pub fn state(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> AppState {
+    let public_url: Arc<str> = config.public_url(leptos_options.site_addr).into();
+    AppState {
+        leptos_options,
+        pool,
+        login_limiter: Arc::new(LoginLimiter::new(config.login_per_ip_per_minute, config.login_per_account_per_15_minutes)),
+        config: Arc::new(config),
+        public_url,
+    }
+}
+
+/// The whole application: REST API, server functions, pages, static files, and the layers
+/// that guard them.
+pub async fn router(state: AppState) -> anyhow::Result<Router> {
+    let store = PostgresStore::new(state.pool.clone());
+    store.migrate().await.context("Failed to prepare the session store")?;
+    let sessions = SessionManagerLayer::new(store)
+        .with_name("caduceus_session")
+        .with_secure(!state.config.insecure_cookies)
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::hours(12)));
+
+    let leptos_options = state.leptos_options.clone();
+    let routes = generate_route_list(App);
+    let max_body = state.config.max_body_bytes;
+    Ok(api_routes()
+        .route("/health", get(health))
+        .leptos_routes_with_context(&state, routes, || {}, {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn_with_state(state.clone(), resolve_actor))
+        .layer(sessions)
+        .layer(middleware::from_fn(security::same_origin_only))
+        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(middleware::from_fn(payload_too_large_as_json))
+        .layer(middleware::from_fn(security::security_headers))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state))
+}
+
+fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/auth/register", post(auth::rest::register))
+        .route("/api/auth/login", post(auth::rest::login))
+        .route("/api/auth/logout", post(auth::rest::logout))
+        .route("/api/auth/verify-email", post(auth::rest::verify_email))
+        .route("/api/auth/password", post(auth::rest::change_password))
+        .route("/api/auth/sessions", get(auth::rest::sessions))
+        .route("/api/auth/sessions/{id}", delete(auth::rest::revoke_session))
+        .route("/api/profile", get(profile::rest::get).put(profile::rest::update))
+        .route("/api/users", get(users::rest::list).post(users::rest::create))
+        .route("/api/users/{id}", get(users::rest::get).put(users::rest::update))
+        .route("/api/users/{id}/verify", post(users::rest::verify))
+        .route("/api/users/{id}/verify-email", post(users::rest::verify_email))
+        .route("/api/users/{id}/deactivate", post(users::rest::deactivate))
+        .route("/api/outbox", get(users::rest::outbox))
+        .route("/api/audit", get(audit::rest::search))
+        .route("/api/{*rest}", any(api_not_found))
+}
+
+async fn api_not_found() -> AppError {
+    AppError::NotFound("No such API endpoint.".into())
+}
+
+/// `GET /health`: 200 when the database answers, 503 when it does not.
+async fn health(State(state): State<AppState>) -> Response {
+    let database_ok = sqlx::query("SELECT 1").execute(&state.pool).await.is_ok();
+    let status = if database_ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    let body = json!({
+        "status": if database_ok { "ok" } else { "degraded" },
+        "database": if database_ok { "ok" } else { "unavailable" },
+        "version": env!("CARGO_PKG_VERSION"),
+    });
+    (status, Json(body)).into_response()
+}
+
+/// The body limit layer answers 413 in plain text; clients get our JSON error body instead.
+async fn payload_too_large_as_json(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let is_json = response.headers().get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if response.status() == StatusCode::PAYLOAD_TOO_LARGE && !is_json {
+        return AppError::PayloadTooLarge.into_response();
+    }
+    response
+}
+
+/// Periodic housekeeping: expired cookie sessions, idle rate-limit keys.
+fn spawn_housekeeping(state: &AppState) {
+    let store = PostgresStore::new(state.pool.clone());
+    tokio::spawn(async move {
+        use tower_sessions::ExpiredDeletion;
+        if let Err(err) = store.continuously_delete_expired(Duration::from_secs(600)).await {
+            tracing::warn!(error = ?err, "expired-session cleanup stopped");
+        }
+    });
+    let limiter = state.login_limiter.clone();
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(60)).await;
+            limiter.forget_idle_keys();
+        }
+    });
+}
+
+/// `caduceus serve`.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let leptos_options = leptos::config::get_configuration(None).context("Failed to read the Leptos configuration")?.leptos_options;
+    let addr = leptos_options.site_addr;
+    let (pool, mut embedded) = connect(&config).await?;
+    if config.demo {
+        super::demo::seed(&pool).await.context("Failed to seed demo data")?;
+    } else {
+        super::demo::remove(&pool).await.context("Failed to remove demo data")?;
+    }
+    crate::mail::spawn_sender(pool.clone(), config.smtp_url.clone(), config.smtp_from.clone())?;
+    let state = state(leptos_options, pool.clone(), config);
+    spawn_housekeeping(&state);
+    let app = router(state).await?;
+
+    let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("Failed to listen on {addr}"))?;
+    tracing::info!("Caduceus is listening on http://{addr}");
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    pool.close().await;
+    if let Some(pg) = embedded.as_mut() {
+        pg.stop();
+    }
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async { tokio::signal::ctrl_c().await.ok() };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}
+
+/// `caduceus create-admin`.
+pub async fn create_admin(config: Config, email: String, name: String) -> anyhow::Result<()> {
+    let password = match std::env::var("CADUCEUS_ADMIN_PASSWORD") {
+        Ok(password) => password,
+        Err(_) => {
+            eprint!("Password for {email}: ");
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line)?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    let (pool, mut embedded) = connect(&config).await?;
+    let result = users::service::create_first_admin(&pool, &email, &name, password).await;
+    pool.close().await;
+    if let Some(pg) = embedded.as_mut() {
+        pg.stop();
+    }
+    match result {
+        Ok(id) => {
+            println!("Created administrator {email} (id {id}).");
+            Ok(())
+        }
+        Err(err) => anyhow::bail!("{}", err.to_api_error().message),
+    }
+}

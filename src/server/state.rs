@@ -1,0 +1,26 @@
+//! What every handler shares. Cheap to clone.
+
+use crate::auth::rate_limit::LoginLimiter;
+use crate::server::config::Config;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::PgPool;
+use std::sync::Arc;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub leptos_options: LeptosOptions,
+    pub pool: PgPool,
+    pub config: Arc<Config>,
+    pub login_limiter: Arc<LoginLimiter>,
+    /// Base URL for links in emails.
+    pub public_url: Arc<str>,
+}
+
+impl AppState {
+    /// The state inside a server function (provided as context by the router).
+    pub fn from_context() -> Result<Self, crate::error::AppError> {
+        leptos::prelude::use_context::<AppState>()
+            .ok_or_else(|| crate::error::AppError::Internal(anyhow::anyhow!("AppState missing from context")))
+    }
+}

@@ -1,0 +1,99 @@
+//! Server functions for user management, the outbox and the audit log.
+
+use super::{OutboxMessage, UserSummary};
+use crate::audit::AuditRecord;
+use crate::auth::Role;
+use crate::error::ApiError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {crate::auth::actor::current_actor, crate::server::state::AppState};
+
+#[server(prefix = "/sfn", endpoint = "users")]
+pub async fn list_users(role: Option<Role>, q: Option<String>) -> Result<Vec<UserSummary>, ApiError> {
+    let state = AppState::from_context()?;
+    Ok(super::service::list(&state, &current_actor()?, &super::UserFilter { role, q, page: None }).await?)
+}
+
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/sfn", endpoint = "create_account")]
+pub async fn create_account(
+    name: String,
+    email: String,
+    password: String,
+    role: String,
+    specialization: Option<String>,
+    city: Option<String>,
+    license_number: Option<String>,
+    experience_years: Option<String>,
+    fee: Option<String>,
+) -> Result<UserSummary, ApiError> {
+    use crate::error::AppError;
+    let state = AppState::from_context()?;
+    let blank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    let experience_years = blank(&experience_years)
+        .map(|v| v.parse::<i32>().map_err(|_| AppError::validation("Years of experience must be a whole number.")))
+        .transpose()?;
+    let fee_cents = blank(&fee).map(|v| parse_money(&v).ok_or_else(|| AppError::validation("Write the fee like 120 or 120.50."))).transpose()?;
+    let input = super::NewAccount { name, email, password, role, specialization, city, license_number, experience_years, fee_cents, currency: None };
+    Ok(super::service::create(&state, &current_actor()?, input).await?)
+}
+
+/// "120", "120.5", "120.50" → cents.
+#[cfg(feature = "ssr")]
+fn parse_money(text: &str) -> Option<i64> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty() || fraction.len() > 2 || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let cents = format!("{fraction:0<2}").parse::<i64>().ok()?;
+    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(cents)
+}
+
+#[server(prefix = "/sfn", endpoint = "verify_doctor")]
+pub async fn verify_doctor(id: i64) -> Result<UserSummary, ApiError> {
+    let state = AppState::from_context()?;
+    Ok(super::service::verify_doctor(&state, &current_actor()?, id).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "verify_user_email")]
+pub async fn verify_user_email(id: i64) -> Result<UserSummary, ApiError> {
+    let state = AppState::from_context()?;
+    Ok(super::service::verify_email(&state, &current_actor()?, id).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "deactivate_user")]
+pub async fn deactivate_user(id: i64) -> Result<UserSummary, ApiError> {
+    let state = AppState::from_context()?;
+    Ok(super::service::deactivate(&state, &current_actor()?, id).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "outbox")]
+pub async fn get_outbox() -> Result<Vec<OutboxMessage>, ApiError> {
+    let state = AppState::from_context()?;
+    Ok(super::service::outbox(&state, &current_actor()?).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "audit")]
+pub async fn search_audit(action: Option<String>, outcome: Option<String>) -> Result<Vec<AuditRecord>, ApiError> {
+    let state = AppState::from_context()?;
+    let mut conn = state.pool.acquire().await.map_err(crate::error::AppError::from)?;
+    let query = crate::audit::AuditQuery { action, outcome, limit: Some(200), ..Default::default() };
+    Ok(crate::audit::search(&mut conn, &current_actor()?, &query).await?)
+}
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::parse_money;
+
+    #[test]
+    fn money_is_parsed_to_cents_without_floats() {
+        assert_eq!(parse_money("120"), Some(12000));
+        assert_eq!(parse_money("120.5"), Some(12050));
+        assert_eq!(parse_money("0.07"), Some(7));
+        assert_eq!(parse_money("12.345"), None);
+        assert_eq!(parse_money("-5"), None);
+        assert_eq!(parse_money("abc"), None);
+        assert_eq!(parse_money(".5"), None);
+    }
+}

@@ -1,0 +1,244 @@
+//! User-management use cases.
+
+use super::{may_create, AccountUpdate, NewAccount, OutboxMessage, UserFilter, UserSummary, USERS_PER_PAGE};
+use crate::audit::{self, Entry};
+use crate::auth::actor::Actor;
+use crate::auth::db::{self as auth_db, NewUser};
+use crate::auth::{password, service as auth_service, Email, PersonName, Role};
+use crate::error::{conflict_on, AppError, AppResult};
+use crate::mail;
+use crate::server::state::AppState;
+use sqlx::PgConnection;
+
+const SUMMARY: &str = "SELECT id, name, email, role, active, email_verified_at IS NOT NULL AS email_verified,
+        verified_at IS NOT NULL AS verified, created_at FROM users";
+
+pub async fn list(state: &AppState, actor: &Actor, filter: &UserFilter) -> AppResult<Vec<UserSummary>> {
+    actor.require_role(&[Role::Admin, Role::Staff])?;
+    // Staff see patients only: the desk has no business browsing colleagues' accounts.
+    let role = if actor.is(Role::Staff) { Some(Role::Patient) } else { filter.role };
+    let page = filter.page.unwrap_or(1).max(1);
+    let mut conn = state.pool.acquire().await?;
+    Ok(sqlx::query_as(&format!(
+        "{SUMMARY} WHERE ($1::user_role IS NULL OR role = $1)
+            AND ($2::text IS NULL OR name ILIKE '%' || $2 || '%' OR email ILIKE '%' || $2 || '%')
+          ORDER BY created_at DESC, id DESC LIMIT $3 OFFSET $4"
+    ))
+    .bind(role)
+    .bind(filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()))
+    .bind(USERS_PER_PAGE)
+    .bind((page - 1) * USERS_PER_PAGE)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+pub async fn get(state: &AppState, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
+    actor.require_role(&[Role::Admin, Role::Staff])?;
+    let mut conn = state.pool.acquire().await?;
+    let user = find(&mut conn, user_id).await?;
+    if actor.is(Role::Staff) && user.role != Role::Patient {
+        return Err(AppError::not_found("User"));
+    }
+    Ok(user)
+}
+
+async fn find(conn: &mut PgConnection, user_id: i64) -> AppResult<UserSummary> {
+    sqlx::query_as(&format!("{SUMMARY} WHERE id = $1"))
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?
+        .ok_or_else(|| AppError::not_found("User"))
+}
+
+/// Creates an account on someone's behalf. Staff accounts start with a confirmed email (the
+/// admin vouches for it); a doctor created by an admin is verified; a patient registered at
+/// the desk confirms their email like a self-registered one.
+pub async fn create(state: &AppState, actor: &Actor, input: NewAccount) -> AppResult<UserSummary> {
+    let role: Role = input.role.parse().map_err(AppError::Validation)?;
+    if !may_create(actor.role, role) {
+        return Err(AppError::forbidden());
+    }
+    let name = PersonName::parse(&input.name).map_err(AppError::Validation)?;
+    let email = Email::parse(&input.email).map_err(AppError::Validation)?;
+    let doctor = DoctorFields::parse(&input, role).map_err(AppError::Validation)?;
+    let password_hash = password::hash_new_password(input.password).await?;
+
+    let mut tx = state.pool.begin().await?;
+    let new_user = NewUser {
+        email: email.as_str(),
+        name: name.as_str(),
+        password_hash: &password_hash,
+        role,
+        email_verified: role != Role::Patient,
+        verified: role == Role::Doctor,
+        demo: false,
+    };
+    let user_id = auth_db::insert_user(&mut tx, &new_user).await?;
+    match (role, doctor) {
+        (Role::Doctor, Some(fields)) => fields.insert(&mut tx, user_id).await?,
+        _ => auth_db::insert_role_row(&mut tx, user_id, role).await?,
+    }
+    if role == Role::Patient {
+        auth_service::send_verification_email(&mut tx, &state.public_url, user_id, email.as_str(), name.as_str()).await?;
+    }
+    audit::record(&mut tx, Entry::new("account.create").by(actor).on("user", user_id).detail(format!("role {role}"))).await?;
+    let user = find(&mut tx, user_id).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// The professional profile of a doctor created by an admin.
+pub struct DoctorFields {
+    specialization: String,
+    city: Option<String>,
+    license_number: Option<String>,
+    experience_years: i32,
+    fee_cents: i64,
+    currency: String,
+}
+
+impl DoctorFields {
+    fn parse(input: &NewAccount, role: Role) -> Result<Option<Self>, String> {
+        if role != Role::Doctor {
+            return Ok(None);
+        }
+        let experience_years = input.experience_years.unwrap_or(0);
+        if !(0..=80).contains(&experience_years) {
+            return Err("Years of experience must be between 0 and 80.".into());
+        }
+        let fee_cents = input.fee_cents.unwrap_or(0);
+        if !(0..=100_000_000).contains(&fee_cents) {
+            return Err("The consultation fee must be between 0 and 1,000,000.00.".into());
+        }
+        let currency = input.currency.as_deref().unwrap_or("USD").trim().to_uppercase();
+        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
+            return Err("The currency must be a three-letter ISO code such as USD.".into());
+        }
+        let text = |v: &Option<String>| v.as_deref().and_then(crate::profile::blank_to_none);
+        Ok(Some(Self {
+            specialization: text(&input.specialization).unwrap_or_else(|| "General Practice".into()),
+            city: text(&input.city),
+            license_number: text(&input.license_number),
+            experience_years,
+            fee_cents,
+            currency,
+        }))
+    }
+
+    pub async fn insert(&self, conn: &mut PgConnection, user_id: i64) -> AppResult<()> {
+        sqlx::query(
+            "INSERT INTO doctors (user_id, specialization, city, license_number, experience_years, fee_cents, currency)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(user_id)
+        .bind(&self.specialization)
+        .bind(&self.city)
+        .bind(&self.license_number)
+        .bind(self.experience_years)
+        .bind(self.fee_cents)
+        .bind(&self.currency)
+        .execute(conn)
+        .await?;
+        Ok(())
+    }
+}
+
+pub async fn update(state: &AppState, actor: &Actor, user_id: i64, update: AccountUpdate) -> AppResult<UserSummary> {
+    actor.require_role(&[Role::Admin])?;
+    let mut tx = state.pool.begin().await?;
+    let current = find(&mut tx, user_id).await?;
+    if let Some(role) = update.role.filter(|role| *role != current.role) {
+        // Patient and doctor accounts carry clinical rows; turning one into the other (or
+        // into staff) is not a role edit.
+        let clinical = |r: Role| matches!(r, Role::Patient | Role::Doctor);
+        if clinical(role) || clinical(current.role) {
+            return Err(AppError::validation("Patient and doctor accounts can't change role; create a new account instead."));
+        }
+    }
+    if user_id == actor.user_id && (update.active == Some(false) || update.role.is_some_and(|r| r != Role::Admin)) {
+        return Err(AppError::validation("You can't deactivate or demote your own account."));
+    }
+    let name = update.name.as_deref().map(PersonName::parse).transpose().map_err(AppError::Validation)?;
+    let email = update.email.as_deref().map(Email::parse).transpose().map_err(AppError::Validation)?;
+    sqlx::query(
+        "UPDATE users SET name = coalesce($2, name), email = coalesce($3, email), role = coalesce($4, role),
+                active = coalesce($5, active) WHERE id = $1",
+    )
+    .bind(user_id)
+    .bind(name.as_ref().map(PersonName::as_str))
+    .bind(email.as_ref().map(Email::as_str))
+    .bind(update.role)
+    .bind(update.active)
+    .execute(&mut *tx)
+    .await
+    .map_err(conflict_on("users_email_key", "An account with this email already exists."))?;
+    if update.active == Some(false) {
+        auth_db::revoke_all_sessions(&mut tx, user_id).await?;
+    }
+    audit::record(&mut tx, Entry::new("account.update").by(actor).on("user", user_id)).await?;
+    let user = find(&mut tx, user_id).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Admin verification of a doctor: from then on they are listed and bookable.
+pub async fn verify_doctor(state: &AppState, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
+    actor.require_role(&[Role::Admin])?;
+    let mut tx = state.pool.begin().await?;
+    let user = find(&mut tx, user_id).await?;
+    if user.role != Role::Doctor {
+        return Err(AppError::validation("Only doctor accounts need verification."));
+    }
+    sqlx::query("UPDATE users SET verified_at = coalesce(verified_at, now()) WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
+    audit::record(&mut tx, Entry::new("account.verify_doctor").by(actor).on("user", user_id)).await?;
+    let user = find(&mut tx, user_id).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Staff or an admin confirm a patient's email in person (e.g. at the front desk).
+pub async fn verify_email(state: &AppState, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
+    actor.require_role(&[Role::Admin, Role::Staff])?;
+    let mut tx = state.pool.begin().await?;
+    let user = find(&mut tx, user_id).await?;
+    if actor.is(Role::Staff) && user.role != Role::Patient {
+        return Err(AppError::not_found("User"));
+    }
+    auth_db::mark_email_verified(&mut tx, user_id).await?;
+    audit::record(&mut tx, Entry::new("account.email_verified").by(actor).on("user", user_id)).await?;
+    let user = find(&mut tx, user_id).await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// Deactivation keeps the account and its records but ends its sign-ins and blocks new ones.
+pub async fn deactivate(state: &AppState, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
+    update(state, actor, user_id, AccountUpdate { active: Some(false), ..Default::default() }).await
+}
+
+pub async fn outbox(state: &AppState, actor: &Actor) -> AppResult<Vec<OutboxMessage>> {
+    actor.require_role(&[Role::Admin])?;
+    let mut conn = state.pool.acquire().await?;
+    mail::recent(&mut conn, 100).await
+}
+
+/// `caduceus create-admin`: an administrator created from the command line (no actor).
+pub async fn create_first_admin(pool: &sqlx::PgPool, email: &str, name: &str, password: String) -> AppResult<i64> {
+    let name = PersonName::parse(name).map_err(AppError::Validation)?;
+    let email = Email::parse(email).map_err(AppError::Validation)?;
+    let password_hash = password::hash_new_password(password).await?;
+    let mut tx = pool.begin().await?;
+    let new_user = NewUser {
+        email: email.as_str(),
+        name: name.as_str(),
+        password_hash: &password_hash,
+        role: Role::Admin,
+        email_verified: true,
+        verified: false,
+        demo: false,
+    };
+    let user_id = auth_db::insert_user(&mut tx, &new_user).await?;
+    audit::record(&mut tx, Entry::new("account.create").on("user", user_id).detail("administrator created from the command line")).await?;
+    tx.commit().await?;
+    Ok(user_id)
+}
