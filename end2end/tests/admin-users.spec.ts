@@ -1,0 +1,33 @@
+import { expect, test } from "@playwright/test";
+import { signIn, signOut, uniqueEmail } from "./helpers";
+
+test("an admin creates a nurse account and the nurse signs in", async ({ page }, info) => {
+  const email = uniqueEmail("nina", info.project.name);
+  const password = "quiet-meadow-lantern";
+
+  await signIn(page, "admin@caduceus.test");
+  await page.getByRole("link", { name: "Users" }).click();
+  await expect(page.getByRole("heading", { name: "Users", level: 1 })).toBeVisible();
+
+  const form = page.getByRole("form", { name: "Create an account" });
+  await form.getByLabel("Full name").fill("Nina Nightingale");
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Initial password").fill(password);
+  await form.getByLabel("Role").selectOption("nurse");
+  await form.getByRole("button", { name: "Create account" }).click();
+  await expect(page.getByRole("status")).toContainText(`Created nurse account for Nina Nightingale (${email})`);
+  await expect(page.locator(`tr[data-email="${email}"]`)).toContainText("Nurse");
+
+  await signOut(page);
+  await signIn(page, email, password);
+  await expect(page.getByText("Nurse dashboard")).toBeVisible();
+  await expect(page.getByRole("heading", { name: "Emergency board" })).toBeVisible();
+});
+
+test("an admin sees refused access in the audit log", async ({ page }) => {
+  await signIn(page, "admin@caduceus.test");
+  await page.getByRole("link", { name: "Audit log" }).click();
+  await expect(page.getByRole("heading", { name: "Audit log" })).toBeVisible();
+  await page.getByLabel("Outcome").selectOption("success");
+  await expect(page.locator("table")).toContainText("auth.login");
+});

@@ -1,0 +1,28 @@
+import { expect, Page } from "@playwright/test";
+
+export const DEMO_PASSWORD = "caduceus-demo";
+
+/** Waits until the WASM has hydrated the page, so clicks are not lost. */
+export async function hydrated(page: Page) {
+  await page.waitForSelector("body[data-hydrated]", { timeout: 20_000 });
+}
+
+export async function signIn(page: Page, email: string, password = DEMO_PASSWORD) {
+  await page.goto("/login");
+  await hydrated(page);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Welcome");
+}
+
+export async function signOut(page: Page) {
+  await page.getByRole("button", { name: "Sign out" }).first().click();
+  await expect(page).toHaveURL(/\/login\?signed_out=1/);
+  await expect(page.getByRole("status")).toContainText("signed out");
+}
+
+/** A unique address per run, so reruns against the same server don't collide. */
+export function uniqueEmail(prefix: string, project: string) {
+  return `${prefix}.${project}.${Date.now()}@example.org`;
+}

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Runs every test against one release build:
+#   1. unit tests, database tests and API tests (cargo test) on a throwaway PostgreSQL cluster,
+#      where #[sqlx::test] gives each test its own fresh database;
+#   2. browser journeys (Playwright, Debian's Chromium) against the release server in demo
+#      mode on its embedded database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/env.sh
+scripts/setup.sh --test
+
+started=$(date +%s)
+phase() { printf '\033[1;34m==> %s (%ss)\033[0m\n' "$*" "$(( $(date +%s) - started ))"; }
+
+work=$(mktemp -d /tmp/caduceus-test.XXXXXX)
+chmod 755 "$work"
+pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+as_postgres=()
+if [[ $(id -u) -eq 0 ]]; then as_postgres=(runuser -u postgres --); fi
+
+cleanup() {
+  "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -m immediate -w stop >/dev/null 2>&1 || true
+  # The e2e server's embedded cluster, if the server could not stop it itself.
+  [[ -d "$work/e2e/pg" ]] && "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$work/e2e/pg" -m immediate -w stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+phase "Starting a throwaway PostgreSQL for the database and API tests"
+mkdir -p "$work/pg" "$work/sock"
+[[ $(id -u) -eq 0 ]] && chown postgres: "$work/pg" "$work/sock"
+"${as_postgres[@]}" "$pg_bin/initdb" -D "$work/pg" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+"${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$work/pg" -l "$work/pg/server.log" -w \
+  -o "-c listen_addresses='' -k $work/sock -c fsync=off -c synchronous_commit=off -c max_connections=300" start >/dev/null
+export DATABASE_URL="postgres://postgres@localhost/postgres?host=$work/sock"
+
+phase "Building the release server and WASM (cargo leptos build --release)"
+cargo leptos build --release
+
+phase "Unit, database and API tests (cargo test)"
+# Same features and profile as the server build, so its dependencies are reused.
+cargo test --release --no-default-features --features ssr
+
+phase "Browser journeys (Playwright in Chromium)"
+export CADUCEUS_BIN="$CARGO_TARGET_DIR/release/caduceus"
+export CADUCEUS_DATA_DIR="$work/e2e"
+export LEPTOS_SITE_ROOT="$PWD/target/site"
+export LEPTOS_OUTPUT_NAME=caduceus
+(cd end2end && npx playwright test)
+
+phase "All tests passed"

@@ -1,0 +1,10 @@
+//! API and database tests against real PostgreSQL: each test gets a fresh, migrated database
+//! from `#[sqlx::test]` (DATABASE_URL names the test server; `scripts/test.sh` starts one)
+//! and a real HTTP server of the whole app on a free loopback port.
+
+mod helpers;
+
+mod accounts;
+mod admin;
+mod database;
+mod security;

@@ -1,0 +1,157 @@
+use crate::helpers::*;
+use caduceus::server::config::Config;
+use reqwest::StatusCode;
+use serde_json::json;
+use sqlx::PgPool;
+
+#[sqlx::test(migrations = "./migrations")]
+async fn state_changing_requests_from_a_foreign_origin_are_refused(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let foreign = app
+        .client
+        .post(app.url("/api/auth/register"))
+        .header("origin", "https://evil.example")
+        .json(&json!({"name": "Ann", "email": "ann@example.org", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_error(foreign, StatusCode::FORBIDDEN, "forbidden").await;
+    // Server functions are protected the same way.
+    let sfn = app.client.post(app.url("/sfn/logout")).header("origin", "https://evil.example").send().await.unwrap();
+    assert_eq!(sfn.status(), StatusCode::FORBIDDEN);
+    // The same request from our own origin goes through.
+    let own = app
+        .client
+        .post(app.url("/api/auth/register"))
+        .header("origin", app.base.clone())
+        .json(&json!({"name": "Ann", "email": "ann@example.org", "password": PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(own.status(), StatusCode::CREATED);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn oversized_bodies_are_refused_with_413(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let response = app.post("/api/auth/register", json!({"name": huge, "email": "a@example.org", "password": PASSWORD}), None).await;
+    assert_error(response, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn repeated_sign_in_attempts_are_throttled(pool: PgPool) {
+    let mut config = Config::for_tests();
+    config.login_per_account_per_15_minutes = 3;
+    let app = TestApp::spawn_with(pool, config).await;
+    for _ in 0..3 {
+        assert_eq!(app.login("ann@example.org", "guess-guess").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let throttled = app.login("ann@example.org", "guess-guess").await;
+    let retry_after: u64 = throttled.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!(retry_after >= 1);
+    assert_error(throttled, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_default_limits_throttle_one_account_after_ten_attempts(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let mut statuses = Vec::new();
+    for _ in 0..11 {
+        statuses.push(app.login("victim@example.org", "guess-guess").await.status());
+    }
+    assert!(statuses[..10].iter().all(|s| *s == StatusCode::UNAUTHORIZED));
+    assert_eq!(statuses[10], StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn malformed_input_gets_a_4xx_never_a_500(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let raw = |body: &'static str, content_type: &'static str| {
+        app.client.post(app.url("/api/auth/login")).header("content-type", content_type).body(body).send()
+    };
+    assert_error(raw("{not json", "application/json").await.unwrap(), StatusCode::BAD_REQUEST, "bad_request").await;
+    assert_error(raw("{\"email\": 5}", "application/json").await.unwrap(), StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_error(raw("email=a", "text/plain").await.unwrap(), StatusCode::BAD_REQUEST, "bad_request").await;
+    assert_error(raw("", "application/json").await.unwrap(), StatusCode::BAD_REQUEST, "bad_request").await;
+    let bad_id = app.get("/api/users/not-a-number", None).await;
+    assert!(bad_id.status().is_client_error());
+    let bad_query = app.admin().await;
+    let response = app.get("/api/audit?actor_id=abc", Some(&bad_query)).await;
+    assert_error(response, StatusCode::BAD_REQUEST, "bad_request").await;
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn unknown_api_paths_are_json_404s(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    assert_error(app.get("/api/no-such-thing", None).await, StatusCode::NOT_FOUND, "not_found").await;
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn every_response_carries_the_security_headers(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    for path in ["/health", "/api/profile", "/login"] {
+        let response = app.get(path, None).await;
+        let headers = response.headers();
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{path}");
+        assert_eq!(headers["x-frame-options"], "DENY", "{path}");
+        assert!(headers["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"), "{path}");
+        assert!(headers.contains_key("referrer-policy"), "{path}");
+    }
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_portal_session_cookie_is_http_only_and_rotated_at_login(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    app.patient("ann@example.org").await;
+    // The sign-in form posts to its server function like a browser without JavaScript.
+    let form = [("email", "ann@example.org"), ("password", PASSWORD)];
+    let response = app
+        .client
+        .post(app.url("/sfn/login"))
+        .header("accept", "text/html")
+        .header("cookie", "caduceus_session=attacker-chosen-id")
+        .form(&form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(response.headers()["location"], "/");
+    let cookie = response.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(cookie.starts_with("caduceus_session="));
+    assert!(!cookie.contains("attacker-chosen-id"));
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    // The cookie signs the browser in.
+    let session = cookie.split(';').next().unwrap().to_owned();
+    let profile = app.client.get(app.url("/profile")).header("cookie", &session).send().await.unwrap();
+    assert_eq!(profile.status(), StatusCode::OK);
+    assert!(profile.text().await.unwrap().contains("Pat Example"));
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_failed_sign_in_without_javascript_returns_to_the_form_with_the_reason(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let form = [("email", "ann@example.org"), ("password", "wrong password")];
+    let response = app.client.post(app.url("/sfn/login")).header("accept", "text/html").form(&form).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(response.headers()["location"], "/login?error=invalid_credentials");
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn protected_pages_send_anonymous_visitors_to_sign_in_and_others_get_403(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    // A browser navigation (leptos answers server-side redirects to HTML requests with 302).
+    let anonymous = app.client.get(app.url("/users")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(anonymous.status(), StatusCode::FOUND);
+    assert_eq!(anonymous.headers()["location"], "/login?next=/users");
+    let missing = app.client.get(app.url("/no/such/page")).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    app.patient("ann@example.org").await;
+    // A signed-in patient (browser session) gets the 403 view on a staff page.
+    let form = [("email", "ann@example.org"), ("password", PASSWORD)];
+    let login = app.client.post(app.url("/sfn/login")).header("accept", "text/html").form(&form).send().await.unwrap();
+    let session = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let forbidden = app.client.get(app.url("/users")).header("accept", "text/html").header("cookie", session).send().await.unwrap();
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+    assert!(forbidden.text().await.unwrap().contains("Not allowed"));
+}
