@@ -42,6 +42,8 @@ export default defineConfig({
         url: `${baseURL}/health`,
         reuseExistingServer: true,
         timeout: 120_000,
+        // SIGTERM lets the server stop its embedded PostgreSQL (the default is SIGKILL).
+        gracefulShutdown: { signal: "SIGTERM", timeout: 15_000 },
         stdout: "ignore",
         stderr: "pipe",
         env: {

@@ -38,14 +38,15 @@ phase "Building the release server and WASM (cargo leptos build --release)"
 cargo leptos build --release
 
 phase "Unit, database and API tests (cargo test)"
-# Same features and profile as the server build, so its dependencies are reused.
+# Same features, profile and LEPTOS_OUTPUT_NAME (read at compile time by leptos_config) as the
+# server build, so its compiled dependencies are reused instead of rebuilt.
+export LEPTOS_OUTPUT_NAME=caduceus
 cargo test --release --no-default-features --features ssr
 
 phase "Browser journeys (Playwright in Chromium)"
 export CADUCEUS_BIN="$CARGO_TARGET_DIR/release/caduceus"
 export CADUCEUS_DATA_DIR="$work/e2e"
 export LEPTOS_SITE_ROOT="$PWD/target/site"
-export LEPTOS_OUTPUT_NAME=caduceus
 (cd end2end && npx playwright test)
 
 phase "All tests passed"

@@ -24,10 +24,20 @@ test("an admin creates a nurse account and the nurse signs in", async ({ page },
   await expect(page.getByRole("heading", { name: "Emergency board" })).toBeVisible();
 });
 
-test("an admin sees refused access in the audit log", async ({ page }) => {
+test("an admin finds a patient's refused access in the audit log", async ({ page, browser }) => {
+  const patientContext = await browser.newContext();
+  const patient = await patientContext.newPage();
+  await signIn(patient, "patient2@caduceus.test");
+  await patient.goto("/admin/audit");
+  await expect(patient.getByRole("heading", { name: "Not allowed" })).toBeVisible();
+  await patientContext.close();
+
   await signIn(page, "admin@caduceus.test");
   await page.getByRole("link", { name: "Audit log" }).click();
   await expect(page.getByRole("heading", { name: "Audit log" })).toBeVisible();
-  await page.getByLabel("Outcome").selectOption("success");
-  await expect(page.locator("table")).toContainText("auth.login");
+  await page.getByLabel("Outcome").selectOption("denied");
+  const row = page.locator("tbody tr", { hasText: "GET /admin/audit" }).first();
+  await expect(row).toContainText("access.denied");
+  await expect(row).toContainText("(patient)");
+  await expect(page.locator("tbody tr", { hasText: "auth.login" })).toHaveCount(0);
 });

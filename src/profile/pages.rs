@@ -9,10 +9,20 @@ use leptos_meta::Title;
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {
+    // Created outside RequireUser: saving refreshes the signed-in user (a new name shows in
+    // the header), which re-renders RequireUser's children; the action and its result survive.
+    let update = ServerAction::<UpdateProfile>::new();
+    let auth = use_auth();
+    // A new name or email shows in the header at once.
+    Effect::new(move |_| {
+        if matches!(update.value().get(), Some(Ok(_))) {
+            auth.user.refetch();
+        }
+    });
     view! {
         <Title text="Your profile"/>
         <RequireUser>
-            <ProfileEditor/>
+            <ProfileEditor update=update/>
             <PasswordCard/>
             <SessionsCard/>
         </RequireUser>
@@ -20,16 +30,8 @@ pub fn ProfilePage() -> impl IntoView {
 }
 
 #[component]
-fn ProfileEditor() -> impl IntoView {
-    let auth = use_auth();
-    let update = ServerAction::<UpdateProfile>::new();
+fn ProfileEditor(update: ServerAction<UpdateProfile>) -> impl IntoView {
     let profile = Resource::new(move || update.version().get(), |_| get_profile());
-    // A new name or email shows in the header at once.
-    Effect::new(move |_| {
-        if matches!(update.value().get(), Some(Ok(_))) {
-            auth.user.refetch();
-        }
-    });
     view! {
         <section class="card">
             <h1>"Your profile"</h1>

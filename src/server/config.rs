@@ -1,7 +1,8 @@
 //! Configuration from flags and environment variables (every flag has one); documented in
 //! the README. Nothing else in the code reads the environment.
 
-use clap::{Args, Parser, Subcommand};
+use clap::builder::BoolishValueParser;
+use clap::{ArgAction, Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -45,7 +46,7 @@ pub struct Config {
     pub timezone: chrono_tz::Tz,
 
     /// Drop the Secure flag of the session cookie, for plain-http development only.
-    #[arg(long, env = "CADUCEUS_INSECURE_COOKIES", global = true)]
+    #[arg(long, env = "CADUCEUS_INSECURE_COOKIES", global = true, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub insecure_cookies: bool,
 
     /// The address users reach the portal at, used in links sent by email.
@@ -62,7 +63,7 @@ pub struct Config {
     pub smtp_from: String,
 
     /// Seed demo accounts and data (see README). Without it, demo accounts are removed.
-    #[arg(long, env = "CADUCEUS_DEMO", global = true)]
+    #[arg(long, env = "CADUCEUS_DEMO", global = true, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub demo: bool,
 
     /// Sign-in attempts allowed per client IP per minute.
@@ -95,8 +96,33 @@ impl Config {
         }
     }
 
-    /// A configuration with every default, for tests.
+    /// A configuration with every default, for tests. (Plain http: no Secure cookie.)
     pub fn for_tests() -> Self {
         Cli::parse_from(["caduceus", "--insecure-cookies"]).config
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn switches_accept_the_usual_spellings_from_the_environment() {
+        // Flags given on the command line; env spellings share the same parser.
+        let cli = Cli::parse_from(["caduceus", "--demo", "--timezone", "Europe/Berlin", "create-admin", "--email", "a@b.co", "--name", "A"]);
+        assert!(cli.config.demo);
+        assert_eq!(cli.config.timezone, chrono_tz::Europe::Berlin);
+        assert!(matches!(cli.command, Some(Command::CreateAdmin { .. })));
+        let parser = BoolishValueParser::new();
+        let cmd = clap::Command::new("t");
+        for (text, expected) in [("1", true), ("true", true), ("yes", true), ("0", false), ("false", false)] {
+            let parsed = clap::builder::TypedValueParser::parse_ref(&parser, &cmd, None, std::ffi::OsStr::new(text)).unwrap();
+            assert_eq!(parsed, expected, "{text}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_time_zone_is_refused() {
+        assert!(Cli::try_parse_from(["caduceus", "--timezone", "Mars/Olympus"]).is_err());
     }
 }

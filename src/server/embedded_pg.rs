@@ -21,8 +21,6 @@ pub struct EmbeddedPostgres {
     data_dir: PathBuf,
     socket_dir: PathBuf,
     run_as: Option<(u32, u32)>,
-    /// False when we found the cluster already running (another process owns it).
-    owned: bool,
     stopped: bool,
 }
 
@@ -34,14 +32,14 @@ impl EmbeddedPostgres {
         let base_dir = absolute(base_dir)?;
         let data_dir = cluster_dir(&base_dir, run_as.is_some())?;
         let socket_dir = socket_dir_for(&data_dir);
-        let mut pg = Self { bin_dir, data_dir, socket_dir, run_as, owned: true, stopped: false };
+        let pg = Self { bin_dir, data_dir, socket_dir, run_as, stopped: false };
         pg.prepare_dirs()?;
         if !pg.data_dir.join("PG_VERSION").exists() {
             pg.initdb()?;
         }
         if pg.is_running() {
-            tracing::warn!(dir = %pg.data_dir.display(), "embedded PostgreSQL already running; reusing it");
-            pg.owned = false;
+            // Left over from a server that was killed: adopt it, and stop it when we stop.
+            tracing::warn!(dir = %pg.data_dir.display(), "embedded PostgreSQL was already running; adopting it");
         } else {
             pg.pg_ctl_start()?;
         }
@@ -79,7 +77,7 @@ impl EmbeddedPostgres {
 
     /// Fast shutdown: open transactions are rolled back, the data is safe.
     pub fn stop(&mut self) {
-        if self.stopped || !self.owned {
+        if self.stopped {
             return;
         }
         self.stopped = true;
