@@ -14,6 +14,8 @@ phase() { printf '\033[1;34m==> %s (%ss)\033[0m\n' "$*" "$(( $(date +%s) - start
 
 work=$(mktemp -d /tmp/caduceus-test.XXXXXX)
 chmod 755 "$work"
+# Every runner's output also goes to a log, for the summary line at the end.
+results="$work/results.log"
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 as_postgres=()
 if [[ $(id -u) -eq 0 ]]; then as_postgres=(runuser -u postgres --); fi
@@ -41,12 +43,16 @@ phase "Unit, database and API tests (cargo test)"
 # Same features, profile and LEPTOS_OUTPUT_NAME (read at compile time by leptos_config) as the
 # server build, so its compiled dependencies are reused instead of rebuilt.
 export LEPTOS_OUTPUT_NAME=caduceus
-cargo test --release --no-default-features --features ssr
+cargo test --release --no-default-features --features ssr 2>&1 | tee -a "$results"
 
 phase "Browser journeys (Playwright in Chromium)"
 export CADUCEUS_BIN="$CARGO_TARGET_DIR/release/caduceus"
 export CADUCEUS_DATA_DIR="$work/e2e"
 export LEPTOS_SITE_ROOT="$PWD/target/site"
-(cd end2end && npx playwright test)
+(cd end2end && npx playwright test) 2>&1 | tee -a "$results"
 
 phase "All tests passed"
+# One closing line for the whole suite: Rust tests plus browser tests.
+rust_passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$results" | awk '{ sum += $4 } END { print sum + 0 }')
+browser_passed=$(grep -oE '^ +[0-9]+ passed' "$results" | grep -oE '[0-9]+' | tail -n 1)
+echo "$(( rust_passed + ${browser_passed:-0} )) passed, 0 failed"

@@ -20,6 +20,8 @@ pub struct AuditRecord {
     pub at: DateTime<Utc>,
     pub actor_id: Option<i64>,
     pub actor_role: Option<Role>,
+    /// The actor's current name; None once the account is deleted.
+    pub actor_name: Option<String>,
     pub action: String,
     pub target_type: Option<String>,
     pub target_id: Option<i64>,

@@ -131,16 +131,17 @@ pub async fn search(conn: &mut PgConnection, actor: &Actor, query: &AuditQuery) 
     actor.require_role(&[Role::Admin])?;
     let limit = query.limit.unwrap_or(100).clamp(1, 500);
     Ok(sqlx::query_as(
-        "SELECT id, at, actor_id, actor_role, action, target_type, target_id, patient_id, ip, outcome, detail
-           FROM audit_log
-          WHERE ($1::bigint IS NULL OR actor_id = $1)
-            AND ($2::bigint IS NULL OR patient_id = $2)
-            AND ($3::text IS NULL OR action LIKE $3 || '%')
-            AND ($4::text IS NULL OR outcome = $4)
-            AND ($5::timestamptz IS NULL OR at >= $5)
-            AND ($6::timestamptz IS NULL OR at < $6)
-            AND ($7::bigint IS NULL OR id < $7)
-          ORDER BY id DESC LIMIT $8",
+        "SELECT a.id, a.at, a.actor_id, a.actor_role, u.name AS actor_name, a.action, a.target_type, a.target_id,
+                a.patient_id, a.ip, a.outcome, a.detail
+           FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
+          WHERE ($1::bigint IS NULL OR a.actor_id = $1)
+            AND ($2::bigint IS NULL OR a.patient_id = $2)
+            AND ($3::text IS NULL OR a.action LIKE $3 || '%')
+            AND ($4::text IS NULL OR a.outcome = $4)
+            AND ($5::timestamptz IS NULL OR a.at >= $5)
+            AND ($6::timestamptz IS NULL OR a.at < $6)
+            AND ($7::bigint IS NULL OR a.id < $7)
+          ORDER BY a.id DESC LIMIT $8",
     )
     .bind(query.actor_id)
     .bind(query.patient_id)

@@ -127,23 +127,22 @@ pub async fn resolve_actor(State(state): State<AppState>, mut request: Request, 
 }
 
 async fn authenticate(state: &AppState, token: Option<String>, session: Option<Session>, ip: String) -> AppResult<Authentication> {
-    let mut conn = state.pool.acquire().await?;
     if let Some(token) = token {
+        let mut conn = state.pool.acquire().await?;
         return Ok(match db::session_user_by_token(&mut conn, &hash_token(&token)).await? {
             Some(user) => Authentication::Authenticated(actor_from(user, ip)),
             None => Authentication::InvalidToken { ip },
         });
     }
-    let Some(session) = session else {
+    // Without a session cookie this reads nothing from the database.
+    let session_id: Option<i64> = match &session {
+        Some(session) => session.get(SESSION_KEY).await.map_err(|e| AppError::Unavailable(anyhow::anyhow!("session store: {e}")))?,
+        None => None,
+    };
+    let (Some(session), Some(session_id)) = (session, session_id) else {
         return Ok(Authentication::Anonymous { ip });
     };
-    let session_id: Option<i64> = session
-        .get(SESSION_KEY)
-        .await
-        .map_err(|e| AppError::Unavailable(anyhow::anyhow!("session store: {e}")))?;
-    let Some(session_id) = session_id else {
-        return Ok(Authentication::Anonymous { ip });
-    };
+    let mut conn = state.pool.acquire().await?;
     Ok(match db::session_user_by_id(&mut conn, session_id).await? {
         Some(user) => Authentication::Authenticated(actor_from(user, ip)),
         None => {

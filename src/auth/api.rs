@@ -137,3 +137,17 @@ pub async fn revoke_session(id: i64) -> Result<(), ApiError> {
     let state = AppState::from_context()?;
     Ok(service::revoke_session(&state, &current_actor()?, id).await?)
 }
+
+#[cfg(all(test, feature = "ssr"))]
+mod tests {
+    use super::ssr::safe_next;
+
+    #[test]
+    fn only_same_site_paths_are_redirect_targets() {
+        assert_eq!(safe_next(Some("/profile?tab=1".into())), "/profile?tab=1");
+        for hostile in ["https://evil.example", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", ""] {
+            assert_eq!(safe_next(Some(hostile.into())), "/", "{hostile}");
+        }
+        assert_eq!(safe_next(None), "/");
+    }
+}

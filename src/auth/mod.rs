@@ -166,9 +166,41 @@ pub fn check_password_length(password: &str) -> Result<(), String> {
     }
 }
 
+/// "Chrome on Linux" from a User-Agent header: what a person recognises in a session list.
+pub fn describe_user_agent(user_agent: &str) -> String {
+    let ua = user_agent.to_ascii_lowercase();
+    let browser = [("edg/", "Edge"), ("firefox/", "Firefox"), ("chrome/", "Chrome"), ("safari/", "Safari"), ("curl/", "curl")]
+        .into_iter()
+        .find(|(marker, _)| ua.contains(marker))
+        .map(|(_, name)| name);
+    let system = [("android", "Android"), ("iphone", "iPhone"), ("ipad", "iPad"), ("windows", "Windows"), ("mac os x", "macOS"), ("linux", "Linux")]
+        .into_iter()
+        .find(|(marker, _)| ua.contains(marker))
+        .map(|(_, name)| name);
+    match (browser, system) {
+        (Some(b), Some(s)) => format!("{b} on {s}"),
+        (Some(b), None) => b.to_owned(),
+        (None, Some(s)) => format!("A browser on {s}"),
+        (None, None) if user_agent.trim().is_empty() => "Unknown device".to_owned(),
+        (None, None) => user_agent.chars().take(40).collect(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn user_agents_are_described_as_people_know_them() {
+        let chrome = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36";
+        assert_eq!(describe_user_agent(chrome), "Chrome on Linux");
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(describe_user_agent(iphone), "Safari on iPhone");
+        let edge = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36 Edg/120.0";
+        assert_eq!(describe_user_agent(edge), "Edge on Windows");
+        assert_eq!(describe_user_agent("curl/8.5.0"), "curl");
+        assert_eq!(describe_user_agent(""), "Unknown device");
+    }
 
     #[test]
     fn emails_are_trimmed_and_lowercased() {

@@ -3,6 +3,7 @@
 use super::api::{get_profile, UpdateProfile};
 use super::{Profile, BLOOD_GROUPS, GENDERS};
 use crate::auth::api::{list_sessions, ChangePassword, RevokeSession};
+use crate::auth::describe_user_agent;
 use crate::ui::{action_error, format_time, use_auth, ErrorView, Field, RequireUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -136,14 +137,15 @@ fn SessionsCard() -> impl IntoView {
                     Ok(list) => view! {
                         <ul class="list">
                             {list.into_iter().map(|s| {
-                                let device = s.user_agent.clone().unwrap_or_else(|| "Unknown device".into());
+                                let user_agent = s.user_agent.clone().unwrap_or_default();
+                                let device = describe_user_agent(&user_agent);
                                 let kind = if s.kind == "api" { "API token" } else { "Browser" };
                                 view! {
                                     <li class="row">
                                         <div>
                                             <strong>{kind}</strong>
                                             {s.current.then(|| view! { " " <span class="badge ok">"this device"</span> })}
-                                            <div class="muted small">{device}</div>
+                                            <div class="muted small" title=user_agent>{device}</div>
                                             <div class="muted small">
                                                 "Signed in " {format_time(&s.created_at)} " from " {s.ip.clone().unwrap_or_default()}
                                             </div>

@@ -226,7 +226,7 @@ pub async fn create_admin(config: Config, email: String, name: String) -> anyhow
     }
     match result {
         Ok(id) => {
-            println!("Created administrator {email} (id {id}).");
+            println!("Created administrator {} (id {id}).", email.trim().to_lowercase());
             Ok(())
         }
         Err(err) => anyhow::bail!("{}", err.to_api_error().message),

@@ -205,7 +205,7 @@ fn UserAdmin() -> impl IntoView {
                                 <thead><tr><th scope="col">"Name"</th><th scope="col">"Email"</th><th scope="col">"Role"</th><th scope="col">"Status"</th><th scope="col"><span class="sr-only">"Actions"</span></th></tr></thead>
                                 <tbody>
                                     {list.into_iter().map(|u| view! {
-                                        <UserRow user=u is_admin=is_admin verify=verify verify_email=verify_email deactivate=deactivate/>
+                                        <UserRow user=u is_admin=is_admin me=me.id verify=verify verify_email=verify_email deactivate=deactivate/>
                                     }).collect_view()}
                                 </tbody>
                             </table>
@@ -222,6 +222,8 @@ fn UserAdmin() -> impl IntoView {
 fn UserRow(
     user: UserSummary,
     is_admin: bool,
+    /// The signed-in admin, who can't deactivate their own account.
+    me: i64,
     verify: ServerAction<VerifyDoctor>,
     verify_email: ServerAction<VerifyUserEmail>,
     deactivate: ServerAction<DeactivateUser>,
@@ -259,7 +261,7 @@ fn UserRow(
                         <button type="submit" class="button small">"Confirm email"</button>
                     </ActionForm>
                 })}
-                {(is_admin && user.active).then(|| view! {
+                {(is_admin && user.active && user.id != me).then(|| view! {
                     <ActionForm action=deactivate attr:class="inline">
                         <input type="hidden" name="id" value=id/>
                         <button type="submit" class="button ghost small danger">"Deactivate"</button>
@@ -368,8 +370,9 @@ fn AuditList() -> impl IntoView {
                                     {list.into_iter().map(|e| view! {
                                         <tr>
                                             <td class="nowrap">{format_time(&e.at)}</td>
-                                            <td>{match (e.actor_id, e.actor_role) {
-                                                (Some(id), Some(role)) => format!("#{id} ({role})"),
+                                            <td>{match (e.actor_id, e.actor_role, e.actor_name) {
+                                                (Some(id), Some(role), Some(name)) => format!("{name} #{id} ({role})"),
+                                                (Some(id), Some(role), None) => format!("deleted account #{id} ({role})"),
                                                 _ => "anonymous".to_owned(),
                                             }}</td>
                                             <td><code>{e.action}</code></td>
