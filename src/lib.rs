@@ -7,8 +7,10 @@
 #![recursion_limit = "256"]
 
 pub mod app;
+pub mod appointments;
 pub mod audit;
 pub mod auth;
+pub mod doctors;
 pub mod error;
 pub mod profile;
 pub mod ui;

@@ -70,14 +70,13 @@ impl Actor {
 
 /// May `actor` see the clinical data of the patient whose account is `patient_user_id`?
 /// Patients see their own; nurses, staff and admins work with every patient; doctors only
-/// with patients they have (had) an appointment with — appointments arrive with
-/// scheduling, so until then a doctor sees none. Managers see aggregates, never records.
+/// with patients they have (had) an appointment with. Managers see aggregates, never records.
 pub async fn can_access_patient(conn: &mut PgConnection, actor: &Actor, patient_user_id: i64) -> AppResult<bool> {
-    let _ = conn;
     Ok(match actor.role {
         Role::Patient => actor.user_id == patient_user_id,
         Role::Nurse | Role::Staff | Role::Admin => true,
-        Role::Doctor | Role::Manager => false,
+        Role::Doctor => crate::appointments::db::have_met(conn, actor.user_id, patient_user_id).await?,
+        Role::Manager => false,
     })
 }
 

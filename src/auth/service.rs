@@ -66,24 +66,42 @@ pub async fn register(state: &AppState, input: RegisterInput, client: &Client) -
     let password_hash = password::hash_new_password(input.password).await?;
 
     let mut tx = state.pool.begin().await?;
-    let new_user = NewUser {
-        email: email.as_str(),
-        name: name.as_str(),
-        password_hash: &password_hash,
-        role,
-        email_verified: false,
-        verified: false,
-        demo: false,
-    };
-    let user_id = db::insert_user(&mut tx, &new_user).await?;
-    db::insert_role_row(&mut tx, user_id, role).await?;
-    if role == Role::Patient {
-        send_verification_email(&mut tx, &state.public_url, user_id, email.as_str(), name.as_str()).await?;
-    }
+    let draft = AccountDraft { name, email, password_hash, role, email_verified: false, verified: false };
+    let user_id = insert_account(&mut tx, &state.public_url, &draft).await?;
     audit::record(&mut tx, Entry::new("account.register").by_user(user_id, role).from_ip(&client.ip).on("user", user_id)).await?;
     let user = db::current_user(&mut tx, user_id).await?.ok_or_else(|| AppError::not_found("Account"))?;
     tx.commit().await?;
     Ok(user)
+}
+
+/// A validated account about to be created (by sign-up, an admin, the desk or the CLI).
+pub struct AccountDraft {
+    pub name: PersonName,
+    pub email: Email,
+    pub password_hash: String,
+    pub role: Role,
+    pub email_verified: bool,
+    pub verified: bool,
+}
+
+/// Inserts the account with its role row (patients, doctors); a patient whose email is not
+/// confirmed yet is sent the confirmation link.
+pub async fn insert_account(conn: &mut sqlx::PgConnection, public_url: &str, draft: &AccountDraft) -> AppResult<i64> {
+    let new_user = NewUser {
+        email: draft.email.as_str(),
+        name: draft.name.as_str(),
+        password_hash: &draft.password_hash,
+        role: draft.role,
+        email_verified: draft.email_verified,
+        verified: draft.verified,
+        demo: false,
+    };
+    let user_id = db::insert_user(conn, &new_user).await?;
+    db::insert_role_row(conn, user_id, draft.role).await?;
+    if draft.role == Role::Patient && !draft.email_verified {
+        send_verification_email(conn, public_url, user_id, draft.email.as_str(), draft.name.as_str()).await?;
+    }
+    Ok(user_id)
 }
 
 pub async fn send_verification_email(

@@ -45,6 +45,10 @@ pub struct Config {
     #[arg(long, env = "CADUCEUS_TIMEZONE", default_value = "UTC", global = true)]
     pub timezone: chrono_tz::Tz,
 
+    /// How many hours before the start a patient may still cancel or reschedule.
+    #[arg(long, env = "CADUCEUS_CANCEL_CUTOFF_HOURS", default_value_t = 2, global = true)]
+    pub cancel_cutoff_hours: u32,
+
     /// Drop the Secure flag of the session cookie, for plain-http development only.
     #[arg(long, env = "CADUCEUS_INSECURE_COOKIES", global = true, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub insecure_cookies: bool,

@@ -9,7 +9,7 @@ use crate::app::{shell, App};
 use crate::auth::actor::resolve_actor;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::error::AppError;
-use crate::{audit, auth, profile, users};
+use crate::{appointments, audit, auth, doctors, profile, users};
 use anyhow::Context;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -116,6 +116,18 @@ fn api_routes() -> Router<AppState> {
         .route("/api/users/{id}/deactivate", post(users::rest::deactivate))
         .route("/api/outbox", get(users::rest::outbox))
         .route("/api/audit", get(audit::rest::search))
+        .route("/api/doctors", get(doctors::rest::search))
+        .route("/api/doctors/{id}", get(doctors::rest::get).put(doctors::rest::update))
+        .route("/api/doctors/{id}/available_slots", get(doctors::rest::available_slots))
+        .route("/api/doctors/{id}/days-off", get(doctors::rest::days_off).post(doctors::rest::add_day_off))
+        .route("/api/doctors/{id}/reviews", get(doctors::rest::reviews).post(doctors::rest::add_review))
+        .route("/api/appointments", get(appointments::rest::list).post(appointments::rest::book))
+        .route("/api/appointments/{id}", get(appointments::rest::get).put(appointments::rest::reschedule))
+        .route("/api/appointments/{id}/cancel", post(appointments::rest::cancel))
+        .route("/api/appointments/{id}/accept", post(appointments::rest::accept))
+        .route("/api/appointments/{id}/reject", post(appointments::rest::reject))
+        .route("/api/appointments/{id}/complete", post(appointments::rest::complete))
+        .route("/api/appointments/{id}/no_show", post(appointments::rest::no_show))
         .route("/api/{*rest}", any(api_not_found))
 }
 

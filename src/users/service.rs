@@ -3,8 +3,9 @@
 use super::{may_create, AccountUpdate, NewAccount, OutboxMessage, UserFilter, UserSummary, USERS_PER_PAGE};
 use crate::audit::{self, Entry};
 use crate::auth::actor::Actor;
-use crate::auth::db::{self as auth_db, NewUser};
-use crate::auth::{password, service as auth_service, Email, PersonName, Role};
+use crate::auth::db as auth_db;
+use crate::auth::service::{self as auth_service, AccountDraft};
+use crate::auth::{password, Email, PersonName, Role};
 use crate::error::{conflict_on, AppError, AppResult};
 use crate::mail;
 use crate::server::state::AppState;
@@ -64,22 +65,10 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewAccount) -> AppRe
     let password_hash = password::hash_new_password(input.password).await?;
 
     let mut tx = state.pool.begin().await?;
-    let new_user = NewUser {
-        email: email.as_str(),
-        name: name.as_str(),
-        password_hash: &password_hash,
-        role,
-        email_verified: role != Role::Patient,
-        verified: role == Role::Doctor,
-        demo: false,
-    };
-    let user_id = auth_db::insert_user(&mut tx, &new_user).await?;
-    match (role, doctor) {
-        (Role::Doctor, Some(fields)) => fields.insert(&mut tx, user_id).await?,
-        _ => auth_db::insert_role_row(&mut tx, user_id, role).await?,
-    }
-    if role == Role::Patient {
-        auth_service::send_verification_email(&mut tx, &state.public_url, user_id, email.as_str(), name.as_str()).await?;
+    let draft = AccountDraft { name, email, password_hash, role, email_verified: role != Role::Patient, verified: role == Role::Doctor };
+    let user_id = auth_service::insert_account(&mut tx, &state.public_url, &draft).await?;
+    if let Some(fields) = doctor {
+        fields.save(&mut tx, user_id).await?;
     }
     audit::record(&mut tx, Entry::new("account.create").by(actor).on("user", user_id).detail(format!("role {role}"))).await?;
     let user = find(&mut tx, user_id).await?;
@@ -125,10 +114,11 @@ impl DoctorFields {
         }))
     }
 
-    pub async fn insert(&self, conn: &mut PgConnection, user_id: i64) -> AppResult<()> {
+    pub async fn save(&self, conn: &mut PgConnection, user_id: i64) -> AppResult<()> {
         sqlx::query(
-            "INSERT INTO doctors (user_id, specialization, city, license_number, experience_years, fee_cents, currency)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            "UPDATE doctors SET specialization = $2, city = $3, license_number = $4, experience_years = $5,
+                    fee_cents = $6, currency = $7
+              WHERE user_id = $1",
         )
         .bind(user_id)
         .bind(&self.specialization)
@@ -228,16 +218,8 @@ pub async fn create_first_admin(pool: &sqlx::PgPool, email: &str, name: &str, pa
     let email = Email::parse(email).map_err(AppError::Validation)?;
     let password_hash = password::hash_new_password(password).await?;
     let mut tx = pool.begin().await?;
-    let new_user = NewUser {
-        email: email.as_str(),
-        name: name.as_str(),
-        password_hash: &password_hash,
-        role: Role::Admin,
-        email_verified: true,
-        verified: false,
-        demo: false,
-    };
-    let user_id = auth_db::insert_user(&mut tx, &new_user).await?;
+    let draft = AccountDraft { name, email, password_hash, role: Role::Admin, email_verified: true, verified: false };
+    let user_id = auth_service::insert_account(&mut tx, "", &draft).await?;
     audit::record(&mut tx, Entry::new("account.create").on("user", user_id).detail("administrator created from the command line")).await?;
     tx.commit().await?;
     Ok(user_id)

@@ -7,4 +7,5 @@ mod helpers;
 mod accounts;
 mod admin;
 mod database;
+mod scheduling;
 mod security;

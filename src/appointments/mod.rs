@@ -1,0 +1,134 @@
+//! Appointments: booking a doctor's slot, and the visit's lifecycle
+//! (pending → accepted | rejected; accepted → completed | no_show; cancelled by either side).
+
+pub mod slots;
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod rest;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
+#[cfg_attr(feature = "ssr", sqlx(type_name = "appointment_status", rename_all = "snake_case"))]
+#[serde(rename_all = "snake_case")]
+pub enum AppointmentStatus {
+    Pending,
+    Accepted,
+    Rejected,
+    Cancelled,
+    Completed,
+    NoShow,
+}
+
+impl AppointmentStatus {
+    /// Live appointments hold their slot; the others free it.
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Pending | Self::Accepted)
+    }
+
+    /// The allowed moves of the lifecycle.
+    pub fn can_become(self, next: Self) -> bool {
+        use AppointmentStatus::*;
+        matches!(
+            (self, next),
+            (Pending, Accepted) | (Pending, Rejected) | (Pending, Cancelled) | (Accepted, Completed) | (Accepted, NoShow) | (Accepted, Cancelled)
+        )
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Pending => "Awaiting confirmation",
+            Self::Accepted => "Confirmed",
+            Self::Rejected => "Declined",
+            Self::Cancelled => "Cancelled",
+            Self::Completed => "Completed",
+            Self::NoShow => "Missed",
+        }
+    }
+}
+
+/// An appointment as both parties see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Appointment {
+    pub id: i64,
+    pub status: AppointmentStatus,
+    pub doctor_id: i64,
+    pub doctor_name: String,
+    pub specialization: String,
+    pub patient_id: i64,
+    pub patient_name: String,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// The slot in the clinic's time zone: `YYYY-MM-DD` and `HH:MM`.
+    pub date: String,
+    pub time_slot: String,
+    pub reason: Option<String>,
+    pub fee_cents: i64,
+    pub currency: String,
+    pub status_reason: Option<String>,
+    pub visit_notes: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /api/appointments`. Staff booking on behalf of a patient name the patient.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BookingRequest {
+    pub doctor_id: i64,
+    pub date: String,
+    pub time_slot: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub patient_id: Option<i64>,
+}
+
+/// `PUT /api/appointments/{id}`: move to another free slot of the same doctor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RescheduleRequest {
+    pub date: String,
+    pub time_slot: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppointmentFilter {
+    pub status: Option<AppointmentStatus>,
+    pub from: Option<DateTime<Utc>>,
+    pub to: Option<DateTime<Utc>>,
+}
+
+/// Body of cancel/reject (`reason`) and complete (`notes`).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatusChange {
+    #[serde(default)]
+    pub reason: Option<String>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AppointmentStatus::*;
+
+    #[test]
+    fn the_lifecycle_only_moves_forward() {
+        assert!(Pending.can_become(Accepted) && Pending.can_become(Rejected) && Pending.can_become(Cancelled));
+        assert!(Accepted.can_become(Completed) && Accepted.can_become(NoShow) && Accepted.can_become(Cancelled));
+        assert!(!Pending.can_become(Completed), "a visit must be accepted before it is completed");
+        for done in [Rejected, Cancelled, Completed, NoShow] {
+            for next in [Pending, Accepted, Rejected, Cancelled, Completed, NoShow] {
+                assert!(!done.can_become(next), "{done:?} is final");
+            }
+            assert!(!done.is_live());
+        }
+        assert!(Pending.is_live() && Accepted.is_live());
+    }
+}

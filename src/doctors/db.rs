@@ -1,0 +1,118 @@
+//! SQL for the directory and schedules.
+
+use super::{DirectoryQuery, DoctorCard, DoctorProfile, DOCTORS_PER_PAGE};
+use crate::appointments::slots::{default_week, WorkBlock};
+use crate::error::AppResult;
+use chrono::{NaiveDate, NaiveTime};
+use sqlx::PgConnection;
+
+const CARD: &str = "SELECT d.id, d.user_id, u.name, d.specialization, d.city, d.experience_years, d.fee_cents, d.currency,
+        r.rating, coalesce(r.review_count, 0) AS review_count
+   FROM doctors d
+   JOIN users u ON u.id = d.user_id
+   LEFT JOIN LATERAL (SELECT avg(rating)::float8 AS rating, count(*) AS review_count FROM reviews WHERE doctor_id = d.id) r ON true";
+
+/// Listed doctors only: verified and active.
+pub async fn search(conn: &mut PgConnection, query: &DirectoryQuery) -> AppResult<Vec<DoctorCard>> {
+    let page = query.page.unwrap_or(1).max(1);
+    let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+    Ok(sqlx::query_as(&format!(
+        "{CARD}
+          WHERE u.active AND u.verified_at IS NOT NULL
+            AND ($1::text IS NULL OR lower(d.specialization) = lower($1))
+            AND ($2::text IS NULL OR lower(d.city) = lower($2))
+            AND ($3::text IS NULL OR u.name ILIKE '%' || $3 || '%')
+          ORDER BY u.name, d.id LIMIT $4 OFFSET $5"
+    ))
+    .bind(text(&query.specialization))
+    .bind(text(&query.city))
+    // The search text is matched literally: LIKE wildcards in it are escaped.
+    .bind(text(&query.q).map(|q| q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")))
+    .bind(DOCTORS_PER_PAGE)
+    .bind((page - 1) * DOCTORS_PER_PAGE)
+    .fetch_all(conn)
+    .await?)
+}
+
+#[derive(sqlx::FromRow)]
+struct ProfileExtra {
+    license_number: Option<String>,
+    address: Option<String>,
+    bio: Option<String>,
+    languages: Vec<String>,
+    verified: bool,
+    active: bool,
+}
+
+/// Any doctor by id (listed or not); the service decides who may see an unlisted one.
+pub async fn profile(conn: &mut PgConnection, doctor_id: i64) -> AppResult<Option<DoctorProfile>> {
+    let card: Option<DoctorCard> = sqlx::query_as(&format!("{CARD} WHERE d.id = $1")).bind(doctor_id).fetch_optional(&mut *conn).await?;
+    let Some(card) = card else { return Ok(None) };
+    let extra: ProfileExtra = sqlx::query_as(
+        "SELECT d.license_number, d.address, d.bio, d.languages, u.verified_at IS NOT NULL AS verified, u.active
+           FROM doctors d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
+    )
+    .bind(doctor_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let weekly_schedule = weekly_schedule(conn, doctor_id).await?;
+    Ok(Some(DoctorProfile {
+        card,
+        license_number: extra.license_number,
+        address: extra.address,
+        bio: extra.bio,
+        languages: extra.languages,
+        verified: extra.verified,
+        active: extra.active,
+        weekly_schedule,
+    }))
+}
+
+pub async fn doctor_id_of_user(conn: &mut PgConnection, user_id: i64) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM doctors WHERE user_id = $1").bind(user_id).fetch_optional(conn).await?)
+}
+
+/// The doctor's blocks, or the clinic default when they never set a schedule.
+pub async fn weekly_schedule(conn: &mut PgConnection, doctor_id: i64) -> AppResult<Vec<WorkBlock>> {
+    let custom: bool = sqlx::query_scalar("SELECT custom_schedule FROM doctors WHERE id = $1").bind(doctor_id).fetch_one(&mut *conn).await?;
+    if !custom {
+        return Ok(default_week());
+    }
+    let rows: Vec<(i16, NaiveTime, NaiveTime)> =
+        sqlx::query_as("SELECT weekday, starts_at, ends_at FROM doctor_working_hours WHERE doctor_id = $1 ORDER BY weekday, starts_at")
+            .bind(doctor_id)
+            .fetch_all(conn)
+            .await?;
+    Ok(rows.into_iter().map(|(weekday, starts, ends)| WorkBlock { weekday: weekday as u8, starts, ends }).collect())
+}
+
+pub async fn replace_schedule(conn: &mut PgConnection, doctor_id: i64, blocks: &[WorkBlock]) -> AppResult<()> {
+    sqlx::query("DELETE FROM doctor_working_hours WHERE doctor_id = $1").bind(doctor_id).execute(&mut *conn).await?;
+    for block in blocks {
+        sqlx::query("INSERT INTO doctor_working_hours (doctor_id, weekday, starts_at, ends_at) VALUES ($1, $2, $3, $4)")
+            .bind(doctor_id)
+            .bind(i16::from(block.weekday))
+            .bind(block.starts)
+            .bind(block.ends)
+            .execute(&mut *conn)
+            .await?;
+    }
+    sqlx::query("UPDATE doctors SET custom_schedule = true WHERE id = $1").bind(doctor_id).execute(conn).await?;
+    Ok(())
+}
+
+pub async fn is_day_off(conn: &mut PgConnection, doctor_id: i64, day: NaiveDate) -> AppResult<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM doctor_days_off WHERE doctor_id = $1 AND day = $2)")
+        .bind(doctor_id)
+        .bind(day)
+        .fetch_one(conn)
+        .await?)
+}
+
+pub async fn days_off(conn: &mut PgConnection, doctor_id: i64, from: NaiveDate) -> AppResult<Vec<NaiveDate>> {
+    Ok(sqlx::query_scalar("SELECT day FROM doctor_days_off WHERE doctor_id = $1 AND day >= $2 ORDER BY day")
+        .bind(doctor_id)
+        .bind(from)
+        .fetch_all(conn)
+        .await?)
+}

@@ -1,0 +1,119 @@
+//! The doctor directory: verified, active doctors with their profile, fee, rating and weekly
+//! schedule, searchable by specialization, city and (partial) name.
+
+#[cfg(feature = "ssr")]
+pub mod db;
+#[cfg(feature = "ssr")]
+pub mod rest;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use crate::appointments::slots::WorkBlock;
+use serde::{Deserialize, Serialize};
+
+/// A doctor as the directory lists them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DoctorCard {
+    pub id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub specialization: String,
+    pub city: Option<String>,
+    pub experience_years: i32,
+    pub fee_cents: i64,
+    pub currency: String,
+    /// Average of the reviews, None before the first one.
+    pub rating: Option<f64>,
+    pub review_count: i64,
+}
+
+/// A doctor's page: the card plus the rest of the profile and the weekly schedule.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DoctorProfile {
+    #[serde(flatten)]
+    pub card: DoctorCard,
+    pub license_number: Option<String>,
+    pub address: Option<String>,
+    pub bio: Option<String>,
+    pub languages: Vec<String>,
+    pub verified: bool,
+    pub active: bool,
+    pub weekly_schedule: Vec<WorkBlock>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DirectoryQuery {
+    pub specialization: Option<String>,
+    pub city: Option<String>,
+    pub q: Option<String>,
+    pub page: Option<i64>,
+}
+
+pub const DOCTORS_PER_PAGE: i64 = 20;
+
+/// A profile change by the doctor (or an admin). Absent fields stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DoctorUpdate {
+    pub specialization: Option<String>,
+    pub license_number: Option<String>,
+    pub city: Option<String>,
+    pub address: Option<String>,
+    pub experience_years: Option<i32>,
+    pub fee_cents: Option<i64>,
+    pub currency: Option<String>,
+    pub bio: Option<String>,
+    pub languages: Option<Vec<String>>,
+    /// Replaces the weekly schedule.
+    pub weekly_schedule: Option<Vec<WorkBlock>>,
+}
+
+/// Checks a weekly schedule: weekdays 1–7, each block at least one slot long, on slot
+/// boundaries, and no two blocks of a day overlapping.
+pub fn check_schedule(blocks: &[WorkBlock]) -> Result<(), String> {
+    use chrono::Timelike;
+    let mut sorted = blocks.to_vec();
+    sorted.sort_by_key(|b| (b.weekday, b.starts));
+    for block in &sorted {
+        if !(1..=7).contains(&block.weekday) {
+            return Err("Weekdays are numbered 1 (Monday) to 7 (Sunday).".into());
+        }
+        if block.starts >= block.ends {
+            return Err("Each working block must end after it starts.".into());
+        }
+        if [block.starts, block.ends].iter().any(|t| t.minute() % 30 != 0 || t.second() != 0) {
+            return Err("Working hours start and end on the hour or half hour.".into());
+        }
+    }
+    if sorted.windows(2).any(|pair| pair[0].weekday == pair[1].weekday && pair[1].starts < pair[0].ends) {
+        return Err("Two working blocks of the same day overlap.".into());
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::appointments::slots::default_week;
+    use chrono::NaiveTime;
+
+    fn block(weekday: u8, from: (u32, u32), to: (u32, u32)) -> WorkBlock {
+        WorkBlock {
+            weekday,
+            starts: NaiveTime::from_hms_opt(from.0, from.1, 0).unwrap(),
+            ends: NaiveTime::from_hms_opt(to.0, to.1, 0).unwrap(),
+        }
+    }
+
+    #[test]
+    fn schedules_must_be_well_formed() {
+        assert!(check_schedule(&default_week()).is_ok());
+        assert!(check_schedule(&[]).is_ok(), "no hours at all is a valid choice");
+        assert!(check_schedule(&[block(8, (9, 0), (10, 0))]).is_err());
+        assert!(check_schedule(&[block(1, (10, 0), (9, 0))]).is_err());
+        assert!(check_schedule(&[block(1, (9, 15), (10, 0))]).is_err());
+        assert!(check_schedule(&[block(1, (9, 0), (12, 0)), block(1, (11, 30), (13, 0))]).is_err());
+        assert!(check_schedule(&[block(1, (9, 0), (12, 0)), block(2, (11, 30), (13, 0))]).is_ok());
+    }
+}

@@ -1,0 +1,225 @@
+//! Directory use cases: search, doctor pages, profile and schedule changes, free slots,
+//! days off and reviews.
+
+use super::{check_schedule, db, DirectoryQuery, DoctorCard, DoctorProfile, DoctorUpdate};
+use crate::appointments::db as appointments_db;
+use crate::appointments::service::parse_date;
+use crate::appointments::slots::{format_slot_time, free_slots};
+use crate::audit::{self, Entry};
+use crate::auth::actor::Actor;
+use crate::auth::Role;
+use crate::error::{conflict_on, AppError, AppResult};
+use crate::server::state::AppState;
+use chrono::{Duration, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+pub async fn search(state: &AppState, query: &DirectoryQuery) -> AppResult<Vec<DoctorCard>> {
+    let mut conn = state.pool.acquire().await?;
+    db::search(&mut conn, query).await
+}
+
+/// Listed doctors are public; an unlisted one is visible to themselves and admins only.
+pub async fn profile(state: &AppState, viewer: Option<&Actor>, doctor_id: i64) -> AppResult<DoctorProfile> {
+    let mut conn = state.pool.acquire().await?;
+    let profile = db::profile(&mut conn, doctor_id).await?.ok_or_else(|| AppError::not_found("Doctor"))?;
+    let listed = profile.verified && profile.active;
+    let privileged = viewer.is_some_and(|a| a.is(Role::Admin) || a.user_id == profile.card.user_id);
+    if listed || privileged {
+        Ok(profile)
+    } else {
+        Err(AppError::not_found("Doctor"))
+    }
+}
+
+/// The doctor themselves, or an admin.
+fn require_owner_or_admin(actor: &Actor, profile: &DoctorProfile) -> AppResult<()> {
+    if actor.is(Role::Admin) || (actor.is(Role::Doctor) && actor.user_id == profile.card.user_id) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+pub async fn update(state: &AppState, actor: &Actor, doctor_id: i64, update: DoctorUpdate) -> AppResult<DoctorProfile> {
+    let current = profile(state, Some(actor), doctor_id).await?;
+    require_owner_or_admin(actor, &current)?;
+    let text = |v: &Option<String>, field: &str, max: usize| -> AppResult<Option<Option<String>>> {
+        v.as_deref().map(|raw| crate::profile::parse_text(raw, field, max).map_err(AppError::Validation)).transpose()
+    };
+    let specialization = text(&update.specialization, "specialization", 100)?;
+    if specialization.as_ref().is_some_and(Option::is_none) {
+        return Err(AppError::validation("The specialization can't be empty."));
+    }
+    let license_number = text(&update.license_number, "license number", 50)?;
+    let city = text(&update.city, "city", 100)?;
+    let address = text(&update.address, "address", 300)?;
+    let bio = text(&update.bio, "bio", 4000)?;
+    if update.experience_years.is_some_and(|y| !(0..=80).contains(&y)) {
+        return Err(AppError::validation("Years of experience must be between 0 and 80."));
+    }
+    if update.fee_cents.is_some_and(|f| !(0..=100_000_000).contains(&f)) {
+        return Err(AppError::validation("The consultation fee must be between 0 and 1,000,000.00."));
+    }
+    let currency = update.currency.as_deref().map(|c| c.trim().to_uppercase());
+    if currency.as_deref().is_some_and(|c| c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase())) {
+        return Err(AppError::validation("The currency must be a three-letter ISO code such as USD."));
+    }
+    let languages = update.languages.map(|langs| langs.into_iter().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect::<Vec<_>>());
+    if let Some(blocks) = &update.weekly_schedule {
+        check_schedule(blocks).map_err(AppError::Validation)?;
+    }
+
+    let mut tx = state.pool.begin().await?;
+    sqlx::query(
+        "UPDATE doctors SET specialization = coalesce($2, specialization),
+                license_number = CASE WHEN $3 THEN $4 ELSE license_number END,
+                city = CASE WHEN $5 THEN $6 ELSE city END,
+                address = CASE WHEN $7 THEN $8 ELSE address END,
+                bio = CASE WHEN $9 THEN $10 ELSE bio END,
+                experience_years = coalesce($11, experience_years), fee_cents = coalesce($12, fee_cents),
+                currency = coalesce($13, currency), languages = coalesce($14, languages)
+          WHERE id = $1",
+    )
+    .bind(doctor_id)
+    .bind(specialization.flatten())
+    .bind(license_number.is_some())
+    .bind(license_number.flatten())
+    .bind(city.is_some())
+    .bind(city.flatten())
+    .bind(address.is_some())
+    .bind(address.flatten())
+    .bind(bio.is_some())
+    .bind(bio.flatten())
+    .bind(update.experience_years)
+    .bind(update.fee_cents)
+    .bind(currency)
+    .bind(languages)
+    .execute(&mut *tx)
+    .await?;
+    if let Some(blocks) = &update.weekly_schedule {
+        db::replace_schedule(&mut tx, doctor_id, blocks).await?;
+    }
+    audit::record(&mut tx, Entry::new("doctor.update").by(actor).on("doctor", doctor_id)).await?;
+    tx.commit().await?;
+    profile(state, Some(actor), doctor_id).await
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AvailableSlots {
+    pub date: String,
+    pub slots: Vec<String>,
+}
+
+/// Free slots of a listed doctor on a date (clinic time): not past, not taken, not off.
+pub async fn available_slots(state: &AppState, doctor_id: i64, date: &str) -> AppResult<AvailableSlots> {
+    let date = parse_date(date)?;
+    let profile = profile(state, None, doctor_id).await?;
+    let mut conn = state.pool.acquire().await?;
+    let day_off = db::is_day_off(&mut conn, doctor_id, date).await?;
+    // Generous bounds around the local day; exact starts are compared afterwards.
+    let midnight = date.and_hms_opt(0, 0, 0).expect("valid").and_utc();
+    let taken = appointments_db::taken_starts(&mut conn, doctor_id, midnight - Duration::days(1), midnight + Duration::days(2)).await?;
+    let slots = free_slots(&profile.weekly_schedule, day_off, &state.config.timezone, Utc::now(), date, &taken);
+    Ok(AvailableSlots { date: date.to_string(), slots: slots.into_iter().map(format_slot_time).collect() })
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DayOffRequest {
+    pub date: String,
+    #[serde(default)]
+    pub reason: Option<String>,
+}
+
+/// Days off in the future. Live appointments on that day stay; the doctor cancels them.
+pub async fn days_off(state: &AppState, doctor_id: i64) -> AppResult<Vec<NaiveDate>> {
+    let mut conn = state.pool.acquire().await?;
+    db::days_off(&mut conn, doctor_id, Utc::now().date_naive()).await
+}
+
+pub async fn add_day_off(state: &AppState, actor: &Actor, doctor_id: i64, request: DayOffRequest) -> AppResult<Vec<NaiveDate>> {
+    let current = profile(state, Some(actor), doctor_id).await?;
+    require_owner_or_admin(actor, &current)?;
+    let day = parse_date(&request.date)?;
+    if day < Utc::now().date_naive() {
+        return Err(AppError::validation("Days off are set for today or later."));
+    }
+    let mut tx = state.pool.begin().await?;
+    sqlx::query("INSERT INTO doctor_days_off (doctor_id, day, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
+        .bind(doctor_id)
+        .bind(day)
+        .bind(request.reason.as_deref().map(str::trim).filter(|r| !r.is_empty()))
+        .execute(&mut *tx)
+        .await?;
+    audit::record(&mut tx, Entry::new("doctor.day_off").by(actor).on("doctor", doctor_id).detail(day.to_string())).await?;
+    tx.commit().await?;
+    days_off(state, doctor_id).await
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct Review {
+    pub id: i64,
+    pub appointment_id: i64,
+    pub rating: i16,
+    pub text: String,
+    pub patient_name: String,
+    pub created_at: chrono::DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewReview {
+    pub appointment_id: i64,
+    pub rating: i16,
+    #[serde(default)]
+    pub text: String,
+}
+
+pub async fn reviews(state: &AppState, doctor_id: i64) -> AppResult<Vec<Review>> {
+    profile(state, None, doctor_id).await?;
+    let mut conn = state.pool.acquire().await?;
+    // First names only: reviews are public.
+    Ok(sqlx::query_as(
+        "SELECT r.id, r.appointment_id, r.rating, r.body AS text, split_part(u.name, ' ', 1) AS patient_name, r.created_at
+           FROM reviews r JOIN patients p ON p.id = r.patient_id JOIN users u ON u.id = p.user_id
+          WHERE r.doctor_id = $1 ORDER BY r.created_at DESC LIMIT 100",
+    )
+    .bind(doctor_id)
+    .fetch_all(&mut *conn)
+    .await?)
+}
+
+/// One review per completed appointment, by its patient.
+pub async fn add_review(state: &AppState, actor: &Actor, doctor_id: i64, review: NewReview) -> AppResult<Review> {
+    actor.require_role(&[Role::Patient])?;
+    if !(1..=5).contains(&review.rating) {
+        return Err(AppError::validation("The rating is a whole number from 1 to 5."));
+    }
+    let text = review.text.trim().to_owned();
+    if text.chars().count() > 4000 {
+        return Err(AppError::validation("Please keep the review under 4000 characters."));
+    }
+    let mut tx = state.pool.begin().await?;
+    let appointment = appointments_db::find(&mut tx, review.appointment_id).await?;
+    let eligible = appointment.as_ref().is_some_and(|a| {
+        a.patient_user_id == actor.user_id && a.doctor_id == doctor_id && a.status == crate::appointments::AppointmentStatus::Completed
+    });
+    if !eligible {
+        return Err(AppError::Forbidden("You can review a doctor after a completed visit with them.".into()));
+    }
+    let appointment = appointment.expect("eligible implies present");
+    let id: i64 = sqlx::query_scalar("INSERT INTO reviews (appointment_id, doctor_id, patient_id, rating, body) VALUES ($1, $2, $3, $4, $5) RETURNING id")
+        .bind(appointment.id)
+        .bind(doctor_id)
+        .bind(appointment.patient_id)
+        .bind(review.rating)
+        .bind(&text)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(conflict_on("reviews_appointment_id_key", "You already reviewed this visit."))?;
+    audit::record(&mut tx, Entry::new("review.create").by(actor).on("review", id)).await?;
+    tx.commit().await?;
+    let reviews = reviews(state, doctor_id).await?;
+    reviews.into_iter().find(|r| r.id == id).ok_or_else(|| AppError::not_found("Review"))
+}

@@ -1,0 +1,395 @@
+use crate::helpers::*;
+use caduceus::server::config::Config;
+use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use sqlx::PgPool;
+
+/// A weekday at least two days ahead (tests run in the UTC clinic time zone).
+fn next(weekday: Weekday) -> NaiveDate {
+    let mut day = Utc::now().date_naive() + Duration::days(2);
+    while day.weekday() != weekday {
+        day += Duration::days(1);
+    }
+    day
+}
+
+/// An admin-created, verified doctor; returns (doctor id, doctor token).
+async fn doctor(app: &TestApp, admin: &str, name: &str, email: &str, specialization: &str, city: &str) -> (i64, String) {
+    let body = json!({"name": name, "email": email, "password": PASSWORD, "role": "doctor",
+        "specialization": specialization, "city": city, "fee_cents": 12000, "experience_years": 10});
+    let created = app.post("/api/users", body, Some(admin)).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let user_id = body_of(created).await["id"].as_i64().unwrap();
+    let id: i64 = sqlx::query_scalar("SELECT id FROM doctors WHERE user_id = $1").bind(user_id).fetch_one(&app.pool).await.unwrap();
+    (id, app.token(email, PASSWORD).await)
+}
+
+async fn body_of(response: reqwest::Response) -> Value {
+    body(response).await
+}
+
+/// A patient with a confirmed email; returns (patient id, token).
+async fn verified_patient(app: &TestApp, email: &str) -> (i64, String) {
+    let (user_id, token) = app.patient(email).await;
+    let link = app.verification_token_for(email).await;
+    assert_eq!(app.post("/api/auth/verify-email", json!({"token": link}), None).await.status(), StatusCode::OK);
+    let id: i64 = sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1").bind(user_id).fetch_one(&app.pool).await.unwrap();
+    (id, token)
+}
+
+async fn book(app: &TestApp, token: &str, doctor_id: i64, date: NaiveDate, time: &str) -> reqwest::Response {
+    app.post("/api/appointments", json!({"doctor_id": doctor_id, "date": date.to_string(), "time_slot": time, "reason": "check-up"}), Some(token)).await
+}
+
+async fn slots(app: &TestApp, doctor_id: i64, date: NaiveDate) -> Vec<String> {
+    let response = app.get(&format!("/api/doctors/{doctor_id}/available_slots?date={date}"), None).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let value = body(response).await;
+    assert_eq!(value["date"], date.to_string());
+    value["slots"].as_array().unwrap().iter().map(|s| s.as_str().unwrap().to_owned()).collect()
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_directory_lists_verified_doctors_by_specialization_city_and_partial_name(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    doctor(&app, &admin, "Dr. Amara Okafor", "amara@clinic.test", "Cardiology", "Riverton").await;
+    doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    doctor(&app, &admin, "Dr. Lena Fischer", "lena@clinic.test", "Dermatology", "Springfield").await;
+    app.register("Dr. Unverified", "unverified@example.org", "doctor").await;
+
+    let names = |v: Value| v.as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+    assert_eq!(names(body(app.get("/api/doctors", None).await).await), ["Dr. Amara Okafor", "Dr. Derek Grey", "Dr. Lena Fischer"]);
+    assert_eq!(names(body(app.get("/api/doctors?specialization=cardiology&city=Springfield", None).await).await), ["Dr. Derek Grey"]);
+    assert_eq!(names(body(app.get("/api/doctors?q=ok", None).await).await), ["Dr. Amara Okafor"]);
+    assert_eq!(names(body(app.get("/api/doctors?q=%25", None).await).await), Vec::<String>::new(), "wildcards are literal");
+    let card = &body(app.get("/api/doctors?q=grey", None).await).await[0];
+    assert_eq!(card["fee_cents"], 12000);
+    assert_eq!(card["currency"], "USD");
+    assert_eq!(card["review_count"], 0);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_doctor_page_shows_the_profile_and_schedule_and_hides_unverified_doctors(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let (id, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let page = body(app.get(&format!("/api/doctors/{id}"), None).await).await;
+    assert_eq!(page["specialization"], "Cardiology");
+    assert_eq!(page["weekly_schedule"].as_array().unwrap().len(), 10, "Mon–Fri, two blocks a day");
+    let unverified = body(app.register("Dr. New", "new@example.org", "doctor").await).await;
+    let hidden: i64 = sqlx::query_scalar("SELECT id FROM doctors WHERE user_id = $1").bind(unverified["id"].as_i64().unwrap()).fetch_one(&app.pool).await.unwrap();
+    assert_eq!(app.get(&format!("/api/doctors/{hidden}"), None).await.status(), StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_default_day_has_twelve_free_slots_and_a_booking_takes_one(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let (doctor_id, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let (_, patient) = verified_patient(&app, "ann@example.org").await;
+    let monday = next(Weekday::Mon);
+    let free = slots(&app, doctor_id, monday).await;
+    assert_eq!(free.len(), 12);
+    assert_eq!(free[0], "10:00");
+    assert!(!free.contains(&"13:00".to_owned()));
+
+    let booked = book(&app, &patient, doctor_id, monday, "10:30").await;
+    assert_eq!(booked.status(), StatusCode::CREATED);
+    let appointment = body(booked).await;
+    assert_eq!(appointment["status"], "pending");
+    assert_eq!(appointment["fee_cents"], 12000);
+    assert_eq!(appointment["currency"], "USD");
+    assert_eq!(appointment["time_slot"], "10:30");
+    assert_eq!(appointment["starts_at"], format!("{monday}T10:30:00Z"));
+    let free = slots(&app, doctor_id, monday).await;
+    assert_eq!(free.len(), 11);
+    assert!(!free.contains(&"10:30".to_owned()));
+    assert!(slots(&app, doctor_id, next(Weekday::Sat)).await.is_empty());
+    // Both sides are told.
+    let mails: Vec<String> = sqlx::query_scalar("SELECT subject FROM outbox ORDER BY id").fetch_all(&app.pool).await.unwrap();
+    assert!(mails.contains(&"Appointment requested".to_owned()) && mails.contains(&"New appointment request".to_owned()));
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn bookings_outside_the_rules_are_refused_with_a_reason(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let (doctor_id, doctor_token) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let (_, patient) = verified_patient(&app, "ann@example.org").await;
+    let monday = next(Weekday::Mon);
+    let yesterday = Utc::now().date_naive() - Duration::days(1);
+    let cases = [
+        (yesterday, "10:00", "already passed"),
+        (next(Weekday::Sat), "10:00", "does not work on that weekday"),
+        (monday, "13:00", "break"),
+        (monday, "10:15", "half hour"),
+        (monday, "08:00", "outside"),
+        (monday, "17:00", "outside"),
+    ];
+    for (date, time, expected) in cases {
+        let message = assert_error(book(&app, &patient, doctor_id, date, time).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        assert!(message.contains(expected), "{date} {time}: {message}");
+    }
+    let bad_format = app.post("/api/appointments", json!({"doctor_id": doctor_id, "date": "01/12/2026", "time_slot": "10:00"}), Some(&patient)).await;
+    assert_error(bad_format, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    // A day off.
+    let off = app.post(&format!("/api/doctors/{doctor_id}/days-off"), json!({"date": monday.to_string(), "reason": "conference"}), Some(&doctor_token)).await;
+    assert_eq!(off.status(), StatusCode::OK);
+    let message = assert_error(book(&app, &patient, doctor_id, monday, "10:00").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert!(message.contains("not working that day"));
+    assert!(slots(&app, doctor_id, monday).await.is_empty());
+
+    // An unverified doctor and an unconfirmed patient.
+    let unverified = body(app.register("Dr. New", "new@example.org", "doctor").await).await;
+    let unverified_id: i64 = sqlx::query_scalar("SELECT id FROM doctors WHERE user_id = $1").bind(unverified["id"].as_i64().unwrap()).fetch_one(&app.pool).await.unwrap();
+    let tuesday = next(Weekday::Tue);
+    assert_error(book(&app, &patient, unverified_id, tuesday, "10:00").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let (_, unconfirmed) = app.patient("bob@example.org").await;
+    let message = assert_error(book(&app, &unconfirmed, doctor_id, tuesday, "10:00").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert!(message.contains("confirm your email"));
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(count, 0);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_taken_slot_and_a_busy_patient_are_conflicts(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let (grey, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let (fischer, _) = doctor(&app, &admin, "Dr. Lena Fischer", "lena@clinic.test", "Dermatology", "Springfield").await;
+    let (_, ann) = verified_patient(&app, "ann@example.org").await;
+    let (_, bob) = verified_patient(&app, "bob@example.org").await;
+    let monday = next(Weekday::Mon);
+    assert_eq!(book(&app, &ann, grey, monday, "11:00").await.status(), StatusCode::CREATED);
+    let taken = assert_error(book(&app, &bob, grey, monday, "11:00").await, StatusCode::CONFLICT, "conflict").await;
+    assert!(taken.contains("already booked"));
+    let busy = assert_error(book(&app, &ann, fischer, monday, "11:00").await, StatusCode::CONFLICT, "conflict").await;
+    assert!(busy.contains("already has an appointment"));
+}
+
+/// Fast fixtures for load: `n` confirmed patients signed in with known tokens.
+async fn many_patients(pool: &PgPool, n: usize) -> Vec<String> {
+    let mut tokens = Vec::with_capacity(n);
+    for i in 0..n {
+        let user_id: i64 = sqlx::query_scalar(
+            "INSERT INTO users (email, name, password_hash, role, email_verified_at) VALUES ($1, $2, 'not-a-hash', 'patient', now()) RETURNING id",
+        )
+        .bind(format!("load{i}@example.org"))
+        .bind(format!("Load Patient {i}"))
+        .fetch_one(pool)
+        .await
+        .unwrap();
+        sqlx::query("INSERT INTO patients (user_id) VALUES ($1)").bind(user_id).execute(pool).await.unwrap();
+        let token = format!("cad_load_{i}_{}", caduceus::auth::service::random_token());
+        sqlx::query("INSERT INTO auth_sessions (user_id, kind, token_hash, expires_at) VALUES ($1, 'api', $2, now() + interval '1 hour')")
+            .bind(user_id)
+            .bind(caduceus::auth::actor::hash_token(&token))
+            .execute(pool)
+            .await
+            .unwrap();
+        tokens.push(token);
+    }
+    tokens
+}
+
+async fn race_for_one_slot(apps: &[&TestApp], tokens: &[String], doctor_id: i64, date: NaiveDate) -> Vec<StatusCode> {
+    let requests = tokens.iter().enumerate().map(|(i, token)| {
+        let app = apps[i % apps.len()];
+        let body = json!({"doctor_id": doctor_id, "date": date.to_string(), "time_slot": "15:00"});
+        let request = app.client.post(app.url("/api/appointments")).bearer_auth(token).json(&body);
+        async move { request.send().await.unwrap().status() }
+    });
+    futures::future::join_all(requests).await
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn fifty_concurrent_bookings_of_one_slot_give_exactly_one_appointment(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let admin = app.admin().await;
+    let (doctor_id, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let tokens = many_patients(&pool, 50).await;
+    let statuses = race_for_one_slot(&[&app], &tokens, doctor_id, next(Weekday::Wed)).await;
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 49, "{statuses:?}");
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments").fetch_one(&pool).await.unwrap();
+    assert_eq!(rows, 1);
+}
+
+/// Two app instances, each with its own connection pool, on one database: the rule is the
+/// database's, so it holds across server processes too.
+#[sqlx::test(migrations = "./migrations")]
+async fn two_servers_racing_for_one_slot_still_give_one_appointment(pool: PgPool) {
+    let first = TestApp::spawn(pool.clone()).await;
+    let options = pool.connect_options().as_ref().clone();
+    let second_pool = sqlx::postgres::PgPoolOptions::new().max_connections(10).connect_with(options).await.unwrap();
+    let second = TestApp::spawn(second_pool).await;
+    let admin = first.admin().await;
+    let (doctor_id, _) = doctor(&first, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let tokens = many_patients(&pool, 50).await;
+    let statuses = race_for_one_slot(&[&first, &second], &tokens, doctor_id, next(Weekday::Thu)).await;
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
+    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{statuses:?}");
+    let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments").fetch_one(&pool).await.unwrap();
+    assert_eq!(rows, 1);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_lifecycle_accept_reschedule_cancel_frees_the_slot_for_someone_else(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let (doctor_id, doctor_token) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let (_, ann) = verified_patient(&app, "ann@example.org").await;
+    let (_, bob) = verified_patient(&app, "bob@example.org").await;
+    let monday = next(Weekday::Mon);
+    let id = body(book(&app, &ann, doctor_id, monday, "10:00").await).await["id"].as_i64().unwrap();
+
+    // Only the doctor accepts; others don't even see it.
+    assert_eq!(app.post(&format!("/api/appointments/{id}/accept"), json!({}), Some(&ann)).await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.get(&format!("/api/appointments/{id}"), Some(&bob)).await.status(), StatusCode::NOT_FOUND);
+    let accepted = app.post(&format!("/api/appointments/{id}/accept"), json!({}), Some(&doctor_token)).await;
+    assert_eq!(body(accepted).await["status"], "accepted");
+    let doctors_view = body(app.get("/api/appointments", Some(&doctor_token)).await).await;
+    assert_eq!(doctors_view.as_array().unwrap().len(), 1);
+
+    // The patient moves it: the old slot is free again, the new one taken, confirmation needed again.
+    let moved = app.put(&format!("/api/appointments/{id}"), json!({"date": monday.to_string(), "time_slot": "11:30"}), &ann).await;
+    assert_eq!(moved.status(), StatusCode::OK);
+    let moved = body(moved).await;
+    assert_eq!((moved["time_slot"].as_str(), moved["status"].as_str()), (Some("11:30"), Some("pending")));
+    let free = slots(&app, doctor_id, monday).await;
+    assert!(free.contains(&"10:00".to_owned()) && !free.contains(&"11:30".to_owned()));
+
+    // Moving onto a taken slot is a conflict and changes nothing.
+    let bobs = body(book(&app, &bob, doctor_id, monday, "12:00").await).await["id"].as_i64().unwrap();
+    let onto_taken = app.put(&format!("/api/appointments/{id}"), json!({"date": monday.to_string(), "time_slot": "12:00"}), &ann).await;
+    assert_error(onto_taken, StatusCode::CONFLICT, "conflict").await;
+    assert_eq!(body(app.get(&format!("/api/appointments/{id}"), Some(&ann)).await).await["time_slot"], "11:30");
+
+    // Cancel, and Bob takes the freed slot.
+    let cancelled = app.post(&format!("/api/appointments/{id}/cancel"), json!({"reason": "feeling better"}), Some(&ann)).await;
+    assert_eq!(body(cancelled).await["status"], "cancelled");
+    let again = app.post(&format!("/api/appointments/{id}/cancel"), json!({}), Some(&ann)).await;
+    assert_error(again, StatusCode::CONFLICT, "conflict").await;
+    assert_eq!(app.post(&format!("/api/appointments/{bobs}/cancel"), json!({}), Some(&bob)).await.status(), StatusCode::OK);
+    assert_eq!(book(&app, &bob, doctor_id, monday, "11:30").await.status(), StatusCode::CREATED);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn declining_needs_a_reason_and_frees_the_slot(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let (doctor_id, doctor_token) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let (_, ann) = verified_patient(&app, "ann@example.org").await;
+    let monday = next(Weekday::Mon);
+    let id = body(book(&app, &ann, doctor_id, monday, "14:00").await).await["id"].as_i64().unwrap();
+    let no_reason = app.post(&format!("/api/appointments/{id}/reject"), json!({}), Some(&doctor_token)).await;
+    assert_error(no_reason, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let rejected = body(app.post(&format!("/api/appointments/{id}/reject"), json!({"reason": "on call that day"}), Some(&doctor_token)).await).await;
+    assert_eq!((rejected["status"].as_str(), rejected["status_reason"].as_str()), (Some("rejected"), Some("on call that day")));
+    assert!(slots(&app, doctor_id, monday).await.contains(&"14:00".to_owned()));
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn patients_can_not_cancel_inside_the_cut_off_but_the_desk_can(pool: PgPool) {
+    let mut config = Config::for_tests();
+    config.cancel_cutoff_hours = 24 * 400; // every future slot is "too close"
+    let app = TestApp::spawn_with(pool, config).await;
+    let admin = app.admin().await;
+    let (doctor_id, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let (_, ann) = verified_patient(&app, "ann@example.org").await;
+    let id = body(book(&app, &ann, doctor_id, next(Weekday::Mon), "10:00").await).await["id"].as_i64().unwrap();
+    let late = app.post(&format!("/api/appointments/{id}/cancel"), json!({}), Some(&ann)).await;
+    let message = assert_error(late, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert!(message.contains("call the clinic"));
+    let moved = app.put(&format!("/api/appointments/{id}"), json!({"date": next(Weekday::Tue).to_string(), "time_slot": "10:00"}), &ann).await;
+    assert_error(moved, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let desk = app.post(&format!("/api/appointments/{id}/cancel"), json!({"reason": "patient phoned"}), Some(&admin)).await;
+    assert_eq!(body(desk).await["status"], "cancelled");
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn staff_book_on_behalf_of_a_patient_and_see_every_appointment(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let (doctor_id, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let (patient_id, ann) = verified_patient(&app, "ann@example.org").await;
+    app.post("/api/users", json!({"name": "Sam Staff", "email": "sam@clinic.test", "password": PASSWORD, "role": "staff"}), Some(&admin)).await;
+    let staff = app.token("sam@clinic.test", PASSWORD).await;
+    let request = json!({"doctor_id": doctor_id, "date": next(Weekday::Fri).to_string(), "time_slot": "16:30", "patient_id": patient_id});
+    let booked = app.post("/api/appointments", request.clone(), Some(&staff)).await;
+    assert_eq!(booked.status(), StatusCode::CREATED);
+    assert_eq!(body(app.get("/api/appointments", Some(&ann)).await).await.as_array().unwrap().len(), 1);
+    assert_eq!(body(app.get("/api/appointments", Some(&staff)).await).await.as_array().unwrap().len(), 1);
+    // A patient can't book in someone else's name.
+    let (_, bob) = verified_patient(&app, "bob@example.org").await;
+    assert_error(app.post("/api/appointments", request, Some(&bob)).await, StatusCode::FORBIDDEN, "forbidden").await;
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn after_a_completed_visit_the_patient_reviews_the_doctor_once(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let (doctor_id, doctor_token) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let (_, ann) = verified_patient(&app, "ann@example.org").await;
+    let (_, bob) = verified_patient(&app, "bob@example.org").await;
+    let id = body(book(&app, &ann, doctor_id, next(Weekday::Mon), "10:00").await).await["id"].as_i64().unwrap();
+    let review = json!({"appointment_id": id, "rating": 5, "text": "Kind and thorough."});
+    assert_error(app.post(&format!("/api/doctors/{doctor_id}/reviews"), review.clone(), Some(&ann)).await, StatusCode::FORBIDDEN, "forbidden").await;
+
+    // Completing needs an accepted visit; marking a no-show needs its time to have come.
+    let early = app.post(&format!("/api/appointments/{id}/complete"), json!({"notes": "x"}), Some(&doctor_token)).await;
+    assert_error(early, StatusCode::CONFLICT, "conflict").await;
+    app.post(&format!("/api/appointments/{id}/accept"), json!({}), Some(&doctor_token)).await;
+    let no_show = app.post(&format!("/api/appointments/{id}/no_show"), json!({}), Some(&doctor_token)).await;
+    assert_error(no_show, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let done = body(app.post(&format!("/api/appointments/{id}/complete"), json!({"notes": "BP normal; follow up in 6 months."}), Some(&doctor_token)).await).await;
+    assert_eq!((done["status"].as_str(), done["visit_notes"].as_str()), (Some("completed"), Some("BP normal; follow up in 6 months.")));
+    assert_eq!(body(app.get(&format!("/api/appointments/{id}"), Some(&ann)).await).await["visit_notes"], "BP normal; follow up in 6 months.");
+
+    assert_error(app.post(&format!("/api/doctors/{doctor_id}/reviews"), review.clone(), Some(&bob)).await, StatusCode::FORBIDDEN, "forbidden").await;
+    let bad = json!({"appointment_id": id, "rating": 6, "text": ""});
+    assert_error(app.post(&format!("/api/doctors/{doctor_id}/reviews"), bad, Some(&ann)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let created = app.post(&format!("/api/doctors/{doctor_id}/reviews"), review.clone(), Some(&ann)).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert_error(app.post(&format!("/api/doctors/{doctor_id}/reviews"), review, Some(&ann)).await, StatusCode::CONFLICT, "conflict").await;
+    let page = body(app.get(&format!("/api/doctors/{doctor_id}"), None).await).await;
+    assert_eq!((page["rating"].as_f64(), page["review_count"].as_i64()), (Some(5.0), Some(1)));
+    let reviews = body(app.get(&format!("/api/doctors/{doctor_id}/reviews"), None).await).await;
+    assert_eq!(reviews[0]["text"], "Kind and thorough.");
+    assert_eq!(reviews[0]["patient_name"], "Pat", "only the first name is public");
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_doctor_sets_a_weekly_schedule_and_others_can_not(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let (doctor_id, doctor_token) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let (_, ann) = verified_patient(&app, "ann@example.org").await;
+    let schedule = json!({"weekly_schedule": [{"weekday": 6, "starts": "09:00:00", "ends": "11:00:00"}], "fee_cents": 9000});
+    assert_eq!(app.put(&format!("/api/doctors/{doctor_id}"), schedule.clone(), &ann).await.status(), StatusCode::FORBIDDEN);
+    let updated = app.put(&format!("/api/doctors/{doctor_id}"), schedule, &doctor_token).await;
+    assert_eq!(updated.status(), StatusCode::OK);
+    assert_eq!(slots(&app, doctor_id, next(Weekday::Sat)).await, ["09:00", "09:30", "10:00", "10:30"]);
+    assert!(slots(&app, doctor_id, next(Weekday::Mon)).await.is_empty());
+    let overlapping = json!({"weekly_schedule": [{"weekday": 1, "starts": "09:00:00", "ends": "12:00:00"}, {"weekday": 1, "starts": "11:00:00", "ends": "13:00:00"}]});
+    assert_error(app.put(&format!("/api/doctors/{doctor_id}"), overlapping, &doctor_token).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let booked = body(book(&app, &ann, doctor_id, next(Weekday::Sat), "09:30").await).await;
+    assert_eq!(booked["fee_cents"], 9000);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn doctors_reach_a_patients_records_only_after_an_appointment(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let admin = app.admin().await;
+    let (doctor_id, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let (_, ann) = verified_patient(&app, "ann@example.org").await;
+    let ann_user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'ann@example.org'").fetch_one(&pool).await.unwrap();
+    let doctor_user: i64 = sqlx::query_scalar("SELECT user_id FROM doctors WHERE id = $1").bind(doctor_id).fetch_one(&pool).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    assert!(!caduceus::appointments::db::have_met(&mut conn, doctor_user, ann_user).await.unwrap());
+    book(&app, &ann, doctor_id, next(Weekday::Mon), "10:00").await;
+    assert!(caduceus::appointments::db::have_met(&mut conn, doctor_user, ann_user).await.unwrap());
+}
