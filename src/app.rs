@@ -1,7 +1,9 @@
 //! The HTML shell, the root component and the page routes.
 
 use crate::auth::api::{get_current_user, Login, Logout};
+use crate::appointments::pages::{AppointmentPage, AppointmentsPage};
 use crate::auth::pages::{LoginPage, RegisterPage, VerifyEmailPage};
+use crate::doctors::pages::{DirectoryPage, DoctorPage};
 use crate::profile::pages::ProfilePage;
 use crate::ui::{AuthContext, Layout, NotFound};
 use crate::users::pages::{AuditPage, DashboardPage, OutboxPage, UsersPage};
@@ -61,6 +63,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/outbox") view=OutboxPage ssr=SsrMode::Async/>
                     <Route path=path!("admin/audit") view=AuditPage ssr=SsrMode::Async/>
+                    <Route path=path!("doctors") view=DirectoryPage ssr=SsrMode::Async/>
+                    <Route path=path!("doctors/:id") view=DoctorPage ssr=SsrMode::Async/>
+                    <Route path=path!("appointments") view=AppointmentsPage ssr=SsrMode::Async/>
+                    <Route path=path!("appointments/:id") view=AppointmentPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

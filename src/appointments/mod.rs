@@ -1,6 +1,8 @@
 //! Appointments: booking a doctor's slot, and the visit's lifecycle
 //! (pending → accepted | rejected; accepted → completed | no_show; cancelled by either side).
 
+pub mod api;
+pub mod pages;
 pub mod slots;
 
 #[cfg(feature = "ssr")]

@@ -10,6 +10,7 @@ use crate::auth::Role;
 use crate::doctors::db as doctors_db;
 use crate::error::{AppError, AppResult};
 use crate::mail;
+use crate::ui::money;
 use crate::server::state::AppState;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -281,9 +282,4 @@ async fn notify(conn: &mut PgConnection, user_id: i64, subject: &str, body: &str
 
 fn describe_time(row: &AppointmentRow, tz: Tz) -> String {
     row.starts_at.with_timezone(&tz).format("%A %-d %B %Y at %H:%M (%Z)").to_string()
-}
-
-/// 12000 USD → "120.00 USD".
-pub fn money(cents: i64, currency: &str) -> String {
-    format!("{}.{:02} {currency}", cents / 100, cents % 100)
 }

@@ -1,6 +1,9 @@
 //! The doctor directory: verified, active doctors with their profile, fee, rating and weekly
 //! schedule, searchable by specialization, city and (partial) name.
 
+pub mod api;
+pub mod pages;
+
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]

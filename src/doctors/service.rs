@@ -123,6 +123,20 @@ pub async fn available_slots(state: &AppState, doctor_id: i64, date: &str) -> Ap
     Ok(AvailableSlots { date: date.to_string(), slots: slots.into_iter().map(format_slot_time).collect() })
 }
 
+/// The first day from tomorrow (clinic time) with a free slot, within 60 days; tomorrow
+/// with no slots if there is none.
+pub async fn next_available_slots(state: &AppState, doctor_id: i64) -> AppResult<AvailableSlots> {
+    let tomorrow = Utc::now().with_timezone(&state.config.timezone).date_naive() + Duration::days(1);
+    for offset in 0..60 {
+        let day = tomorrow + Duration::days(offset);
+        let found = available_slots(state, doctor_id, &day.to_string()).await?;
+        if !found.slots.is_empty() {
+            return Ok(found);
+        }
+    }
+    Ok(AvailableSlots { date: tomorrow.to_string(), slots: Vec::new() })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DayOffRequest {

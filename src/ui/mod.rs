@@ -34,9 +34,11 @@ pub fn set_status(status: u16) {
 fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut links = vec![("/", "Dashboard")];
     match role {
-        Role::Admin => links.extend([("/users", "Users"), ("/admin/outbox", "Outbox"), ("/admin/audit", "Audit log")]),
-        Role::Staff => links.push(("/users", "Patients")),
-        _ => {}
+        Role::Patient => links.extend([("/doctors", "Find a doctor"), ("/appointments", "Appointments")]),
+        Role::Doctor => links.push(("/appointments", "Schedule")),
+        Role::Nurse | Role::Manager => links.push(("/appointments", "Appointments")),
+        Role::Admin => links.extend([("/appointments", "Appointments"), ("/users", "Users"), ("/admin/outbox", "Outbox"), ("/admin/audit", "Audit log")]),
+        Role::Staff => links.extend([("/appointments", "Appointments"), ("/users", "Patients")]),
     }
     links.push(("/profile", "Profile"));
     links
@@ -57,6 +59,7 @@ pub fn Layout(children: Children) -> impl IntoView {
                     Ok(Some(user)) => view! { <UserNav user=user/> }.into_any(),
                     _ => view! {
                         <nav class="nav" aria-label="Account">
+                            <A href="/doctors">"Find a doctor"</A>
                             <A href="/login">"Sign in"</A>
                             <A href="/register" attr:class="button small">"Create account"</A>
                         </nav>
@@ -219,4 +222,20 @@ pub fn format_time(at: &chrono::DateTime<chrono::Utc>) -> String {
 /// Keeps the user resource usable from server-function callbacks.
 pub fn refresh_user() {
     use_auth().user.refetch();
+}
+
+/// 12000, "USD" → "120.00 USD". Integer arithmetic: money never goes through floats.
+pub fn money(cents: i64, currency: &str) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    format!("{sign}{}.{:02} {currency}", cents.abs() / 100, cents.abs() % 100)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn money_is_shown_in_major_units_with_the_currency() {
+        assert_eq!(super::money(12000, "USD"), "120.00 USD");
+        assert_eq!(super::money(7, "EUR"), "0.07 EUR");
+        assert_eq!(super::money(-150, "USD"), "-1.50 USD");
+    }
 }

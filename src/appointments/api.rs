@@ -1,0 +1,58 @@
+//! Server functions for booking and the appointment pages.
+
+use super::Appointment;
+use crate::error::ApiError;
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+use {
+    super::{service, AppointmentFilter, AppointmentStatus, BookingRequest, RescheduleRequest, StatusChange},
+    crate::auth::actor::current_actor,
+    crate::server::state::AppState,
+};
+
+#[server(prefix = "/sfn", endpoint = "book")]
+pub async fn book_appointment(doctor_id: i64, date: String, time_slot: String, reason: Option<String>) -> Result<Appointment, ApiError> {
+    let state = AppState::from_context()?;
+    let request = BookingRequest { doctor_id, date, time_slot, reason, patient_id: None };
+    let appointment = service::book(&state, &current_actor()?, request).await?;
+    leptos_axum::redirect(&format!("/appointments/{}?booked=1", appointment.id));
+    Ok(appointment)
+}
+
+#[server(prefix = "/sfn", endpoint = "appointments")]
+pub async fn my_appointments() -> Result<Vec<Appointment>, ApiError> {
+    let state = AppState::from_context()?;
+    Ok(service::list(&state, &current_actor()?, &AppointmentFilter::default()).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "appointment")]
+pub async fn get_appointment(id: i64) -> Result<Appointment, ApiError> {
+    let state = AppState::from_context()?;
+    Ok(service::get(&state, &current_actor()?, id).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "reschedule")]
+pub async fn reschedule_appointment(id: i64, date: String, time_slot: String) -> Result<Appointment, ApiError> {
+    let state = AppState::from_context()?;
+    let appointment = service::reschedule(&state, &current_actor()?, id, RescheduleRequest { date, time_slot }).await?;
+    leptos_axum::redirect(&format!("/appointments/{id}?moved=1"));
+    Ok(appointment)
+}
+
+/// One server function for every lifecycle move: `action` is cancel, accept, reject,
+/// complete or no_show.
+#[server(prefix = "/sfn", endpoint = "appointment_status")]
+pub async fn change_appointment(id: i64, action: String, reason: Option<String>, notes: Option<String>) -> Result<Appointment, ApiError> {
+    let state = AppState::from_context()?;
+    let to = match action.as_str() {
+        "cancel" => AppointmentStatus::Cancelled,
+        "accept" => AppointmentStatus::Accepted,
+        "reject" => AppointmentStatus::Rejected,
+        "complete" => AppointmentStatus::Completed,
+        "no_show" => AppointmentStatus::NoShow,
+        _ => return Err(crate::error::AppError::validation("Unknown action.").into()),
+    };
+    let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
+    Ok(service::change_status(&state, &current_actor()?, id, to, StatusChange { reason: blank(reason), notes: blank(notes) }).await?)
+}

@@ -1,0 +1,249 @@
+//! "My appointments" (patients), the schedule (doctors), the desk's list, and one
+//! appointment's page with its confirmation, rescheduling and cancellation.
+
+use super::api::{get_appointment, my_appointments, ChangeAppointment, RescheduleAppointment};
+use super::{Appointment, AppointmentStatus};
+use crate::auth::Role;
+use crate::doctors::api::doctor_slots;
+use crate::ui::{action_error, money, use_user, ErrorView, RequireUser};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn status_badge(status: AppointmentStatus) -> impl IntoView {
+    let kind = match status {
+        AppointmentStatus::Accepted | AppointmentStatus::Completed => "ok",
+        AppointmentStatus::Pending => "warn",
+        _ => "muted",
+    };
+    view! { <span class=format!("badge {kind}")>{status.label()}</span> }
+}
+
+#[component]
+pub fn AppointmentsPage() -> impl IntoView {
+    // Actions live outside RequireUser so their results survive its re-renders.
+    let change = ServerAction::<ChangeAppointment>::new();
+    view! {
+        <Title text="Appointments"/>
+        <RequireUser>
+            <AppointmentList change=change/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn AppointmentList(change: ServerAction<ChangeAppointment>) -> impl IntoView {
+    let me = use_user();
+    let appointments = Resource::new(move || change.version().get(), |_| my_appointments());
+    let (title, intro) = match me.role {
+        Role::Patient => ("Your appointments", "Upcoming visits first. Open one to move or cancel it."),
+        Role::Doctor => ("Your schedule", "Accept or decline requests, then complete visits with your notes."),
+        _ => ("Appointments", "Every appointment of the clinic."),
+    };
+    view! {
+        <section class="page-head">
+            <h1>{title}</h1>
+            <p class="muted">{intro}</p>
+            {(me.role == Role::Patient).then(|| view! { <a class="button primary" href="/doctors">"Book a visit"</a> })}
+        </section>
+        {action_error(change.value())}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || appointments.get().map(|result| match result {
+                Err(err) => view! { <ErrorView error=err/> }.into_any(),
+                Ok(list) => {
+                    let (live, past): (Vec<Appointment>, Vec<Appointment>) = list.into_iter().partition(|a| a.status.is_live());
+                    let mut past = past;
+                    past.reverse();
+                    view! {
+                        <section class="card">
+                            <h2>"Upcoming"</h2>
+                            {if live.is_empty() {
+                                view! { <p class="muted empty">"Nothing scheduled."</p> }.into_any()
+                            } else {
+                                view! { <ul class="list">{live.into_iter().map(|a| view! { <AppointmentRow appointment=a change=change/> }).collect_view()}</ul> }.into_any()
+                            }}
+                        </section>
+                        <section class="card">
+                            <h2>"Past and cancelled"</h2>
+                            {if past.is_empty() {
+                                view! { <p class="muted empty">"No past appointments."</p> }.into_any()
+                            } else {
+                                view! { <ul class="list">{past.into_iter().map(|a| view! { <AppointmentRow appointment=a change=change/> }).collect_view()}</ul> }.into_any()
+                            }}
+                        </section>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn AppointmentRow(appointment: Appointment, change: ServerAction<ChangeAppointment>) -> impl IntoView {
+    let me = use_user();
+    let a = appointment;
+    let other = if me.role == Role::Patient { format!("{} · {}", a.doctor_name, a.specialization) } else { a.patient_name.clone() };
+    let href = format!("/appointments/{}", a.id);
+    view! {
+        <li class="row appointment" data-id=a.id>
+            <div>
+                <div><strong>{a.date.clone()} " " {a.time_slot.clone()}</strong> " " {status_badge(a.status)}</div>
+                <div>{other}</div>
+                {a.reason.clone().map(|r| view! { <div class="muted small">"Reason: " {r}</div> })}
+                {a.visit_notes.clone().map(|n| view! { <div class="notes">"Visit notes: " {n}</div> })}
+                {a.status_reason.clone().map(|r| view! { <div class="muted small">"Note: " {r}</div> })}
+            </div>
+            <div class="row-actions">
+                <A href=href attr:class="button small">"Details"</A>
+                <StatusActions appointment=a.clone() change=change/>
+            </div>
+        </li>
+    }
+}
+
+/// The lifecycle buttons this user may press for this appointment.
+#[component]
+fn StatusActions(appointment: Appointment, change: ServerAction<ChangeAppointment>) -> impl IntoView {
+    let me = use_user();
+    let a = appointment;
+    let id = a.id;
+    let simple = move |action: &'static str, label: &'static str| {
+        view! {
+            <ActionForm action=change attr:class="inline">
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="action" value=action/>
+                <button type="submit" class="button small">{label}</button>
+            </ActionForm>
+        }
+    };
+    let with_text = move |action: &'static str, field: &'static str, placeholder: &'static str, label: &'static str| {
+        view! {
+            <ActionForm action=change attr:class="inline with-text">
+                <input type="hidden" name="id" value=id/>
+                <input type="hidden" name="action" value=action/>
+                <label class="sr-only" for=format!("{action}-{id}")>{placeholder}</label>
+                <input id=format!("{action}-{id}") name=field placeholder=placeholder required=action == "reject"/>
+                <button type="submit" class="button small">{label}</button>
+            </ActionForm>
+        }
+    };
+    match (me.role, a.status) {
+        (Role::Doctor, AppointmentStatus::Pending) => view! { {simple("accept", "Accept")} {with_text("reject", "reason", "Reason for declining", "Decline")} }.into_any(),
+        (Role::Doctor, AppointmentStatus::Accepted) => view! {
+            {with_text("complete", "notes", "Visit notes", "Complete")} {simple("no_show", "Missed")}
+        }.into_any(),
+        (Role::Patient, status) if status.is_live() => simple("cancel", "Cancel").into_any(),
+        (Role::Staff | Role::Admin, status) if status.is_live() => with_text("cancel", "reason", "Reason for cancelling", "Cancel").into_any(),
+        _ => ().into_any(),
+    }
+}
+
+#[component]
+pub fn AppointmentPage() -> impl IntoView {
+    let change = ServerAction::<ChangeAppointment>::new();
+    let reschedule = ServerAction::<RescheduleAppointment>::new();
+    view! {
+        <Title text="Appointment"/>
+        <RequireUser>
+            <AppointmentDetails change=change reschedule=reschedule/>
+        </RequireUser>
+    }
+}
+
+#[component]
+fn AppointmentDetails(change: ServerAction<ChangeAppointment>, reschedule: ServerAction<RescheduleAppointment>) -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
+    let appointment = Resource::new(move || (id(), change.version().get(), reschedule.version().get()), |(id, ..)| get_appointment(id));
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || appointment.get().map(|result| match result {
+                Err(err) => view! { <ErrorView error=err/> }.into_any(),
+                Ok(a) => {
+                    let booked = query.read().get("booked").is_some();
+                    let moved = query.read().get("moved").is_some();
+                    view! {
+                        {booked.then(|| view! {
+                            <p class="alert success" role="status">
+                                {format!("Booked! Your visit with {} on {} at {} is waiting for the doctor's confirmation. Cost: {}.",
+                                    a.doctor_name, a.date, a.time_slot, money(a.fee_cents, &a.currency))}
+                            </p>
+                        })}
+                        {moved.then(|| view! { <p class="alert success" role="status">{format!("Moved to {} at {}.", a.date, a.time_slot)}</p> })}
+                        {action_error(change.value())}
+                        <section class="card">
+                            <h1>{format!("{} at {}", a.date, a.time_slot)} " " {status_badge(a.status)}</h1>
+                            <dl class="facts">
+                                <div><dt>"Doctor"</dt><dd>{a.doctor_name.clone()} " · " {a.specialization.clone()}</dd></div>
+                                <div><dt>"Patient"</dt><dd>{a.patient_name.clone()}</dd></div>
+                                <div><dt>"Cost"</dt><dd>{money(a.fee_cents, &a.currency)}</dd></div>
+                                {a.reason.clone().map(|r| view! { <div><dt>"Reason"</dt><dd>{r}</dd></div> })}
+                                {a.status_reason.clone().map(|r| view! { <div><dt>"Note"</dt><dd>{r}</dd></div> })}
+                            </dl>
+                            {a.visit_notes.clone().map(|n| view! { <h2>"Visit notes"</h2><p class="notes">{n}</p> })}
+                            <div class="row-actions"><StatusActions appointment=a.clone() change=change/></div>
+                        </section>
+                        <RescheduleCard appointment=a reschedule=reschedule/>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Patients (and the desk) move a live appointment to another free slot of the same doctor.
+#[component]
+fn RescheduleCard(appointment: Appointment, reschedule: ServerAction<RescheduleAppointment>) -> impl IntoView {
+    let me = use_user();
+    let may = appointment.status.is_live() && matches!(me.role, Role::Patient | Role::Staff | Role::Admin);
+    let query = use_query_map();
+    let doctor_id = appointment.doctor_id;
+    let id = appointment.id;
+    let date_param = move || query.read().get("date").filter(|d| !d.is_empty());
+    let slots = Resource::new(move || (doctor_id, date_param()), |(doctor, date)| doctor_slots(doctor, date));
+    may.then(|| view! {
+        <section class="card" aria-labelledby="move-heading">
+            <h2 id="move-heading">"Move this appointment"</h2>
+            {action_error(reschedule.value())}
+            <Suspense fallback=|| view! { <p class="muted">"Finding free times…"</p> }>
+                {move || slots.get().map(|result| match result {
+                    Err(err) => view! { <p class="alert error">{err.message}</p> }.into_any(),
+                    Ok((date, times)) => {
+                        let slot_list = if times.is_empty() {
+                            view! { <p class="muted empty">"No free times that day."</p> }.into_any()
+                        } else {
+                            let items = times
+                                .into_iter()
+                                .map(|t| {
+                                    let slot_date = date.clone();
+                                    let label = format!("Move to {t}");
+                                    view! {
+                                        <li>
+                                            <ActionForm action=reschedule attr:class="inline">
+                                                <input type="hidden" name="id" value=id/>
+                                                <input type="hidden" name="date" value=slot_date/>
+                                                <input type="hidden" name="time_slot" value=t.clone()/>
+                                                <button type="submit" class="slot" aria-label=label>{t}</button>
+                                            </ActionForm>
+                                        </li>
+                                    }
+                                })
+                                .collect_view();
+                            view! { <ul class="slots" aria-label=format!("Free times on {date}")>{items}</ul> }.into_any()
+                        };
+                        view! {
+                            <Form method="GET" action=format!("/appointments/{id}") attr:class="inline-form">
+                                <label for="move-date">"Date"</label>
+                                <input id="move-date" type="date" name="date" value=date required=true/>
+                                <button type="submit" class="button small">"Show free times"</button>
+                            </Form>
+                            {slot_list}
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
+    })
+}

@@ -1,0 +1,265 @@
+//! The directory and the doctor page (with free slots and booking).
+
+use super::api::{directory_facets, get_doctor_profile, doctor_reviews, doctor_slots, search_doctors};
+use super::{DoctorCard, DoctorProfile};
+use crate::appointments::api::BookAppointment;
+use crate::appointments::slots::WorkBlock;
+use crate::auth::Role;
+use crate::ui::{action_error, money, urlencode, use_auth, ErrorView};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{Form, A};
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+fn stars(rating: Option<f64>, count: i64) -> String {
+    match rating {
+        Some(r) => format!("★ {r:.1} ({count} review{})", if count == 1 { "" } else { "s" }),
+        None => "No reviews yet".to_owned(),
+    }
+}
+
+#[component]
+pub fn DirectoryPage() -> impl IntoView {
+    let query = use_query_map();
+    let param = move |key: &str| query.read().get(key).filter(|v| !v.is_empty());
+    let facets = Resource::new(|| (), |_| directory_facets());
+    let doctors = Resource::new(
+        move || (param("specialization"), param("city"), param("q")),
+        |(specialization, city, q)| search_doctors(specialization, city, q),
+    );
+    view! {
+        <Title text="Find a doctor"/>
+        <section class="page-head">
+            <h1>"Find a doctor"</h1>
+            <p class="muted">"Search by specialty, city or name, then pick a free time."</p>
+        </section>
+        <section class="card">
+            <Form method="GET" action="/doctors" attr:class="filters" attr:aria-label="Search doctors">
+                <Suspense fallback=|| ()>
+                    {move || facets.get().map(|f| {
+                        let f = f.unwrap_or_default();
+                        let selected_spec = param("specialization").unwrap_or_default();
+                        let selected_city = param("city").unwrap_or_default();
+                        view! {
+                            <div class="field">
+                                <label for="f-specialization">"Specialty"</label>
+                                <select id="f-specialization" name="specialization">
+                                    <option value="">"Any specialty"</option>
+                                    {f.specializations.into_iter().map(|s| {
+                                        let selected = s == selected_spec;
+                                        view! { <option value=s.clone() selected=selected>{s.clone()}</option> }
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                            <div class="field">
+                                <label for="f-city">"City"</label>
+                                <select id="f-city" name="city">
+                                    <option value="">"Any city"</option>
+                                    {f.cities.into_iter().map(|c| {
+                                        let selected = c == selected_city;
+                                        view! { <option value=c.clone() selected=selected>{c.clone()}</option> }
+                                    }).collect_view()}
+                                </select>
+                            </div>
+                        }
+                    })}
+                </Suspense>
+                <div class="field">
+                    <label for="f-q">"Name"</label>
+                    <input id="f-q" type="search" name="q" placeholder="e.g. Grey" value=move || param("q").unwrap_or_default()/>
+                </div>
+                <button type="submit" class="button primary">"Search"</button>
+            </Form>
+        </section>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || doctors.get().map(|result| match result {
+                Ok(list) if list.is_empty() => view! { <p class="muted empty">"No doctor matches. Try fewer filters."</p> }.into_any(),
+                Ok(list) => view! {
+                    <ul class="doctor-grid" aria-label="Doctors">
+                        {list.into_iter().map(|d| view! { <DoctorCardView doctor=d/> }).collect_view()}
+                    </ul>
+                }.into_any(),
+                Err(err) => view! { <ErrorView error=err/> }.into_any(),
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn DoctorCardView(doctor: DoctorCard) -> impl IntoView {
+    let href = format!("/doctors/{}", doctor.id);
+    view! {
+        <li class="card doctor-card">
+            <h2><a href=href.clone()>{doctor.name.clone()}</a></h2>
+            <p class="spec">{doctor.specialization.clone()} {doctor.city.clone().map(|c| format!(" · {c}"))}</p>
+            <p class="muted small">{format!("{} years of experience", doctor.experience_years)} " · " {stars(doctor.rating, doctor.review_count)}</p>
+            <p class="fee">{money(doctor.fee_cents, &doctor.currency)} <span class="muted small">" per visit"</span></p>
+            <a class="button small" href=href>"See free times"</a>
+        </li>
+    }
+}
+
+const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+fn schedule_lines(blocks: &[WorkBlock]) -> Vec<(&'static str, String)> {
+    (1..=7u8)
+        .filter_map(|day| {
+            let hours: Vec<String> = blocks
+                .iter()
+                .filter(|b| b.weekday == day)
+                .map(|b| format!("{}–{}", b.starts.format("%H:%M"), b.ends.format("%H:%M")))
+                .collect();
+            (!hours.is_empty()).then(|| (WEEKDAYS[usize::from(day - 1)], hours.join(", ")))
+        })
+        .collect()
+}
+
+#[component]
+pub fn DoctorPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
+    let profile = Resource::new(id, get_doctor_profile);
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || profile.get().map(|result| match result {
+                Ok(p) => view! { <DoctorDetails profile=p/> }.into_any(),
+                Err(err) => view! { <ErrorView error=err/> }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn DoctorDetails(profile: DoctorProfile) -> impl IntoView {
+    let card = profile.card.clone();
+    let doctor_id = card.id;
+    let reviews = Resource::new(move || doctor_id, doctor_reviews);
+    view! {
+        <Title text=card.name.clone()/>
+        <section class="card doctor-head">
+            <h1>{card.name.clone()}</h1>
+            <p class="spec">{card.specialization.clone()} {card.city.clone().map(|c| format!(" · {c}"))}</p>
+            <dl class="facts">
+                <div><dt>"Consultation fee"</dt><dd>{money(card.fee_cents, &card.currency)}</dd></div>
+                <div><dt>"Experience"</dt><dd>{format!("{} years", card.experience_years)}</dd></div>
+                <div><dt>"Rating"</dt><dd>{stars(card.rating, card.review_count)}</dd></div>
+                {profile.license_number.clone().map(|l| view! { <div><dt>"License"</dt><dd>{l}</dd></div> })}
+                {(!profile.languages.is_empty()).then(|| view! { <div><dt>"Languages"</dt><dd>{profile.languages.join(", ")}</dd></div> })}
+            </dl>
+            {profile.bio.clone().map(|b| view! { <p>{b}</p> })}
+            {profile.address.clone().map(|a| view! { <p class="muted">{a}</p> })}
+        </section>
+        <div class="grid two wide">
+            <SlotPicker doctor_id=doctor_id fee=money(card.fee_cents, &card.currency) doctor_name=card.name.clone()/>
+            <section class="card">
+                <h2>"Working hours"</h2>
+                <table class="table compact">
+                    <tbody>
+                        {schedule_lines(&profile.weekly_schedule).into_iter().map(|(day, hours)| view! {
+                            <tr><th scope="row">{day}</th><td>{hours}</td></tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <h2>"Reviews"</h2>
+                <Suspense fallback=|| ()>
+                    {move || reviews.get().map(|r| {
+                        let list = r.unwrap_or_default();
+                        if list.is_empty() {
+                            view! { <p class="muted empty">"No reviews yet."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="list">
+                                    {list.into_iter().map(|(rating, text, name, when)| view! {
+                                        <li class="review">
+                                            <strong aria-label=format!("{rating} out of 5")>{"★".repeat(rating as usize)}</strong>
+                                            " " <span class="muted small">{name} " · " {when}</span>
+                                            <p>{text}</p>
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }
+                    })}
+                </Suspense>
+            </section>
+        </div>
+    }
+}
+
+/// Date → free slots → confirm. Driven by the query string (`?date=&time=`), so it works
+/// as plain links and forms before the WASM arrives.
+#[component]
+fn SlotPicker(doctor_id: i64, fee: String, doctor_name: String) -> impl IntoView {
+    let auth = use_auth();
+    let query = use_query_map();
+    let date_param = move || query.read().get("date").filter(|d| !d.is_empty());
+    let time_param = move || query.read().get("time").filter(|t| !t.is_empty());
+    let slots = Resource::new(move || (doctor_id, date_param()), |(id, date)| doctor_slots(id, date));
+    let book = ServerAction::<BookAppointment>::new();
+    let fee = StoredValue::new(fee);
+    let doctor_name = StoredValue::new(doctor_name);
+    view! {
+        <section class="card" aria-labelledby="book-heading">
+            <h2 id="book-heading">"Book a visit"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Finding free times…"</p> }>
+                {move || slots.get().map(|result| match result {
+                    Err(err) => view! { <p class="alert error" role="alert">{err.message}</p> }.into_any(),
+                    Ok((date, times)) => {
+                        let here = format!("/doctors/{doctor_id}");
+                        let slot_list = if times.is_empty() {
+                            view! { <p class="muted empty">"No free times that day. Try another date."</p> }.into_any()
+                        } else {
+                            let items = times
+                                .into_iter()
+                                .map(|t| {
+                                    let chosen = time_param().as_deref() == Some(t.as_str());
+                                    let href = format!("{here}?date={date}&time={}", urlencode(&t));
+                                    let class = if chosen { "slot chosen" } else { "slot" };
+                                    view! { <li><A href=href attr:class=class attr:aria-current=chosen.then_some("true")>{t}</A></li> }
+                                })
+                                .collect_view();
+                            view! { <ul class="slots" aria-label=format!("Free times on {date}")>{items}</ul> }.into_any()
+                        };
+                        let form_date = date.clone();
+                        view! {
+                            <Form method="GET" action=here attr:class="inline-form">
+                                <label for="slot-date">"Date"</label>
+                                <input id="slot-date" type="date" name="date" value=form_date required=true/>
+                                <button type="submit" class="button small">"Show free times"</button>
+                            </Form>
+                            {slot_list}
+                            {move || time_param().map(|time| {
+                                let date = date.clone();
+                                match auth.user.get().and_then(Result::ok).flatten() {
+                                    Some(user) if user.role == Role::Patient => view! {
+                                        <div class="confirm" role="region" aria-label="Confirm booking">
+                                            <h3>"Confirm your visit"</h3>
+                                            <p>{doctor_name.get_value()} " · " {date.clone()} " at " {time.clone()}</p>
+                                            <p>"Cost: " <strong>{fee.get_value()}</strong></p>
+                                            <ActionForm action=book attr:class="stack">
+                                                {action_error(book.value())}
+                                                <input type="hidden" name="doctor_id" value=doctor_id/>
+                                                <input type="hidden" name="date" value=date.clone()/>
+                                                <input type="hidden" name="time_slot" value=time.clone()/>
+                                                <div class="field">
+                                                    <label for="book-reason">"Reason for the visit (optional)"</label>
+                                                    <textarea id="book-reason" name="reason" rows="2" maxlength="1000"></textarea>
+                                                </div>
+                                                <button type="submit" class="button primary" disabled=move || book.pending().get()>"Book this time"</button>
+                                            </ActionForm>
+                                        </div>
+                                    }.into_any(),
+                                    Some(_) => view! { <p class="muted">"Only patients book here; the front desk books in the appointments list."</p> }.into_any(),
+                                    None => {
+                                        let next = format!("/doctors/{doctor_id}?date={date}&time={time}");
+                                        view! { <p><a class="button primary" href=format!("/login?next={}", urlencode(&next))>"Sign in to book"</a></p> }.into_any()
+                                    }
+                                }
+                            })}
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
