@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { signIn, signOut, uniqueEmail } from "./helpers";
+import { expect, signIn, signOut, test, uniqueEmail } from "./helpers";
 
 test("an admin creates a nurse account and the nurse signs in", async ({ page }, info) => {
   const email = uniqueEmail("nina", info.project.name);

@@ -1,4 +1,26 @@
-import { expect, Page } from "@playwright/test";
+import { expect, Page, test as base } from "@playwright/test";
+
+/**
+ * The test function every spec uses: it fails a test whose page logged an error (a WASM
+ * panic during hydration shows up only there, while links and forms keep working).
+ */
+export const test = base.extend<{ consoleErrors: string[] }>({
+  consoleErrors: [
+    async ({ page }, use) => {
+      const errors: string[] = [];
+      page.on("pageerror", (error) => errors.push(error.message));
+      page.on("console", (message) => {
+        // The browser logs every 4xx answer; tests that exercise refusals expect those.
+        const expectedRefusal = /status of 4\d\d/.test(message.text());
+        if (message.type() === "error" && !expectedRefusal) errors.push(message.text());
+      });
+      await use(errors);
+      expect(errors, "errors in the browser console").toEqual([]);
+    },
+    { auto: true },
+  ],
+});
+export { expect };
 
 export const DEMO_PASSWORD = "caduceus-demo";
 

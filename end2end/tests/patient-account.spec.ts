@@ -1,5 +1,4 @@
-import { expect, test } from "@playwright/test";
-import { hydrated, signIn, signOut, uniqueEmail, DEMO_PASSWORD } from "./helpers";
+import { expect, hydrated, signIn, signOut, test, uniqueEmail, DEMO_PASSWORD } from "./helpers";
 
 test("a patient registers, confirms the email, signs in, edits the profile and signs out", async ({ page, browser }, info) => {
   const email = uniqueEmail("ann", info.project.name);

@@ -56,3 +56,15 @@ pub async fn change_appointment(id: i64, action: String, reason: Option<String>,
     let blank = |v: Option<String>| v.filter(|s| !s.trim().is_empty());
     Ok(service::change_status(&state, &current_actor()?, id, to, StatusChange { reason: blank(reason), notes: blank(notes) }).await?)
 }
+
+/// Free slots of this appointment's doctor on `date` (or the next day with any), for moving it.
+#[server(prefix = "/sfn", endpoint = "appointment_slots")]
+pub async fn appointment_slots(id: i64, date: Option<String>) -> Result<(String, Vec<String>), ApiError> {
+    let state = AppState::from_context()?;
+    let appointment = service::get(&state, &current_actor()?, id).await?;
+    let found = match date.filter(|d| !d.trim().is_empty()) {
+        Some(date) => crate::doctors::service::available_slots(&state, appointment.doctor_id, &date).await?,
+        None => crate::doctors::service::next_available_slots(&state, appointment.doctor_id).await?,
+    };
+    Ok((found.date, found.slots))
+}

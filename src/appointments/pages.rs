@@ -1,10 +1,9 @@
 //! "My appointments" (patients), the schedule (doctors), the desk's list, and one
 //! appointment's page with its confirmation, rescheduling and cancellation.
 
-use super::api::{get_appointment, my_appointments, ChangeAppointment, RescheduleAppointment};
+use super::api::{appointment_slots, get_appointment, my_appointments, ChangeAppointment, RescheduleAppointment};
 use super::{Appointment, AppointmentStatus};
 use crate::auth::Role;
-use crate::doctors::api::doctor_slots;
 use crate::ui::{action_error, money, use_user, ErrorView, RequireUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -157,6 +156,10 @@ fn AppointmentDetails(change: ServerAction<ChangeAppointment>, reschedule: Serve
     let query = use_query_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
     let appointment = Resource::new(move || (id(), change.version().get(), reschedule.version().get()), |(id, ..)| get_appointment(id));
+    // Created here, not inside the Suspense below: resources made while hydrating nested
+    // Suspense content would not find their server data.
+    let date_param = move || query.read().get("date").filter(|d| !d.is_empty());
+    let slots = Resource::new(move || (id(), date_param(), reschedule.version().get()), |(id, date, _)| appointment_slots(id, date));
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || appointment.get().map(|result| match result {
@@ -185,7 +188,7 @@ fn AppointmentDetails(change: ServerAction<ChangeAppointment>, reschedule: Serve
                             {a.visit_notes.clone().map(|n| view! { <h2>"Visit notes"</h2><p class="notes">{n}</p> })}
                             <div class="row-actions"><StatusActions appointment=a.clone() change=change/></div>
                         </section>
-                        <RescheduleCard appointment=a reschedule=reschedule/>
+                        <RescheduleCard appointment=a reschedule=reschedule slots=slots/>
                     }.into_any()
                 }
             })}
@@ -195,14 +198,14 @@ fn AppointmentDetails(change: ServerAction<ChangeAppointment>, reschedule: Serve
 
 /// Patients (and the desk) move a live appointment to another free slot of the same doctor.
 #[component]
-fn RescheduleCard(appointment: Appointment, reschedule: ServerAction<RescheduleAppointment>) -> impl IntoView {
+fn RescheduleCard(
+    appointment: Appointment,
+    reschedule: ServerAction<RescheduleAppointment>,
+    slots: Resource<Result<(String, Vec<String>), crate::error::ApiError>>,
+) -> impl IntoView {
     let me = use_user();
     let may = appointment.status.is_live() && matches!(me.role, Role::Patient | Role::Staff | Role::Admin);
-    let query = use_query_map();
-    let doctor_id = appointment.doctor_id;
     let id = appointment.id;
-    let date_param = move || query.read().get("date").filter(|d| !d.is_empty());
-    let slots = Resource::new(move || (doctor_id, date_param()), |(doctor, date)| doctor_slots(doctor, date));
     may.then(|| view! {
         <section class="card" aria-labelledby="move-heading">
             <h2 id="move-heading">"Move this appointment"</h2>

@@ -99,6 +99,9 @@ fn DoctorCardView(doctor: DoctorCard) -> impl IntoView {
     }
 }
 
+type SlotsResource = Resource<Result<(String, Vec<String>), crate::error::ApiError>>;
+type ReviewsResource = Resource<Result<Vec<(i16, String, String, String)>, crate::error::ApiError>>;
+
 const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 fn schedule_lines(blocks: &[WorkBlock]) -> Vec<(&'static str, String)> {
@@ -118,11 +121,17 @@ fn schedule_lines(blocks: &[WorkBlock]) -> Vec<(&'static str, String)> {
 pub fn DoctorPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
+    let query = use_query_map();
+    let date_param = move || query.read().get("date").filter(|d| !d.is_empty());
+    // Every resource of the page is created here, not inside the Suspense below: resources
+    // made while hydrating nested Suspense content would not find their server data.
     let profile = Resource::new(id, get_doctor_profile);
+    let slots = Resource::new(move || (id(), date_param()), |(id, date)| doctor_slots(id, date));
+    let reviews = Resource::new(id, doctor_reviews);
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || profile.get().map(|result| match result {
-                Ok(p) => view! { <DoctorDetails profile=p/> }.into_any(),
+                Ok(p) => view! { <DoctorDetails profile=p slots=slots reviews=reviews/> }.into_any(),
                 Err(err) => view! { <ErrorView error=err/> }.into_any(),
             })}
         </Suspense>
@@ -130,10 +139,9 @@ pub fn DoctorPage() -> impl IntoView {
 }
 
 #[component]
-fn DoctorDetails(profile: DoctorProfile) -> impl IntoView {
+fn DoctorDetails(profile: DoctorProfile, slots: SlotsResource, reviews: ReviewsResource) -> impl IntoView {
     let card = profile.card.clone();
     let doctor_id = card.id;
-    let reviews = Resource::new(move || doctor_id, doctor_reviews);
     view! {
         <Title text=card.name.clone()/>
         <section class="card doctor-head">
@@ -150,7 +158,7 @@ fn DoctorDetails(profile: DoctorProfile) -> impl IntoView {
             {profile.address.clone().map(|a| view! { <p class="muted">{a}</p> })}
         </section>
         <div class="grid two wide">
-            <SlotPicker doctor_id=doctor_id fee=money(card.fee_cents, &card.currency) doctor_name=card.name.clone()/>
+            <SlotPicker doctor_id=doctor_id fee=money(card.fee_cents, &card.currency) doctor_name=card.name.clone() slots=slots/>
             <section class="card">
                 <h2>"Working hours"</h2>
                 <table class="table compact">
@@ -189,12 +197,10 @@ fn DoctorDetails(profile: DoctorProfile) -> impl IntoView {
 /// Date → free slots → confirm. Driven by the query string (`?date=&time=`), so it works
 /// as plain links and forms before the WASM arrives.
 #[component]
-fn SlotPicker(doctor_id: i64, fee: String, doctor_name: String) -> impl IntoView {
+fn SlotPicker(doctor_id: i64, fee: String, doctor_name: String, slots: SlotsResource) -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
-    let date_param = move || query.read().get("date").filter(|d| !d.is_empty());
     let time_param = move || query.read().get("time").filter(|t| !t.is_empty());
-    let slots = Resource::new(move || (doctor_id, date_param()), |(id, date)| doctor_slots(id, date));
     let book = ServerAction::<BookAppointment>::new();
     let fee = StoredValue::new(fee);
     let doctor_name = StoredValue::new(doctor_name);

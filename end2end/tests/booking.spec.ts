@@ -1,0 +1,89 @@
+import { Browser, Page } from "@playwright/test";
+import { expect, hydrated, signIn, test } from "./helpers";
+
+async function asUser(browser: Browser, email: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, email);
+  return page;
+}
+
+test("a patient finds a cardiologist, books, the doctor accepts, the patient moves and cancels, and someone else takes the slot", async ({ page, browser }) => {
+  // Find a cardiologist in Springfield.
+  await signIn(page, "patient@caduceus.test");
+  await page.getByRole("link", { name: "Find a doctor" }).click();
+  await hydrated(page);
+  await page.getByLabel("Specialty").selectOption("Cardiology");
+  await page.getByLabel("City").selectOption("Springfield");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page).toHaveURL(/specialization=Cardiology/);
+  const doctors = page.getByRole("list", { name: "Doctors" });
+  await expect(doctors.getByRole("listitem")).toHaveCount(1);
+  await expect(doctors).toContainText("Dr. Derek Grey");
+  await expect(doctors).toContainText("120.00 USD");
+
+  // Pick the first free time and book it; the confirmation shows the cost.
+  await doctors.getByRole("link", { name: "See free times" }).click();
+  const slots = page.getByRole("list", { name: /Free times on/ });
+  await expect(slots).toBeVisible();
+  const date = (await page.getByLabel("Date").inputValue()).trim();
+  const first = slots.getByRole("link").first();
+  const time = (await first.innerText()).trim();
+  await first.click();
+  await expect(page.getByRole("region", { name: "Confirm booking" })).toContainText("Cost: 120.00 USD");
+  await page.getByLabel("Reason for the visit (optional)").fill("Chest pain when running");
+  await page.getByRole("button", { name: "Book this time" }).click();
+  await expect(page.getByRole("status")).toContainText(`Booked! Your visit with Dr. Derek Grey on ${date} at ${time}`);
+  await expect(page.getByRole("status")).toContainText("Cost: 120.00 USD");
+  const appointmentUrl = new URL(page.url()).pathname;
+  const id = appointmentUrl.split("/").pop();
+
+  // The doctor accepts it.
+  const doctor = await asUser(browser, "doctor@caduceus.test");
+  await doctor.getByRole("link", { name: "Schedule" }).click();
+  const request = doctor.locator(`li.appointment[data-id="${id}"]`);
+  await expect(request).toContainText("Awaiting confirmation");
+  await request.getByRole("button", { name: "Accept" }).click();
+  await expect(request).toContainText("Confirmed");
+  await doctor.context().close();
+
+  // The patient moves it to another free time the same day.
+  await page.goto(appointmentUrl);
+  await hydrated(page);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Confirmed");
+  const move = page.getByRole("list", { name: /Free times on/ });
+  const target = move.getByRole("button").first();
+  const newTime = (await target.innerText()).trim();
+  await target.click();
+  await expect(page.getByRole("status")).toContainText(`Moved to ${date} at ${newTime}`);
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Awaiting confirmation");
+
+  // …then cancels it.
+  await page.getByRole("button", { name: "Cancel" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toContainText("Cancelled");
+
+  // The freed slot is bookable by another patient.
+  const second = await asUser(browser, "patient2@caduceus.test");
+  await second.goto(`/doctors/${await doctorIdFrom(page)}?date=${date}`);
+  await hydrated(second);
+  await second.getByRole("list", { name: /Free times on/ }).getByRole("link", { name: newTime, exact: true }).click();
+  await second.getByRole("button", { name: "Book this time" }).click();
+  await expect(second.getByRole("status")).toContainText(`on ${date} at ${newTime}`);
+  await second.context().close();
+});
+
+/** The doctor's id, from the demo directory (the API is public). */
+async function doctorIdFrom(page: Page): Promise<number> {
+  const response = await page.request.get("/api/doctors?q=Derek%20Grey");
+  const [doctor] = await response.json();
+  return doctor.id;
+}
+
+test("a visitor browses the directory without signing in and is asked to sign in to book", async ({ page }) => {
+  await page.goto("/doctors?q=fisch");
+  await hydrated(page);
+  await expect(page.getByRole("list", { name: "Doctors" })).toContainText("Dr. Lena Fischer");
+  await page.getByRole("link", { name: "See free times" }).click();
+  await page.getByRole("list", { name: /Free times on/ }).getByRole("link").first().click();
+  await expect(page.getByRole("link", { name: "Sign in to book" })).toBeVisible();
+});
