@@ -87,3 +87,39 @@ test("a visitor browses the directory without signing in and is asked to sign in
   await page.getByRole("list", { name: /Free times on/ }).getByRole("link").first().click();
   await expect(page.getByRole("link", { name: "Sign in to book" })).toBeVisible();
 });
+
+test("after a completed visit the patient reads the notes and reviews the doctor", async ({ page, browser }) => {
+  // patient2 books the first free time with the dermatologist.
+  await signIn(page, "patient2@caduceus.test");
+  await page.goto("/doctors?q=Fischer");
+  await hydrated(page);
+  await page.getByRole("link", { name: "See free times" }).click();
+  await page.getByRole("list", { name: /Free times on/ }).getByRole("link").first().click();
+  await page.getByRole("button", { name: "Book this time" }).click();
+  await expect(page.getByRole("status")).toContainText("Booked!");
+  const id = new URL(page.url()).pathname.split("/").pop();
+
+  // The doctor accepts, then completes the visit with notes.
+  const doctor = await asUser(browser, "derma@caduceus.test");
+  await doctor.getByRole("link", { name: "Schedule" }).click();
+  const row = doctor.locator(`li.appointment[data-id="${id}"]`);
+  await row.getByRole("button", { name: "Accept" }).click();
+  await expect(row).toContainText("Confirmed");
+  await row.getByLabel("Visit notes").fill("Mild eczema; moisturise twice daily.");
+  await row.getByRole("button", { name: "Complete" }).click();
+  await expect(doctor.locator(`li.appointment[data-id="${id}"]`)).toContainText("Completed");
+  await doctor.context().close();
+
+  // The patient sees the notes and leaves a review, once.
+  await page.reload();
+  await hydrated(page);
+  await expect(page.getByText("Mild eczema; moisturise twice daily.")).toBeVisible();
+  await page.getByLabel("4 stars").check();
+  await page.getByLabel("Your review (optional)").fill("Clear advice, no waiting.");
+  await page.getByRole("button", { name: "Post review" }).click();
+  await expect(page.getByText(/Thank you for your review|You reviewed this visit/)).toBeVisible();
+  await page.goto("/doctors?q=Fischer");
+  await hydrated(page);
+  await page.getByRole("link", { name: "See free times" }).click();
+  await expect(page.getByText("Clear advice, no waiting.").first()).toBeVisible();
+});

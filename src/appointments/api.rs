@@ -68,3 +68,12 @@ pub async fn appointment_slots(id: i64, date: Option<String>) -> Result<(String,
     };
     Ok((found.date, found.slots))
 }
+
+/// A patient's review of a completed visit (one per visit).
+#[server(prefix = "/sfn", endpoint = "review")]
+pub async fn leave_review(doctor_id: i64, appointment_id: i64, rating: i16, text: Option<String>) -> Result<(), ApiError> {
+    let state = AppState::from_context()?;
+    let review = crate::doctors::service::NewReview { appointment_id, rating, text: text.unwrap_or_default() };
+    crate::doctors::service::add_review(&state, &current_actor()?, doctor_id, review).await?;
+    Ok(())
+}

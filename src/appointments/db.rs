@@ -25,6 +25,7 @@ pub struct AppointmentRow {
     pub currency: String,
     pub status_reason: Option<String>,
     pub visit_notes: Option<String>,
+    pub reviewed: bool,
     pub created_at: DateTime<Utc>,
 }
 
@@ -49,6 +50,7 @@ impl AppointmentRow {
             currency: self.currency,
             status_reason: self.status_reason,
             visit_notes: self.visit_notes,
+            reviewed: self.reviewed,
             created_at: self.created_at,
         }
     }
@@ -56,7 +58,8 @@ impl AppointmentRow {
 
 const SELECT: &str = "SELECT a.id, a.status, a.doctor_id, d.user_id AS doctor_user_id, du.name AS doctor_name, d.specialization,
         a.patient_id, p.user_id AS patient_user_id, pu.name AS patient_name, a.starts_at, a.ends_at, a.reason,
-        a.fee_cents, a.currency, a.status_reason, a.visit_notes, a.created_at
+        a.fee_cents, a.currency, a.status_reason, a.visit_notes,
+        EXISTS (SELECT 1 FROM reviews r WHERE r.appointment_id = a.id) AS reviewed, a.created_at
    FROM appointments a
    JOIN doctors d ON d.id = a.doctor_id JOIN users du ON du.id = d.user_id
    JOIN patients p ON p.id = a.patient_id JOIN users pu ON pu.id = p.user_id";

@@ -75,6 +75,8 @@ pub struct Appointment {
     pub currency: String,
     pub status_reason: Option<String>,
     pub visit_notes: Option<String>,
+    /// Whether the patient reviewed this (completed) visit.
+    pub reviewed: bool,
     pub created_at: DateTime<Utc>,
 }
 

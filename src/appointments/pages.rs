@@ -1,7 +1,7 @@
 //! "My appointments" (patients), the schedule (doctors), the desk's list, and one
 //! appointment's page with its confirmation, rescheduling and cancellation.
 
-use super::api::{appointment_slots, get_appointment, my_appointments, ChangeAppointment, RescheduleAppointment};
+use super::api::{appointment_slots, get_appointment, my_appointments, ChangeAppointment, LeaveReview, RescheduleAppointment};
 use super::{Appointment, AppointmentStatus};
 use crate::auth::Role;
 use crate::ui::{action_error, money, use_user, ErrorView, RequireUser};
@@ -142,20 +142,28 @@ fn StatusActions(appointment: Appointment, change: ServerAction<ChangeAppointmen
 pub fn AppointmentPage() -> impl IntoView {
     let change = ServerAction::<ChangeAppointment>::new();
     let reschedule = ServerAction::<RescheduleAppointment>::new();
+    let review = ServerAction::<LeaveReview>::new();
     view! {
         <Title text="Appointment"/>
         <RequireUser>
-            <AppointmentDetails change=change reschedule=reschedule/>
+            <AppointmentDetails change=change reschedule=reschedule review=review/>
         </RequireUser>
     }
 }
 
 #[component]
-fn AppointmentDetails(change: ServerAction<ChangeAppointment>, reschedule: ServerAction<RescheduleAppointment>) -> impl IntoView {
+fn AppointmentDetails(
+    change: ServerAction<ChangeAppointment>,
+    reschedule: ServerAction<RescheduleAppointment>,
+    review: ServerAction<LeaveReview>,
+) -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
-    let appointment = Resource::new(move || (id(), change.version().get(), reschedule.version().get()), |(id, ..)| get_appointment(id));
+    let appointment = Resource::new(
+        move || (id(), change.version().get(), reschedule.version().get(), review.version().get()),
+        |(id, ..)| get_appointment(id),
+    );
     // Created here, not inside the Suspense below: resources made while hydrating nested
     // Suspense content would not find their server data.
     let date_param = move || query.read().get("date").filter(|d| !d.is_empty());
@@ -188,6 +196,7 @@ fn AppointmentDetails(change: ServerAction<ChangeAppointment>, reschedule: Serve
                             {a.visit_notes.clone().map(|n| view! { <h2>"Visit notes"</h2><p class="notes">{n}</p> })}
                             <div class="row-actions"><StatusActions appointment=a.clone() change=change/></div>
                         </section>
+                        <ReviewCard appointment=a.clone() review=review/>
                         <RescheduleCard appointment=a reschedule=reschedule slots=slots/>
                     }.into_any()
                 }
@@ -248,5 +257,47 @@ fn RescheduleCard(
                 })}
             </Suspense>
         </section>
+    })
+}
+
+/// After a completed visit, its patient rates the doctor once.
+#[component]
+fn ReviewCard(appointment: Appointment, review: ServerAction<LeaveReview>) -> impl IntoView {
+    let me = use_user();
+    let thanked = move || matches!(review.value().get(), Some(Ok(())));
+    let open = me.role == Role::Patient && appointment.status == AppointmentStatus::Completed;
+    open.then(|| {
+        if appointment.reviewed {
+            return view! {
+                <section class="card"><p class="muted">{move || if thanked() { "Thank you for your review." } else { "You reviewed this visit." }}</p></section>
+            }
+            .into_any();
+        }
+        view! {
+            <section class="card" aria-labelledby="review-heading">
+                <h2 id="review-heading">{format!("How was your visit with {}?", appointment.doctor_name)}</h2>
+                <ActionForm action=review attr:class="stack">
+                    {action_error(review.value())}
+                    <input type="hidden" name="doctor_id" value=appointment.doctor_id/>
+                    <input type="hidden" name="appointment_id" value=appointment.id/>
+                    <fieldset class="choice rating">
+                        <legend>"Rating"</legend>
+                        {(1..=5).rev().map(|n| view! {
+                            <label>
+                                <input type="radio" name="rating" value=n required=true checked=n == 5/>
+                                " " <span aria-hidden="true" class="stars">{"★".repeat(n)}</span>
+                                {format!(" {n} star{}", if n == 1 { "" } else { "s" })}
+                            </label>
+                        }).collect_view()}
+                    </fieldset>
+                    <div class="field">
+                        <label for="review-text">"Your review (optional)"</label>
+                        <textarea id="review-text" name="text" rows="3" maxlength="4000"></textarea>
+                    </div>
+                    <button type="submit" class="button primary">"Post review"</button>
+                </ActionForm>
+            </section>
+        }
+        .into_any()
     })
 }
