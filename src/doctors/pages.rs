@@ -38,29 +38,10 @@ pub fn DirectoryPage() -> impl IntoView {
                 <Suspense fallback=|| ()>
                     {move || facets.get().map(|f| {
                         let f = f.unwrap_or_default();
-                        let selected_spec = param("specialization").unwrap_or_default();
-                        let selected_city = param("city").unwrap_or_default();
                         view! {
-                            <div class="field">
-                                <label for="f-specialization">"Specialty"</label>
-                                <select id="f-specialization" name="specialization">
-                                    <option value="">"Any specialty"</option>
-                                    {f.specializations.into_iter().map(|s| {
-                                        let selected = s == selected_spec;
-                                        view! { <option value=s.clone() selected=selected>{s.clone()}</option> }
-                                    }).collect_view()}
-                                </select>
-                            </div>
-                            <div class="field">
-                                <label for="f-city">"City"</label>
-                                <select id="f-city" name="city">
-                                    <option value="">"Any city"</option>
-                                    {f.cities.into_iter().map(|c| {
-                                        let selected = c == selected_city;
-                                        view! { <option value=c.clone() selected=selected>{c.clone()}</option> }
-                                    }).collect_view()}
-                                </select>
-                            </div>
+                            <FacetSelect label="Specialty" name="specialization" any="Any specialty" options=f.specializations
+                                selected=param("specialization").unwrap_or_default()/>
+                            <FacetSelect label="City" name="city" any="Any city" options=f.cities selected=param("city").unwrap_or_default()/>
                         }
                     })}
                 </Suspense>
@@ -82,6 +63,25 @@ pub fn DirectoryPage() -> impl IntoView {
                 Err(err) => view! { <ErrorView error=err/> }.into_any(),
             })}
         </Transition>
+    }
+}
+
+/// A filter drop-down: "any" first, then the values that exist, `selected` chosen.
+#[component]
+fn FacetSelect(label: &'static str, name: &'static str, any: &'static str, options: Vec<String>, selected: String) -> impl IntoView {
+    let id = format!("f-{name}");
+    view! {
+        <div class="field">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name>
+                <option value="">{any}</option>
+                {options.into_iter().map(|value| {
+                    let chosen = value == selected;
+                    let text = value.clone();
+                    view! { <option value=value selected=chosen>{text}</option> }
+                }).collect_view()}
+            </select>
+        </div>
     }
 }
 
