@@ -177,9 +177,11 @@ pub async fn set_status(
 }
 
 /// Moves a live appointment to another slot in one statement: the constraints see the
-/// old slot released and the new one taken atomically.
+/// old slot released and the new one taken atomically. A moved visit waits for the doctor's
+/// confirmation again.
 pub async fn move_to(conn: &mut PgConnection, id: i64, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> AppResult<bool> {
-    let done = sqlx::query("UPDATE appointments SET starts_at = $2, ends_at = $3 WHERE id = $1 AND status IN ('pending', 'accepted')")
+    let done = sqlx::query("UPDATE appointments SET starts_at = $2, ends_at = $3, status = 'pending'
+          WHERE id = $1 AND status IN ('pending', 'accepted')")
         .bind(id)
         .bind(starts_at)
         .bind(ends_at)

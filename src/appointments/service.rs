@@ -245,7 +245,6 @@ pub async fn reschedule(state: &AppState, actor: &Actor, id: i64, request: Resch
     if !db::move_to(&mut tx, id, starts_at, ends_at).await? {
         return Err(AppError::Conflict("The appointment was changed meanwhile. Reload and try again.".into()));
     }
-    sqlx::query("UPDATE appointments SET status = 'pending' WHERE id = $1").bind(id).execute(&mut *tx).await?;
     let updated = db::find(&mut tx, id).await?.ok_or_else(|| AppError::not_found("Appointment"))?;
     let when = describe_time(&updated, state.config.timezone);
     notify(&mut tx, updated.doctor_user_id, "Appointment moved", &format!(

@@ -54,16 +54,9 @@ pub async fn update(state: &AppState, actor: &Actor, doctor_id: i64, update: Doc
     let city = text(&update.city, "city", 100)?;
     let address = text(&update.address, "address", 300)?;
     let bio = text(&update.bio, "bio", 4000)?;
-    if update.experience_years.is_some_and(|y| !(0..=80).contains(&y)) {
-        return Err(AppError::validation("Years of experience must be between 0 and 80."));
-    }
-    if update.fee_cents.is_some_and(|f| !(0..=100_000_000).contains(&f)) {
-        return Err(AppError::validation("The consultation fee must be between 0 and 1,000,000.00."));
-    }
-    let currency = update.currency.as_deref().map(|c| c.trim().to_uppercase());
-    if currency.as_deref().is_some_and(|c| c.len() != 3 || !c.chars().all(|ch| ch.is_ascii_uppercase())) {
-        return Err(AppError::validation("The currency must be a three-letter ISO code such as USD."));
-    }
+    let experience_years = update.experience_years.map(super::check_experience_years).transpose().map_err(AppError::Validation)?;
+    let fee_cents = update.fee_cents.map(super::check_fee_cents).transpose().map_err(AppError::Validation)?;
+    let currency = update.currency.as_deref().map(super::parse_currency).transpose().map_err(AppError::Validation)?;
     let languages = update.languages.map(|langs| langs.into_iter().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect::<Vec<_>>());
     if let Some(blocks) = &update.weekly_schedule {
         check_schedule(blocks).map_err(AppError::Validation)?;
@@ -90,8 +83,8 @@ pub async fn update(state: &AppState, actor: &Actor, doctor_id: i64, update: Doc
     .bind(address.flatten())
     .bind(bio.is_some())
     .bind(bio.flatten())
-    .bind(update.experience_years)
-    .bind(update.fee_cents)
+    .bind(experience_years)
+    .bind(fee_cents)
     .bind(currency)
     .bind(languages)
     .execute(&mut *tx)
@@ -113,28 +106,45 @@ pub struct AvailableSlots {
 /// Free slots of a listed doctor on a date (clinic time): not past, not taken, not off.
 pub async fn available_slots(state: &AppState, doctor_id: i64, date: &str) -> AppResult<AvailableSlots> {
     let date = parse_date(date)?;
-    let profile = profile(state, None, doctor_id).await?;
-    let mut conn = state.pool.acquire().await?;
-    let day_off = db::is_day_off(&mut conn, doctor_id, date).await?;
-    // Generous bounds around the local day; exact starts are compared afterwards.
-    let midnight = date.and_hms_opt(0, 0, 0).expect("valid").and_utc();
-    let taken = appointments_db::taken_starts(&mut conn, doctor_id, midnight - Duration::days(1), midnight + Duration::days(2)).await?;
-    let slots = free_slots(&profile.weekly_schedule, day_off, &state.config.timezone, Utc::now(), date, &taken);
-    Ok(AvailableSlots { date: date.to_string(), slots: slots.into_iter().map(format_slot_time).collect() })
+    let slots = free_days(state, doctor_id, date, 1).await?.into_iter().next().map(|(_, slots)| slots).unwrap_or_default();
+    Ok(AvailableSlots { date: date.to_string(), slots })
 }
 
 /// The first day from tomorrow (clinic time) with a free slot, within 60 days; tomorrow
 /// with no slots if there is none.
 pub async fn next_available_slots(state: &AppState, doctor_id: i64) -> AppResult<AvailableSlots> {
     let tomorrow = Utc::now().with_timezone(&state.config.timezone).date_naive() + Duration::days(1);
-    for offset in 0..60 {
-        let day = tomorrow + Duration::days(offset);
-        let found = available_slots(state, doctor_id, &day.to_string()).await?;
-        if !found.slots.is_empty() {
-            return Ok(found);
-        }
+    let days = free_days(state, doctor_id, tomorrow, 60).await?;
+    let (date, slots) = days.into_iter().find(|(_, slots)| !slots.is_empty()).unwrap_or((tomorrow, Vec::new()));
+    Ok(AvailableSlots { date: date.to_string(), slots })
+}
+
+/// The free slots of each of `count` days from `first`, from one read of the doctor's schedule,
+/// days off and live bookings. 404 for an unknown or unlisted doctor.
+async fn free_days(state: &AppState, doctor_id: i64, first: NaiveDate, count: i64) -> AppResult<Vec<(NaiveDate, Vec<String>)>> {
+    let mut conn = state.pool.acquire().await?;
+    let listed: Option<bool> = sqlx::query_scalar(
+        "SELECT u.active AND u.verified_at IS NOT NULL FROM doctors d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
+    )
+    .bind(doctor_id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    if listed != Some(true) {
+        return Err(AppError::not_found("Doctor"));
     }
-    Ok(AvailableSlots { date: tomorrow.to_string(), slots: Vec::new() })
+    let blocks = db::weekly_schedule(&mut conn, doctor_id).await?;
+    let days_off = db::days_off(&mut conn, doctor_id, first).await?;
+    // Generous bounds around the local days; exact starts are compared afterwards.
+    let start = first.and_hms_opt(0, 0, 0).expect("valid").and_utc() - Duration::days(1);
+    let taken = appointments_db::taken_starts(&mut conn, doctor_id, start, start + Duration::days(count + 2)).await?;
+    let now = Utc::now();
+    Ok((0..count)
+        .map(|offset| {
+            let day = first + Duration::days(offset);
+            let slots = free_slots(&blocks, days_off.contains(&day), &state.config.timezone, now, day, &taken);
+            (day, slots.into_iter().map(format_slot_time).collect())
+        })
+        .collect())
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -7,7 +7,7 @@ use crate::auth::db as auth_db;
 use crate::auth::service::{self as auth_service, AccountDraft};
 use crate::auth::{password, Email, PersonName, Role};
 use crate::error::{conflict_on, AppError, AppResult};
-use crate::mail;
+use crate::{doctors, mail};
 use crate::server::state::AppState;
 use sqlx::PgConnection;
 
@@ -91,18 +91,9 @@ impl DoctorFields {
         if role != Role::Doctor {
             return Ok(None);
         }
-        let experience_years = input.experience_years.unwrap_or(0);
-        if !(0..=80).contains(&experience_years) {
-            return Err("Years of experience must be between 0 and 80.".into());
-        }
-        let fee_cents = input.fee_cents.unwrap_or(0);
-        if !(0..=100_000_000).contains(&fee_cents) {
-            return Err("The consultation fee must be between 0 and 1,000,000.00.".into());
-        }
-        let currency = input.currency.as_deref().unwrap_or("USD").trim().to_uppercase();
-        if currency.len() != 3 || !currency.chars().all(|c| c.is_ascii_uppercase()) {
-            return Err("The currency must be a three-letter ISO code such as USD.".into());
-        }
+        let experience_years = doctors::check_experience_years(input.experience_years.unwrap_or(0))?;
+        let fee_cents = doctors::check_fee_cents(input.fee_cents.unwrap_or(0))?;
+        let currency = doctors::parse_currency(input.currency.as_deref().unwrap_or("USD"))?;
         let text = |v: &Option<String>| v.as_deref().and_then(crate::profile::blank_to_none);
         Ok(Some(Self {
             specialization: text(&input.specialization).unwrap_or_else(|| "General Practice".into()),
