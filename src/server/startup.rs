@@ -2,6 +2,7 @@
 //! orderly shutdown.
 
 use super::config::Config;
+use super::dataset::{self, DatasetSize};
 use super::embedded_pg::EmbeddedPostgres;
 use super::security;
 use super::state::AppState;
@@ -23,6 +24,7 @@ use serde_json::json;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::PgPool;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -243,4 +245,20 @@ pub async fn create_admin(config: Config, email: String, name: String) -> anyhow
         }
         Err(err) => anyhow::bail!("{}", err.to_api_error().message),
     }
+}
+
+/// `caduceus generate-dataset`.
+pub async fn generate_dataset(config: Config, size: DatasetSize, bench_out: Option<PathBuf>, seed: u64) -> anyhow::Result<()> {
+    let (pool, mut embedded) = connect(&config).await?;
+    let result = dataset::generate(&pool, config.timezone, size, bench_out.as_deref(), seed).await;
+    pool.close().await;
+    if let Some(pg) = embedded.as_mut() {
+        pg.stop();
+    }
+    let summary = result?;
+    println!(
+        "Generated {} patients, {} doctors, {} appointments, {} reviews; {} future slots left free.",
+        summary.patients, summary.doctors, summary.appointments, summary.reviews, summary.free_future_slots
+    );
+    Ok(())
 }

@@ -7,5 +7,6 @@ mod helpers;
 mod accounts;
 mod admin;
 mod database;
+mod dataset;
 mod scheduling;
 mod security;

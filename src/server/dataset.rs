@@ -1,0 +1,489 @@
+//! `caduceus generate-dataset`: fills a database with a clinic at scale for benchmarks — by
+//! default 1,000,000 patients, 2,000 doctors and 10,000,000 appointments over two years
+//! (21 months back, 3 ahead) on the default schedule.
+//!
+//! Rows are streamed with COPY inside one transaction (a failed run leaves nothing), and the
+//! secondary indexes of the loaded tables are dropped for the load and rebuilt after it: one
+//! sorted build is far cheaper than millions of index insertions. The booking rules still
+//! hold: every (doctor, slot) is used once, and a slot's patients are distinct by
+//! construction, so the exclusion constraints (which stay in place) are never tripped.
+//!
+//! With `--bench-out DIR` it also writes what `benches/run.sh` needs: API tokens for sample
+//! patients, free slots paired with patients who can book them, doctor ids, directory queries.
+
+use crate::appointments::slots::{default_week, local_instant, slot_times};
+use crate::auth::actor::hash_token;
+use crate::auth::password;
+use crate::auth::service::random_token;
+use anyhow::{bail, Context, Result};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
+use chrono_tz::Tz;
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::{Rng, SeedableRng};
+use sqlx::postgres::PgCopyIn;
+use sqlx::{PgConnection, PgPool};
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Instant;
+
+/// Marks generated accounts, so they are easy to tell apart (and to delete).
+pub const EMAIL_DOMAIN: &str = "dataset.caduceus.test";
+const DAYS_BACK: i64 = 640;
+const DAYS_AHEAD: i64 = 90;
+/// Generated patients whose tokens the benchmark uses to read their appointment lists.
+const SAMPLE_TOKENS: usize = 1_000;
+/// Share of completed visits that get a review, in percent.
+const REVIEWED_PERCENT: i64 = 10;
+
+const FIRST_NAMES: [&str; 40] = [
+    "Maria", "James", "Aisha", "Wei", "Olga", "Carlos", "Fatima", "John", "Priya", "Luca", "Emma", "Noah", "Yuki", "Omar", "Sofia",
+    "Liam", "Amara", "Mateo", "Hana", "David", "Elena", "Ivan", "Grace", "Kwame", "Lena", "Diego", "Sara", "Arjun", "Chloe", "Tomas",
+    "Nadia", "Peter", "Zara", "Ali", "Mia", "Samuel", "Leila", "Jonas", "Rosa", "Hugo",
+];
+const LAST_NAMES: [&str; 40] = [
+    "Garcia", "Smith", "Khan", "Chen", "Ivanova", "Silva", "Haddad", "Miller", "Patel", "Rossi", "Johnson", "Brown", "Tanaka",
+    "Farouk", "Lopez", "Wilson", "Okafor", "Fernandez", "Kim", "Cohen", "Popescu", "Petrov", "Taylor", "Mensah", "Fischer", "Moreno",
+    "Nielsen", "Sharma", "Martin", "Novak", "Rahman", "Schmidt", "Ahmed", "Hassan", "Larsen", "Adeyemi", "Karimi", "Berg", "Santos",
+    "Dubois",
+];
+const SPECIALIZATIONS: [&str; 12] = [
+    "Cardiology", "Dermatology", "Pediatrics", "Neurology", "Orthopedics", "General Practice", "Otolaryngology", "Ophthalmology",
+    "Gynecology", "Psychiatry", "Endocrinology", "Gastroenterology",
+];
+const CITIES: [&str; 15] = [
+    "Springfield", "Riverton", "Lakeside", "Fairview", "Georgetown", "Madison", "Clinton", "Franklin", "Greenville", "Bristol",
+    "Salem", "Ashland", "Dover", "Milton", "Oakland",
+];
+const BLOOD_GROUPS: [&str; 8] = ["O+", "A+", "B+", "AB+", "O-", "A-", "B-", "AB-"];
+const GENDERS: [&str; 4] = ["female", "male", "other", "undisclosed"];
+
+#[derive(Debug, Clone, Copy)]
+pub struct DatasetSize {
+    pub patients: usize,
+    pub doctors: usize,
+    pub appointments: usize,
+}
+
+#[derive(Debug, Default)]
+pub struct Summary {
+    pub patients: u64,
+    pub doctors: u64,
+    pub appointments: u64,
+    pub reviews: u64,
+    pub free_future_slots: usize,
+}
+
+/// A future slot left free, and the generated patient set aside to book it.
+struct FreeSlot {
+    doctor_id: i64,
+    date: NaiveDate,
+    time: NaiveTime,
+    patient: usize,
+}
+
+/// Generates the dataset into an empty clinic (no appointments yet). `seed` makes it
+/// reproducible apart from the ids the database assigns.
+pub async fn generate(pool: &PgPool, tz: Tz, size: DatasetSize, bench_out: Option<&Path>, seed: u64) -> Result<Summary> {
+    check_size(size)?;
+    let mut rng = StdRng::seed_from_u64(seed);
+    let now = Utc::now();
+    // One hash for every generated account, of a password nobody knows: they can't sign in,
+    // the benchmark uses API tokens written by this generator instead.
+    let password_hash = password::hash(random_token()).await?;
+
+    let mut tx = pool.begin().await?;
+    let mut summary = Summary::default();
+    let existing: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments").fetch_one(&mut *tx).await?;
+    if existing > 0 {
+        bail!("the database already has {existing} appointments; the generator fills an empty clinic (use a new database)");
+    }
+    sqlx::query("SET LOCAL synchronous_commit = off").execute(&mut *tx).await?;
+    sqlx::query("SET LOCAL maintenance_work_mem = '512MB'").execute(&mut *tx).await?;
+
+    let started = Instant::now();
+    let dropped = drop_secondary_indexes(&mut tx, &["users", "patients", "doctors", "appointments"]).await?;
+    // Doctors first, so that patients (who are many) reuse no doctor names.
+    let doctor_users = copy_users(&mut tx, "d", size.doctors, "doctor", &password_hash, now, &mut rng).await?;
+    let doctors = copy_doctors(&mut tx, &doctor_users, &mut rng).await?;
+    summary.doctors = doctors.len() as u64;
+    let patient_users = copy_users(&mut tx, "p", size.patients, "patient", &password_hash, now, &mut rng).await?;
+    let patients = copy_patients(&mut tx, &patient_users, &mut rng).await?;
+    summary.patients = patients.len() as u64;
+    tracing::info!(elapsed = ?started.elapsed(), "dataset: accounts loaded");
+
+    // Patients the benchmark books for have no appointments of their own, so that their
+    // bookings never meet the patient-busy rule. One per doctor covers any slot's bookings.
+    let bench_patients = if bench_out.is_some() { size.doctors } else { 0 };
+    let (regular, reserved) = patients.split_at(patients.len() - bench_patients);
+    let (appointments, free) = copy_appointments(&mut tx, tz, now, &doctors, regular, size.appointments, &mut rng).await?;
+    summary.appointments = appointments;
+    summary.free_future_slots = free.len();
+    tracing::info!(elapsed = ?started.elapsed(), "dataset: appointments loaded");
+
+    summary.reviews = sqlx::query(
+        "INSERT INTO reviews (appointment_id, doctor_id, patient_id, rating, body, created_at)
+         SELECT id, doctor_id, patient_id, 3 + (id % 3), 'Clear explanations and on time.', ends_at + interval '1 day'
+           FROM appointments WHERE status = 'completed' AND id % 100 < $1",
+    )
+    .bind(REVIEWED_PERCENT)
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+
+    for definition in &dropped {
+        sqlx::query(definition).execute(&mut *tx).await.with_context(|| format!("rebuilding {definition}"))?;
+    }
+    tracing::info!(elapsed = ?started.elapsed(), "dataset: indexes rebuilt");
+
+    if let Some(dir) = bench_out {
+        write_bench_files(&mut tx, dir, &doctors, regular, reserved, free, &mut rng).await?;
+    }
+    tx.commit().await?;
+    for table in ["users", "patients", "doctors", "appointments", "reviews", "auth_sessions"] {
+        sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;
+    }
+    tracing::info!(elapsed = ?started.elapsed(), "dataset: done");
+    Ok(summary)
+}
+
+fn check_size(size: DatasetSize) -> Result<()> {
+    if size.doctors == 0 || size.patients == 0 {
+        bail!("the dataset needs at least one doctor and one patient");
+    }
+    // Each slot's patients are distinct only if there are more patients than doctors; the
+    // benchmark's own patients (one per doctor) come on top.
+    if size.patients < 3 * size.doctors {
+        bail!("use at least three patients per doctor ({} for {} doctors)", 3 * size.doctors, size.doctors);
+    }
+    Ok(())
+}
+
+/// Drops the non-unique secondary indexes of `tables` and returns the statements that
+/// recreate them. Primary keys, unique and exclusion constraints stay.
+async fn drop_secondary_indexes(conn: &mut PgConnection, tables: &[&str]) -> Result<Vec<String>> {
+    let indexes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid)
+           FROM pg_index i
+          WHERE i.indrelid = ANY ($1::text[]::regclass[])
+            AND NOT i.indisunique AND NOT i.indisprimary AND NOT i.indisexclusion",
+    )
+    .bind(tables.iter().map(|t| t.to_string()).collect::<Vec<_>>())
+    .fetch_all(&mut *conn)
+    .await?;
+    for (name, _) in &indexes {
+        sqlx::query(&format!("DROP INDEX {name}")).execute(&mut *conn).await?;
+    }
+    Ok(indexes.into_iter().map(|(_, definition)| definition).collect())
+}
+
+/// Buffers COPY text rows and sends them in large chunks.
+struct CopyRows<'c> {
+    copy: PgCopyIn<&'c mut PgConnection>,
+    buffer: String,
+}
+
+impl<'c> CopyRows<'c> {
+    const CHUNK: usize = 1 << 20;
+
+    async fn start(conn: &'c mut PgConnection, statement: &str) -> Result<Self> {
+        Ok(Self { copy: conn.copy_in_raw(statement).await?, buffer: String::with_capacity(Self::CHUNK + 4096) })
+    }
+
+    /// Call after writing each row into `buffer` (tab-separated, newline-terminated).
+    async fn flush_if_full(&mut self) -> Result<()> {
+        if self.buffer.len() >= Self::CHUNK {
+            self.copy.send(self.buffer.as_bytes()).await?;
+            self.buffer.clear();
+        }
+        Ok(())
+    }
+
+    async fn finish(mut self) -> Result<u64> {
+        if !self.buffer.is_empty() {
+            self.copy.send(self.buffer.as_bytes()).await?;
+        }
+        Ok(self.copy.finish().await?)
+    }
+}
+
+fn pick<'a>(rng: &mut StdRng, items: &[&'a str]) -> &'a str {
+    items.choose(rng).expect("non-empty list")
+}
+
+fn timestamp(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S+00").to_string()
+}
+
+/// COPYs `count` verified accounts of `role` and returns their ids in creation order.
+async fn copy_users(
+    conn: &mut PgConnection,
+    prefix: &str,
+    count: usize,
+    role: &str,
+    password_hash: &str,
+    now: DateTime<Utc>,
+    rng: &mut StdRng,
+) -> Result<Vec<i64>> {
+    let after: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM users").fetch_one(&mut *conn).await?;
+    let mut rows = CopyRows::start(
+        conn,
+        "COPY users (email, name, password_hash, role, phone, email_verified_at, verified_at, created_at) FROM STDIN",
+    )
+    .await?;
+    for n in 1..=count {
+        let title = if role == "doctor" { "Dr. " } else { "" };
+        let joined = timestamp(now - Duration::minutes(rng.gen_range(60..3 * 365 * 24 * 60)));
+        let verified = if role == "doctor" { joined.as_str() } else { "\\N" };
+        writeln!(
+            rows.buffer,
+            "{prefix}{n:07}@{EMAIL_DOMAIN}\t{title}{} {}\t{password_hash}\t{role}\t+1 555 {:07}\t{joined}\t{verified}\t{joined}",
+            pick(rng, &FIRST_NAMES),
+            pick(rng, &LAST_NAMES),
+            rng.gen_range(0..10_000_000)
+        )?;
+        rows.flush_if_full().await?;
+    }
+    rows.finish().await?;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM users WHERE id > $1 ORDER BY id").bind(after).fetch_all(&mut *conn).await?;
+    if ids.len() != count {
+        bail!("another process added accounts during the load; run the generator alone");
+    }
+    Ok(ids)
+}
+
+/// A generated doctor: the id and the fee every appointment with them costs.
+struct Doctor {
+    id: i64,
+    fee_cents: i64,
+}
+
+async fn copy_doctors(conn: &mut PgConnection, user_ids: &[i64], rng: &mut StdRng) -> Result<Vec<Doctor>> {
+    let after: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM doctors").fetch_one(&mut *conn).await?;
+    let mut rows = CopyRows::start(
+        conn,
+        "COPY doctors (user_id, specialization, license_number, city, address, experience_years, fee_cents, currency, bio, languages) FROM STDIN",
+    )
+    .await?;
+    for user_id in user_ids {
+        let specialization = pick(rng, &SPECIALIZATIONS);
+        let city = pick(rng, &CITIES);
+        let languages = ["{English}", "{English,Spanish}", "{English,French}", "{English,Arabic}"].choose(rng).expect("non-empty");
+        writeln!(
+            rows.buffer,
+            "{user_id}\t{specialization}\tLIC-{user_id:08}\t{city}\t{} Main Street, {city}\t{}\t{}\tUSD\tPractises {specialization} in {city}.\t{languages}",
+            rng.gen_range(1..300),
+            rng.gen_range(1..40),
+            rng.gen_range(40..250) * 100,
+        )?;
+        rows.flush_if_full().await?;
+    }
+    rows.finish().await?;
+    let doctors: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, fee_cents FROM doctors WHERE id > $1 ORDER BY id").bind(after).fetch_all(&mut *conn).await?;
+    Ok(doctors.into_iter().map(|(id, fee_cents)| Doctor { id, fee_cents }).collect())
+}
+
+/// A generated patient: their patient id and account id.
+#[derive(Clone, Copy)]
+struct Patient {
+    id: i64,
+    user_id: i64,
+}
+
+async fn copy_patients(conn: &mut PgConnection, user_ids: &[i64], rng: &mut StdRng) -> Result<Vec<Patient>> {
+    let after: i64 = sqlx::query_scalar("SELECT coalesce(max(id), 0) FROM patients").fetch_one(&mut *conn).await?;
+    let mut rows = CopyRows::start(conn, "COPY patients (user_id, date_of_birth, gender, blood_group) FROM STDIN").await?;
+    let first_birthday = NaiveDate::from_ymd_opt(1935, 1, 1).expect("valid date");
+    for user_id in user_ids {
+        let born = first_birthday + Duration::days(rng.gen_range(0..88 * 365));
+        writeln!(rows.buffer, "{user_id}\t{born}\t{}\t{}", pick(rng, &GENDERS), pick(rng, &BLOOD_GROUPS))?;
+        rows.flush_if_full().await?;
+    }
+    rows.finish().await?;
+    let patients: Vec<(i64, i64)> =
+        sqlx::query_as("SELECT id, user_id FROM patients WHERE id > $1 ORDER BY id").bind(after).fetch_all(&mut *conn).await?;
+    Ok(patients.into_iter().map(|(id, user_id)| Patient { id, user_id }).collect())
+}
+
+/// Every slot start (UTC, with its local date and time) of the default week from `from` for
+/// `days` days, skipping local times a clock change removes.
+fn slot_starts(tz: Tz, from: NaiveDate, days: i64) -> Vec<(DateTime<Utc>, NaiveDate, NaiveTime)> {
+    let week = default_week();
+    (0..days)
+        .map(|offset| from + Duration::days(offset))
+        .filter(|date| !matches!(date.weekday(), Weekday::Sat | Weekday::Sun))
+        .flat_map(|date| slot_times(&week, date).into_iter().map(move |time| (date, time)))
+        .filter_map(|(date, time)| local_instant(&tz, date, time).map(|start| (start, date, time)))
+        .collect()
+}
+
+/// Picks `past` or `future` statuses with clinic-like frequencies; with the reason or notes
+/// each one carries.
+fn status_of(rng: &mut StdRng, in_past: bool) -> (&'static str, &'static str, &'static str) {
+    let roll = rng.gen_range(0..100);
+    match (in_past, roll) {
+        (true, 0..=81) => ("completed", "\\N", "Examined; advice given. Follow up if symptoms persist."),
+        (true, 82..=89) => ("cancelled", "Patient cancelled", "\\N"),
+        (true, 90..=94) => ("no_show", "\\N", "\\N"),
+        (true, _) => ("rejected", "Doctor unavailable", "\\N"),
+        (false, 0..=54) => ("accepted", "\\N", "\\N"),
+        (false, 55..=89) => ("pending", "\\N", "\\N"),
+        (false, _) => ("cancelled", "Patient cancelled", "\\N"),
+    }
+}
+
+/// COPYs exactly `wanted` appointments spread evenly over every (slot, doctor) pair, and
+/// returns how many it wrote and the future slots it left free.
+///
+/// The patient of doctor `d` in the `s`-th slot is `regular[(s × doctors + d) mod patients]`:
+/// within one slot the doctors' patients are consecutive, hence distinct, so nobody is in two
+/// places at once.
+async fn copy_appointments(
+    conn: &mut PgConnection,
+    tz: Tz,
+    now: DateTime<Utc>,
+    doctors: &[Doctor],
+    regular: &[Patient],
+    wanted: usize,
+    rng: &mut StdRng,
+) -> Result<(u64, Vec<FreeSlot>)> {
+    let today = now.with_timezone(&tz).date_naive();
+    let starts = slot_starts(tz, today - Duration::days(DAYS_BACK), DAYS_BACK + DAYS_AHEAD);
+    let capacity = starts.len() * doctors.len();
+    if wanted > capacity {
+        bail!("{wanted} appointments don't fit: {} doctors have {capacity} slots in the two years", doctors.len());
+    }
+    // Bookings the benchmark can make must stay in the future for the whole run.
+    let bookable_after = now + Duration::days(1);
+    let mut rows = CopyRows::start(
+        conn,
+        "COPY appointments (doctor_id, patient_id, starts_at, ends_at, status, reason, fee_cents, currency, status_reason, visit_notes, booked_by, created_at) FROM STDIN",
+    )
+    .await?;
+    let mut free = Vec::new();
+    let (mut remaining_wanted, mut remaining_pairs) = (wanted, capacity);
+    for (slot_index, (start, date, time)) in starts.iter().enumerate() {
+        let (start, end) = (*start, *start + Duration::minutes(crate::appointments::slots::SLOT_MINUTES));
+        for (doctor_index, doctor) in doctors.iter().enumerate() {
+            // Selection sampling: exactly `wanted` pairs, uniformly spread.
+            let take = rng.gen_range(0..remaining_pairs) < remaining_wanted;
+            remaining_pairs -= 1;
+            let (status, status_reason, notes) = if take { status_of(rng, end <= now) } else { ("", "", "") };
+            if take {
+                remaining_wanted -= 1;
+                let patient = regular[(slot_index * doctors.len() + doctor_index) % regular.len()];
+                let booked = (start - Duration::days(rng.gen_range(1..30))).min(now);
+                writeln!(
+                    rows.buffer,
+                    "{}\t{}\t{}\t{}\t{status}\tCheck-up\t{}\tUSD\t{status_reason}\t{notes}\t{}\t{}",
+                    doctor.id,
+                    patient.id,
+                    timestamp(start),
+                    timestamp(end),
+                    doctor.fee_cents,
+                    patient.user_id,
+                    timestamp(booked)
+                )?;
+                rows.flush_if_full().await?;
+            }
+            let live = matches!(status, "pending" | "accepted");
+            if start > bookable_after && !live {
+                free.push(FreeSlot { doctor_id: doctor.id, date: *date, time: *time, patient: free.len() % doctors.len().max(1) });
+            }
+        }
+    }
+    let written = rows.finish().await?;
+    Ok((written, free))
+}
+
+/// Files for `benches/run.sh`. Free slots are in (time, doctor) order when paired with the
+/// reserved patients, so one slot time never gets the same patient twice; then shuffled.
+async fn write_bench_files(
+    conn: &mut PgConnection,
+    dir: &Path,
+    doctors: &[Doctor],
+    regular: &[Patient],
+    reserved: &[Patient],
+    mut free: Vec<FreeSlot>,
+    rng: &mut StdRng,
+) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    let sample: Vec<Patient> = regular.choose_multiple(rng, SAMPLE_TOKENS.min(regular.len())).copied().collect();
+    let sample_tokens = issue_tokens(conn, &sample).await?;
+    let reserved_tokens = issue_tokens(conn, reserved).await?;
+
+    free.shuffle(rng);
+    let bookings: String = free
+        .iter()
+        .map(|slot| {
+            format!(
+                "{}\t{{\"doctor_id\":{},\"date\":\"{}\",\"time_slot\":\"{}\"}}\n",
+                reserved_tokens[slot.patient],
+                slot.doctor_id,
+                slot.date,
+                slot.time.format("%H:%M")
+            )
+        })
+        .collect();
+    let mut dates: Vec<NaiveDate> = free.iter().map(|slot| slot.date).collect();
+    dates.sort();
+    dates.dedup();
+    let mut queries: Vec<String> = Vec::new();
+    for specialization in SPECIALIZATIONS {
+        queries.push(format!("specialization={}", specialization.replace(' ', "%20")));
+        queries.push(format!("specialization={}&city={}", specialization.replace(' ', "%20"), pick(rng, &CITIES)));
+    }
+    queries.extend(CITIES.iter().map(|city| format!("city={city}")));
+    queries.extend(LAST_NAMES.iter().map(|name| format!("q={}", name.chars().take(4).collect::<String>().to_lowercase())));
+
+    let lines = |items: Vec<String>| items.join("\n") + "\n";
+    let write = |name: &str, text: String| std::fs::write(dir.join(name), text).with_context(|| format!("writing {name}"));
+    write("bookings.tsv", bookings)?;
+    write("patient_tokens.txt", lines(sample_tokens))?;
+    write("doctor_ids.txt", lines(doctors.iter().map(|d| d.id.to_string()).collect()))?;
+    write("dates.txt", lines(dates.iter().map(|d| d.to_string()).collect()))?;
+    write("directory_queries.txt", lines(queries))?;
+    Ok(())
+}
+
+/// API sign-ins (a year long) for `patients`; returns the tokens in the same order.
+async fn issue_tokens(conn: &mut PgConnection, patients: &[Patient]) -> Result<Vec<String>> {
+    let tokens: Vec<String> = patients.iter().map(|_| format!("cad_{}", random_token())).collect();
+    let mut rows = CopyRows::start(conn, "COPY auth_sessions (user_id, kind, token_hash, user_agent, expires_at) FROM STDIN").await?;
+    let expires = timestamp(Utc::now() + Duration::days(365));
+    for (patient, token) in patients.iter().zip(&tokens) {
+        writeln!(rows.buffer, "{}\tapi\t\\\\x{}\tcaduceus benchmark\t{expires}", patient.user_id, hex::encode(hash_token(token)))?;
+        rows.flush_if_full().await?;
+    }
+    rows.finish().await?;
+    Ok(tokens)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn two_years_of_default_weekdays_have_twelve_slots_a_day() {
+        let from = NaiveDate::from_ymd_opt(2025, 1, 6).expect("a Monday");
+        let starts = slot_starts(chrono_tz::UTC, from, 14);
+        assert_eq!(starts.len(), 10 * 12);
+        assert!(starts.windows(2).all(|w| w[0].0 < w[1].0), "in time order");
+    }
+
+    #[test]
+    fn clock_changes_skip_no_working_slot_in_new_york() {
+        // 2025-03-09 (Sunday) is the spring-forward day; working hours are never skipped.
+        let from = NaiveDate::from_ymd_opt(2025, 3, 3).expect("a Monday");
+        let starts = slot_starts(chrono_tz::America::New_York, from, 14);
+        assert_eq!(starts.len(), 10 * 12);
+    }
+
+    #[test]
+    fn sizes_that_would_break_the_patient_rule_are_refused() {
+        assert!(check_size(DatasetSize { patients: 10, doctors: 5, appointments: 1 }).is_err());
+        assert!(check_size(DatasetSize { patients: 0, doctors: 0, appointments: 0 }).is_err());
+        assert!(check_size(DatasetSize { patients: 3_000, doctors: 1_000, appointments: 1 }).is_ok());
+    }
+}
