@@ -3,12 +3,15 @@
 # Idempotent: each step is skipped when its tool is already there.
 #   scripts/setup.sh          build + run prerequisites
 #   scripts/setup.sh --test   also what the test suite needs (Chromium, Playwright)
+#   scripts/setup.sh --bench  also what benches/run.sh needs (wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/env.sh
 
 want_test=false
+want_bench=false
 [[ "${1:-}" == "--test" ]] && want_test=true
+[[ "${1:-}" == "--bench" ]] && want_bench=true
 
 step() { printf '\033[1;34m==> %s\033[0m\n' "$*"; }
 sudo_if_needed() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
@@ -19,6 +22,7 @@ have_postgres || apt_packages+=(postgresql)
 command -v npm >/dev/null || apt_packages+=(nodejs npm)
 command -v cc >/dev/null || apt_packages+=(build-essential)
 $want_test && { command -v chromium >/dev/null || apt_packages+=(chromium); }
+$want_bench && { command -v wrk >/dev/null || apt_packages+=(wrk); }
 if ((${#apt_packages[@]})); then
   step "Installing Debian packages: ${apt_packages[*]}"
   sudo_if_needed apt-get update -qq

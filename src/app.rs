@@ -2,6 +2,7 @@
 
 use crate::auth::api::{get_current_user, Login, Logout};
 use crate::appointments::pages::{AppointmentPage, AppointmentsPage};
+use crate::notifications::pages::NotificationsPage;
 use crate::auth::pages::{LoginPage, RegisterPage, VerifyEmailPage};
 use crate::doctors::pages::{DirectoryPage, DoctorPage};
 use crate::profile::pages::ProfilePage;
@@ -67,6 +68,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("doctors/:id") view=DoctorPage ssr=SsrMode::Async/>
                     <Route path=path!("appointments") view=AppointmentsPage ssr=SsrMode::Async/>
                     <Route path=path!("appointments/:id") view=AppointmentPage ssr=SsrMode::Async/>
+                    <Route path=path!("notifications") view=NotificationsPage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -12,6 +12,7 @@ pub mod audit;
 pub mod auth;
 pub mod doctors;
 pub mod error;
+pub mod notifications;
 pub mod profile;
 pub mod ui;
 pub mod users;

@@ -38,14 +38,34 @@ test("a patient finds a cardiologist, books, the doctor accepts, the patient mov
   const appointmentUrl = new URL(page.url()).pathname;
   const id = appointmentUrl.split("/").pop();
 
-  // The doctor accepts it.
+  // The doctor is told (bell and notifications page), finds the request and accepts it.
   const doctor = await asUser(browser, "doctor@caduceus.test");
+  await expect(doctor.getByRole("link", { name: /Notifications, \d+ unread/ })).toBeVisible();
+  await doctor.getByRole("link", { name: /Notifications/ }).click();
+  const notice = doctor.locator("li.notification.unread").filter({ hasText: "New appointment request" }).first();
+  await expect(notice).toContainText("Pat Patient asked for an appointment");
+  await notice.getByRole("link", { name: "Open" }).click();
+  await expect(doctor).toHaveURL(new RegExp(`/appointments/${id}$`));
   await doctor.getByRole("link", { name: "Schedule" }).click();
-  const request = doctor.locator(`li.appointment[data-id="${id}"]`);
+  await hydrated(doctor);
+  const requests = doctor.getByRole("region", { name: /Requests waiting for you/ });
+  const request = requests.locator(`li.appointment[data-id="${id}"]`);
   await expect(request).toContainText("Awaiting confirmation");
   await request.getByRole("button", { name: "Accept" }).click();
-  await expect(request).toContainText("Confirmed");
+  await expect(request).toHaveCount(0);
+  // The week calendar shows it, confirmed, on its day; the day view has the details.
+  await doctor.goto(`/appointments?span=week&date=${date}`);
+  await hydrated(doctor);
+  const day = doctor.locator(`.calendar-day[data-date="${date}"]`);
+  await expect(day.locator("li.slot-entry").filter({ hasText: `${time} Pat Patient` })).toContainText("Confirmed");
+  await day.getByRole("link", { name: /^\w{3} \d+ \w{3}$/ }).click();
+  await expect(doctor).toHaveURL(/span=day/);
+  await expect(doctor.locator(`li.appointment[data-id="${id}"]`)).toContainText("Confirmed");
   await doctor.context().close();
+
+  // The patient has the confirmation among their notifications.
+  await page.goto("/notifications");
+  await expect(page.locator("li.notification").filter({ hasText: "Appointment confirmed" })).toContainText("Dr. Derek Grey confirmed your appointment");
 
   // The patient moves it to another free time the same day.
   await page.goto(appointmentUrl);
@@ -99,11 +119,16 @@ test("after a completed visit the patient reads the notes and reviews the doctor
   await expect(page.getByRole("status")).toContainText("Booked!");
   const id = new URL(page.url()).pathname.split("/").pop();
 
-  // The doctor accepts, then completes the visit with notes.
+  // The doctor accepts, then completes the visit with notes from that day's schedule.
+  const { date } = await (await page.request.get(`/api/appointments/${id}`)).json();
   const doctor = await asUser(browser, "derma@caduceus.test");
   await doctor.getByRole("link", { name: "Schedule" }).click();
+  await hydrated(doctor);
+  await doctor.locator(`li.appointment[data-id="${id}"]`).getByRole("button", { name: "Accept" }).click();
+  await expect(doctor.locator(`li.appointment[data-id="${id}"]`)).toHaveCount(0);
+  await doctor.goto(`/appointments?span=day&date=${date}`);
+  await hydrated(doctor);
   const row = doctor.locator(`li.appointment[data-id="${id}"]`);
-  await row.getByRole("button", { name: "Accept" }).click();
   await expect(row).toContainText("Confirmed");
   await row.getByLabel("Visit notes").fill("Mild eczema; moisturise twice daily.");
   await row.getByRole("button", { name: "Complete" }).click();

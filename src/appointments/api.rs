@@ -1,12 +1,12 @@
 //! Server functions for booking and the appointment pages.
 
-use super::Appointment;
+use super::{Appointment, Calendar};
 use crate::error::ApiError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{service, AppointmentFilter, AppointmentStatus, BookingRequest, RescheduleRequest, StatusChange},
+    super::{service, AppointmentFilter, AppointmentStatus, BookingRequest, CalendarSpan, RescheduleRequest, StatusChange},
     crate::auth::actor::current_actor,
     crate::server::state::AppState,
 };
@@ -24,6 +24,12 @@ pub async fn book_appointment(doctor_id: i64, date: String, time_slot: String, r
 pub async fn my_appointments() -> Result<Vec<Appointment>, ApiError> {
     let state = AppState::from_context()?;
     Ok(service::list(&state, &current_actor()?, &AppointmentFilter::default()).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "appointment_calendar")]
+pub async fn appointment_calendar(span: Option<String>, date: Option<String>) -> Result<Calendar, ApiError> {
+    let state = AppState::from_context()?;
+    Ok(service::calendar(&state, &current_actor()?, CalendarSpan::parse(span.as_deref()), date.as_deref()).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "appointment")]

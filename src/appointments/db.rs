@@ -88,10 +88,11 @@ pub struct NewAppointment<'a> {
 }
 
 #[tracing::instrument(skip_all, fields(doctor_id = new.doctor_id, patient_id = new.patient_id))]
-pub async fn insert(conn: &mut PgConnection, new: &NewAppointment<'_>) -> AppResult<i64> {
-    sqlx::query_scalar(
+/// Inserts a pending appointment; returns its id and creation time.
+pub async fn insert(conn: &mut PgConnection, new: &NewAppointment<'_>) -> AppResult<(i64, DateTime<Utc>)> {
+    sqlx::query_as(
         "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, reason, fee_cents, currency, booked_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, created_at",
     )
     .bind(new.doctor_id)
     .bind(new.patient_id)

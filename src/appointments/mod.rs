@@ -43,6 +43,18 @@ impl AppointmentStatus {
         )
     }
 
+    /// The name in the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Accepted => "accepted",
+            Self::Rejected => "rejected",
+            Self::Cancelled => "cancelled",
+            Self::Completed => "completed",
+            Self::NoShow => "no_show",
+        }
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             Self::Pending => "Awaiting confirmation",
@@ -78,6 +90,54 @@ pub struct Appointment {
     /// Whether the patient reviewed this (completed) visit.
     pub reviewed: bool,
     pub created_at: DateTime<Utc>,
+}
+
+/// A calendar page: one day or one week (Monday to Sunday) in the clinic's time zone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CalendarSpan {
+    Day,
+    #[default]
+    Week,
+}
+
+impl CalendarSpan {
+    pub fn parse(text: Option<&str>) -> Self {
+        match text {
+            Some("day") => Self::Day,
+            _ => Self::Week,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Day => "day",
+            Self::Week => "week",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CalendarDay {
+    /// `YYYY-MM-DD`, with a label like "Mon 23 Nov".
+    pub date: String,
+    pub label: String,
+    pub is_today: bool,
+    pub appointments: Vec<Appointment>,
+}
+
+/// A doctor's (or the desk's) day or week, with the requests still waiting for an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Calendar {
+    pub span: CalendarSpan,
+    pub title: String,
+    pub date: String,
+    pub previous: String,
+    pub next: String,
+    pub today: String,
+    pub days: Vec<CalendarDay>,
+    /// Upcoming appointments awaiting the doctor's answer (doctors only).
+    pub pending: Vec<Appointment>,
 }
 
 /// `POST /api/appointments`. Staff booking on behalf of a patient name the patient.

@@ -1,8 +1,8 @@
 //! "My appointments" (patients), the schedule (doctors), the desk's list, and one
 //! appointment's page with its confirmation, rescheduling and cancellation.
 
-use super::api::{appointment_slots, get_appointment, my_appointments, ChangeAppointment, LeaveReview, RescheduleAppointment};
-use super::{Appointment, AppointmentStatus};
+use super::api::{appointment_calendar, appointment_slots, get_appointment, my_appointments, ChangeAppointment, LeaveReview, RescheduleAppointment};
+use super::{Appointment, AppointmentStatus, CalendarDay, CalendarSpan};
 use crate::auth::Role;
 use crate::ui::{action_error, money, use_user, ErrorView, RequireUser};
 use leptos::prelude::*;
@@ -26,8 +26,92 @@ pub fn AppointmentsPage() -> impl IntoView {
     view! {
         <Title text="Appointments"/>
         <RequireUser>
-            <AppointmentList change=change/>
+            {move || if use_user().role == Role::Patient {
+                view! { <AppointmentList change=change/> }.into_any()
+            } else {
+                view! { <CalendarView change=change/> }.into_any()
+            }}
         </RequireUser>
+    }
+}
+
+/// Doctors' day and week schedule (and the desk's view of the clinic): the window comes from
+/// `?span=day|week&date=YYYY-MM-DD`, so every view is a plain link.
+#[component]
+fn CalendarView(change: ServerAction<ChangeAppointment>) -> impl IntoView {
+    let me = use_user();
+    let query = use_query_map();
+    let span = move || query.read().get("span");
+    let date = move || query.read().get("date");
+    let calendar = Resource::new(move || (span(), date(), change.version().get()), |(span, date, _)| appointment_calendar(span, date));
+    let (title, intro) = if me.role == Role::Doctor {
+        ("Your schedule", "Answer new requests, then complete each visit with your notes.")
+    } else {
+        ("Appointments", "Every appointment of the clinic, by day or week.")
+    };
+    let link = |span: &str, date: &str| format!("/appointments?span={span}&date={date}");
+    view! {
+        <section class="page-head">
+            <h1>{title}</h1>
+            <p class="muted">{intro}</p>
+        </section>
+        {action_error(change.value())}
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || calendar.get().map(|result| match result {
+                Err(err) => view! { <ErrorView error=err/> }.into_any(),
+                Ok(cal) => {
+                    let span = cal.span.as_str();
+                    let other = if cal.span == CalendarSpan::Week { ("day", "Day") } else { ("week", "Week") };
+                    view! {
+                        {(!cal.pending.is_empty()).then(|| view! {
+                            <section class="card pending-requests" aria-label="Requests waiting for you">
+                                <h2>"Requests waiting for you " <span class="badge warn">{cal.pending.len()}</span></h2>
+                                <ul class="list">{cal.pending.clone().into_iter().map(|a| view! { <AppointmentRow appointment=a change=change/> }).collect_view()}</ul>
+                            </section>
+                        })}
+                        <nav class="calendar-nav" aria-label="Calendar">
+                            <a class="button small" href=link(span, &cal.previous) aria-label=format!("Previous {span}")>"‹"</a>
+                            <a class="button small" href=link(span, &cal.today)>"Today"</a>
+                            <a class="button small" href=link(span, &cal.next) aria-label=format!("Next {span}")>"›"</a>
+                            <h2 class="calendar-title">{cal.title.clone()}</h2>
+                            <a class="button small ghost" href=link(other.0, &cal.date)>{format!("{} view", other.1)}</a>
+                        </nav>
+                        <div class=format!("calendar {span}")>
+                            {cal.days.into_iter().map(|day| view! { <CalendarDayView day=day change=change detailed=span == "day"/> }).collect_view()}
+                        </div>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn CalendarDayView(day: CalendarDay, change: ServerAction<ChangeAppointment>, detailed: bool) -> impl IntoView {
+    let href = format!("/appointments?span=day&date={}", day.date);
+    let count = day.appointments.len();
+    view! {
+        <section class="card calendar-day" class:today=day.is_today data-date=day.date.clone()>
+            <h3><a href=href>{day.label.clone()}</a> {(count > 0).then(|| view! { <span class="muted small">{format!(" · {count}")}</span> })}</h3>
+            {if day.appointments.is_empty() {
+                view! { <p class="muted empty small">"Free"</p> }.into_any()
+            } else if detailed {
+                view! { <ul class="list">{day.appointments.into_iter().map(|a| view! { <AppointmentRow appointment=a change=change/> }).collect_view()}</ul> }.into_any()
+            } else {
+                view! {
+                    <ul class="slots-list">
+                        {day.appointments.into_iter().map(|a| view! {
+                            <li class=format!("slot-entry status-{}", a.status.as_str())>
+                                <a href=format!("/appointments/{}", a.id)>
+                                    <strong>{a.time_slot.clone()}</strong> " " {a.patient_name.clone()}
+                                </a>
+                                " " {status_badge(a.status)}
+                            </li>
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
     }
 }
 

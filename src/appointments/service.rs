@@ -3,16 +3,17 @@
 
 use super::db::{self, AppointmentRow, NewAppointment, Scope};
 use super::slots::{check_slot, parse_slot_time};
-use super::{Appointment, AppointmentFilter, AppointmentStatus, BookingRequest, RescheduleRequest, StatusChange};
+use super::slots::local_instant;
+use super::{Appointment, AppointmentFilter, AppointmentStatus, BookingRequest, Calendar, CalendarDay, CalendarSpan, RescheduleRequest, StatusChange};
 use crate::audit::{self, Entry};
 use crate::auth::actor::Actor;
 use crate::auth::Role;
 use crate::doctors::db as doctors_db;
 use crate::error::{AppError, AppResult};
-use crate::mail;
+use crate::notifications::service::{self as notifications, Notice};
 use crate::ui::money;
 use crate::server::state::AppState;
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sqlx::PgConnection;
 
@@ -20,21 +21,27 @@ pub fn parse_date(text: &str) -> AppResult<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| AppError::validation(format!("'{text}' is not a date like 2026-12-01.")))
 }
 
-/// A doctor as booking needs them.
+/// A doctor as booking needs them, with whether they took `date` off.
 #[derive(sqlx::FromRow)]
 struct BookableDoctor {
     id: i64,
+    user_id: i64,
+    name: String,
+    specialization: String,
     fee_cents: i64,
     currency: String,
     listed: bool,
+    day_off: bool,
 }
 
-async fn bookable_doctor(conn: &mut PgConnection, doctor_id: i64) -> AppResult<BookableDoctor> {
+async fn bookable_doctor(conn: &mut PgConnection, doctor_id: i64, date: NaiveDate) -> AppResult<BookableDoctor> {
     let doctor: BookableDoctor = sqlx::query_as(
-        "SELECT d.id, d.fee_cents, d.currency, (u.active AND u.verified_at IS NOT NULL) AS listed
+        "SELECT d.id, d.user_id, u.name, d.specialization, d.fee_cents, d.currency, (u.active AND u.verified_at IS NOT NULL) AS listed,
+                EXISTS (SELECT 1 FROM doctor_days_off o WHERE o.doctor_id = d.id AND o.day = $2) AS day_off
            FROM doctors d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
     )
     .bind(doctor_id)
+    .bind(date)
     .fetch_optional(conn)
     .await?
     .ok_or_else(|| AppError::not_found("Doctor"))?;
@@ -44,36 +51,43 @@ async fn bookable_doctor(conn: &mut PgConnection, doctor_id: i64) -> AppResult<B
     Ok(doctor)
 }
 
+/// Who an appointment is booked for.
+#[derive(sqlx::FromRow)]
+struct BookingPatient {
+    id: i64,
+    user_id: i64,
+    name: String,
+    ready: bool,
+}
+
 /// Resolves whose appointment this is: a patient books for themselves; staff and admins book
 /// for the patient they name. The patient's email must be confirmed.
-async fn booking_patient(conn: &mut PgConnection, actor: &Actor, requested: Option<i64>) -> AppResult<i64> {
-    match actor.role {
-        Role::Patient => {
-            let own = db::patient_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?;
-            if requested.is_some_and(|id| id != own) {
-                return Err(AppError::forbidden());
-            }
-            if !actor.email_verified {
-                return Err(AppError::validation("Please confirm your email address before booking (see the link we sent you)."));
-            }
-            Ok(own)
-        }
-        Role::Staff | Role::Admin => {
-            let patient_id = requested.ok_or_else(|| AppError::validation("Choose the patient to book for (patient_id)."))?;
-            let verified: Option<bool> = sqlx::query_scalar(
-                "SELECT u.email_verified_at IS NOT NULL AND u.active FROM patients p JOIN users u ON u.id = p.user_id WHERE p.id = $1",
-            )
-            .bind(patient_id)
-            .fetch_optional(conn)
-            .await?;
-            match verified {
-                None => Err(AppError::not_found("Patient")),
-                Some(false) => Err(AppError::validation("The patient's email address is not confirmed yet; confirm it first.")),
-                Some(true) => Ok(patient_id),
-            }
-        }
-        _ => Err(AppError::forbidden()),
+async fn booking_patient(conn: &mut PgConnection, actor: &Actor, requested: Option<i64>) -> AppResult<BookingPatient> {
+    let query = |by_user: bool| {
+        let key = if by_user { "p.user_id" } else { "p.id" };
+        format!(
+            "SELECT p.id, p.user_id, u.name, u.email_verified_at IS NOT NULL AND u.active AS ready
+               FROM patients p JOIN users u ON u.id = p.user_id WHERE {key} = $1"
+        )
+    };
+    let (by_user, key) = match actor.role {
+        Role::Patient => (true, actor.user_id),
+        Role::Staff | Role::Admin => (false, requested.ok_or_else(|| AppError::validation("Choose the patient to book for (patient_id)."))?),
+        _ => return Err(AppError::forbidden()),
+    };
+    let patient: BookingPatient =
+        sqlx::query_as(&query(by_user)).bind(key).fetch_optional(conn).await?.ok_or_else(|| AppError::not_found("Patient"))?;
+    if actor.is(Role::Patient) && requested.is_some_and(|id| id != patient.id) {
+        return Err(AppError::forbidden());
     }
+    if !patient.ready {
+        return Err(AppError::validation(if actor.is(Role::Patient) {
+            "Please confirm your email address before booking (see the link we sent you)."
+        } else {
+            "The patient's email address is not confirmed yet; confirm it first."
+        }));
+    }
+    Ok(patient)
 }
 
 fn check_reason(reason: Option<&str>) -> AppResult<Option<String>> {
@@ -84,25 +98,34 @@ fn check_reason(reason: Option<&str>) -> AppResult<Option<String>> {
     Ok(reason.map(str::to_owned))
 }
 
-/// The [start, end) of a requested slot, checked against the doctor's schedule and days off.
-async fn requested_slot(state: &AppState, conn: &mut PgConnection, doctor_id: i64, date: &str, time: &str) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
-    let date = parse_date(date)?;
+/// The [start, end) of `time` on `date`, checked against the doctor's schedule and days off.
+async fn checked_slot(
+    state: &AppState,
+    conn: &mut PgConnection,
+    doctor_id: i64,
+    date: NaiveDate,
+    day_off: bool,
+    time: &str,
+) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
     let time = parse_slot_time(time).map_err(AppError::Validation)?;
     let blocks = doctors_db::weekly_schedule(conn, doctor_id).await?;
-    let day_off = doctors_db::is_day_off(conn, doctor_id, date).await?;
     check_slot(&blocks, day_off, &state.config.timezone, Utc::now(), date, time).map_err(|e| AppError::validation(e.message()))
 }
 
+/// Books a slot. Kept to few round trips (it is the hottest write): the doctor comes with
+/// their day-off flag, both parties' notices go in one statement, and the answer is built
+/// from what was read instead of reading the new row back.
 #[tracing::instrument(skip_all, fields(doctor_id = request.doctor_id))]
 pub async fn book(state: &AppState, actor: &Actor, request: BookingRequest) -> AppResult<Appointment> {
-    let mut tx = state.pool.begin().await?;
-    let patient_id = booking_patient(&mut tx, actor, request.patient_id).await?;
-    let doctor = bookable_doctor(&mut tx, request.doctor_id).await?;
+    let date = parse_date(&request.date)?;
     let reason = check_reason(request.reason.as_deref())?;
-    let (starts_at, ends_at) = requested_slot(state, &mut tx, doctor.id, &request.date, &request.time_slot).await?;
+    let mut tx = state.pool.begin().await?;
+    let patient = booking_patient(&mut tx, actor, request.patient_id).await?;
+    let doctor = bookable_doctor(&mut tx, request.doctor_id, date).await?;
+    let (starts_at, ends_at) = checked_slot(state, &mut tx, doctor.id, date, doctor.day_off, &request.time_slot).await?;
     let new = NewAppointment {
         doctor_id: doctor.id,
-        patient_id,
+        patient_id: patient.id,
         starts_at,
         ends_at,
         reason: reason.as_deref(),
@@ -110,19 +133,46 @@ pub async fn book(state: &AppState, actor: &Actor, request: BookingRequest) -> A
         currency: &doctor.currency,
         booked_by: actor.user_id,
     };
-    let id = db::insert(&mut tx, &new).await?;
-    let row = db::find(&mut tx, id).await?.ok_or_else(|| AppError::not_found("Appointment"))?;
+    let (id, created_at) = db::insert(&mut tx, &new).await?;
+    let row = AppointmentRow {
+        id,
+        status: AppointmentStatus::Pending,
+        doctor_id: doctor.id,
+        doctor_user_id: doctor.user_id,
+        doctor_name: doctor.name,
+        specialization: doctor.specialization,
+        patient_id: patient.id,
+        patient_user_id: patient.user_id,
+        patient_name: patient.name,
+        starts_at,
+        ends_at,
+        reason,
+        fee_cents: doctor.fee_cents,
+        currency: doctor.currency,
+        status_reason: None,
+        visit_notes: None,
+        reviewed: false,
+        created_at,
+    };
     let when = describe_time(&row, state.config.timezone);
-    notify(&mut tx, row.patient_user_id, "Appointment requested", &format!(
-        "Your appointment with {} ({}) on {when} is booked and waiting for the doctor's confirmation.\nConsultation fee: {}.\n",
-        row.doctor_name, row.specialization, money(row.fee_cents, &row.currency)
-    )).await?;
-    notify(&mut tx, row.doctor_user_id, "New appointment request", &format!(
-        "{} asked for an appointment on {when}. Accept or decline it in your schedule.\n", row.patient_name
-    )).await?;
-    audit::record(&mut tx, Entry::new("appointment.book").by(actor).on("appointment", id).patient(patient_id)).await?;
+    let notices = [
+        notice(&row, row.patient_user_id, "Appointment requested", format!(
+            "Your appointment with {} ({}) on {when} is booked and waiting for the doctor's confirmation.\nConsultation fee: {}.",
+            row.doctor_name, row.specialization, money(row.fee_cents, &row.currency)
+        )),
+        notice(&row, row.doctor_user_id, "New appointment request", format!(
+            "{} asked for an appointment on {when}. Accept or decline it in your schedule.", row.patient_name
+        )),
+    ];
+    notifications::send(&mut tx, &state.public_url, &notices).await?;
+    audit::record(&mut tx, Entry::new("appointment.book").by(actor).on("appointment", id).patient(patient.id)).await?;
     tx.commit().await?;
     Ok(row.into_appointment(state.config.timezone))
+}
+
+/// A notice about `row` for `user_id`, leading to the appointment's page.
+fn notice(row: &AppointmentRow, user_id: i64, title: &str, body: String) -> Notice {
+    Notice { user_id, title: title.to_owned(), body, link: Some(format!("/appointments/{}", row.id)) }
 }
 
 /// Who the actor is to an appointment.
@@ -164,6 +214,55 @@ pub async fn list(state: &AppState, actor: &Actor, filter: &AppointmentFilter) -
     };
     let rows = db::list(&mut conn, scope, filter).await?;
     Ok(rows.into_iter().map(|row| row.into_appointment(state.config.timezone)).collect())
+}
+
+/// The day or week around `date` (default today, clinic time) for the actor's scope, with
+/// the doctor's upcoming requests awaiting an answer.
+pub async fn calendar(state: &AppState, actor: &Actor, span: CalendarSpan, date: Option<&str>) -> AppResult<Calendar> {
+    let tz = state.config.timezone;
+    let today = Utc::now().with_timezone(&tz).date_naive();
+    let date = match date.map(str::trim).filter(|d| !d.is_empty()) {
+        Some(text) => parse_date(text)?,
+        None => today,
+    };
+    let (first, days, step) = match span {
+        CalendarSpan::Day => (date, 1, 1),
+        CalendarSpan::Week => (date - Duration::days(i64::from(date.weekday().num_days_from_monday())), 7, 7),
+    };
+    let midnight = |day: NaiveDate| local_instant(&tz, day, chrono::NaiveTime::MIN).unwrap_or_else(|| day.and_hms_opt(1, 0, 0).expect("valid time").and_utc());
+    let window = AppointmentFilter { status: None, from: Some(midnight(first)), to: Some(midnight(first + Duration::days(days))) };
+    let appointments = list(state, actor, &window).await?;
+    let pending = if actor.is(Role::Doctor) {
+        list(state, actor, &AppointmentFilter { status: Some(AppointmentStatus::Pending), from: Some(Utc::now()), to: None }).await?
+    } else {
+        Vec::new()
+    };
+    let days = (0..days)
+        .map(|offset| {
+            let day = first + Duration::days(offset);
+            let key = day.format("%Y-%m-%d").to_string();
+            CalendarDay {
+                label: day.format("%a %-d %b").to_string(),
+                is_today: day == today,
+                appointments: appointments.iter().filter(|a| a.date == key).cloned().collect(),
+                date: key,
+            }
+        })
+        .collect();
+    let title = match span {
+        CalendarSpan::Day => date.format("%A %-d %B %Y").to_string(),
+        CalendarSpan::Week => format!("Week of {}", first.format("%-d %B %Y")),
+    };
+    Ok(Calendar {
+        span,
+        title,
+        date: date.to_string(),
+        previous: (date - Duration::days(step)).to_string(),
+        next: (date + Duration::days(step)).to_string(),
+        today: today.to_string(),
+        days,
+        pending,
+    })
 }
 
 /// Moves an appointment through its lifecycle, enforcing who may make each move.
@@ -241,18 +340,23 @@ pub async fn reschedule(state: &AppState, actor: &Actor, id: i64, request: Resch
             state.config.cancel_cutoff_hours
         )));
     }
-    let (starts_at, ends_at) = requested_slot(state, &mut tx, row.doctor_id, &request.date, &request.time_slot).await?;
+    let date = parse_date(&request.date)?;
+    let day_off = doctors_db::is_day_off(&mut tx, row.doctor_id, date).await?;
+    let (starts_at, ends_at) = checked_slot(state, &mut tx, row.doctor_id, date, day_off, &request.time_slot).await?;
     if !db::move_to(&mut tx, id, starts_at, ends_at).await? {
         return Err(AppError::Conflict("The appointment was changed meanwhile. Reload and try again.".into()));
     }
     let updated = db::find(&mut tx, id).await?.ok_or_else(|| AppError::not_found("Appointment"))?;
     let when = describe_time(&updated, state.config.timezone);
-    notify(&mut tx, updated.doctor_user_id, "Appointment moved", &format!(
-        "{}'s appointment was moved to {when}. Please confirm the new time.\n", updated.patient_name
-    )).await?;
-    notify(&mut tx, updated.patient_user_id, "Appointment moved", &format!(
-        "Your appointment with {} is now on {when}, waiting for the doctor's confirmation.\n", updated.doctor_name
-    )).await?;
+    let notices = [
+        notice(&updated, updated.doctor_user_id, "Appointment moved", format!(
+            "{}'s appointment was moved to {when}. Please confirm the new time.", updated.patient_name
+        )),
+        notice(&updated, updated.patient_user_id, "Appointment moved", format!(
+            "Your appointment with {} is now on {when}, waiting for the doctor's confirmation.", updated.doctor_name
+        )),
+    ];
+    notifications::send(&mut tx, &state.public_url, &notices).await?;
     audit::record(&mut tx, Entry::new("appointment.reschedule").by(actor).on("appointment", id).patient(row.patient_id)).await?;
     tx.commit().await?;
     Ok(updated.into_appointment(state.config.timezone))
@@ -261,22 +365,17 @@ pub async fn reschedule(state: &AppState, actor: &Actor, id: i64, request: Resch
 /// Tells the other side of the appointment what happened.
 async fn notify_change(conn: &mut PgConnection, state: &AppState, row: &AppointmentRow, by: Party) -> AppResult<()> {
     let when = describe_time(row, state.config.timezone);
-    let reason = row.status_reason.as_deref().map(|r| format!("\nReason: {r}\n")).unwrap_or_default();
-    let (recipient, subject, body) = match (row.status, by) {
-        (AppointmentStatus::Accepted, _) => (row.patient_user_id, "Appointment confirmed", format!("{} confirmed your appointment on {when}.\n", row.doctor_name)),
+    let reason = row.status_reason.as_deref().map(|r| format!("\nReason: {r}")).unwrap_or_default();
+    let (recipient, title, body) = match (row.status, by) {
+        (AppointmentStatus::Accepted, _) => (row.patient_user_id, "Appointment confirmed", format!("{} confirmed your appointment on {when}.", row.doctor_name)),
         (AppointmentStatus::Rejected, _) => (row.patient_user_id, "Appointment declined", format!("{} could not take your appointment on {when}.{reason}", row.doctor_name)),
-        (AppointmentStatus::Completed, _) => (row.patient_user_id, "Visit completed", format!("Your visit with {} on {when} is complete. The visit notes are in your appointments.\n", row.doctor_name)),
-        (AppointmentStatus::NoShow, _) => (row.patient_user_id, "Missed appointment", format!("You missed your appointment with {} on {when}.\n", row.doctor_name)),
+        (AppointmentStatus::Completed, _) => (row.patient_user_id, "Visit completed", format!("Your visit with {} on {when} is complete. The visit notes are in your appointments.", row.doctor_name)),
+        (AppointmentStatus::NoShow, _) => (row.patient_user_id, "Missed appointment", format!("You missed your appointment with {} on {when}.", row.doctor_name)),
         (AppointmentStatus::Cancelled, Party::Patient) => (row.doctor_user_id, "Appointment cancelled", format!("{} cancelled the appointment on {when}.{reason}", row.patient_name)),
         (AppointmentStatus::Cancelled, _) => (row.patient_user_id, "Appointment cancelled", format!("Your appointment with {} on {when} was cancelled.{reason}", row.doctor_name)),
         (AppointmentStatus::Pending, _) => return Ok(()),
     };
-    notify(conn, recipient, subject, &body).await
-}
-
-async fn notify(conn: &mut PgConnection, user_id: i64, subject: &str, body: &str) -> AppResult<()> {
-    let (email, name): (String, String) = sqlx::query_as("SELECT email, name FROM users WHERE id = $1").bind(user_id).fetch_one(&mut *conn).await?;
-    mail::enqueue(conn, &email, subject, &format!("Hello {name},\n\n{body}\n— Caduceus\n")).await
+    notifications::send(conn, &state.public_url, &[notice(row, recipient, title, body)]).await
 }
 
 fn describe_time(row: &AppointmentRow, tz: Tz) -> String {

@@ -155,16 +155,42 @@ pub async fn search(conn: &mut PgConnection, actor: &Actor, query: &AuditQuery) 
     .await?)
 }
 
-/// Recomputes the hash chain; returns the id of the first entry that does not match.
+/// How often each server process seals new entries into the chain.
+pub const SEAL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Appends committed, unsealed entries to the hash chain; returns how many it sealed (0 when
+/// another process is sealing at that moment).
+pub async fn seal(conn: &mut PgConnection) -> AppResult<i32> {
+    Ok(sqlx::query_scalar("SELECT audit_log_seal()").fetch_one(conn).await?)
+}
+
+/// Runs for the life of the server: entries join the chain within about a second.
+pub async fn run_sealer(pool: sqlx::PgPool) {
+    let mut ticks = tokio::time::interval(SEAL_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let sealed = async { seal(&mut *pool.acquire().await?).await }.await;
+        if let Err(err) = sealed {
+            // Usually the database is restarting; the next tick catches up.
+            tracing::warn!(error = ?err, "audit sealing failed");
+        }
+    }
+}
+
+/// Seals what is pending, then recomputes the whole chain in order; returns the id of the
+/// first entry that does not match (edited, or after a removed one).
 pub async fn verify_chain(conn: &mut PgConnection) -> AppResult<Option<i64>> {
+    seal(&mut *conn).await?;
     Ok(sqlx::query_scalar(
         "SELECT id FROM (
-           SELECT id, hash, prev_hash, lag(hash, 1, '\\x00'::bytea) OVER (ORDER BY id) AS expected_prev,
-                  sha256(prev_hash || convert_to(concat_ws('|', id, (extract(epoch FROM at) * 1000000)::bigint, actor_id, actor_role, action, target_type,
-                         target_id, patient_id, ip, outcome, detail), 'UTF8')) AS expected_hash
-             FROM audit_log) chain
-          WHERE prev_hash <> expected_prev OR hash <> expected_hash
-          ORDER BY id LIMIT 1",
+           SELECT id, seq, hash, prev_hash,
+                  lag(hash, 1, '\\x00'::bytea) OVER (ORDER BY seq) AS expected_prev,
+                  lag(seq, 1, 0::bigint) OVER (ORDER BY seq) AS previous_seq,
+                  audit_log_hash(prev_hash, a) AS expected_hash
+             FROM audit_log a WHERE seq IS NOT NULL) chain
+          WHERE prev_hash <> expected_prev OR hash <> expected_hash OR seq <> previous_seq + 1
+          ORDER BY seq LIMIT 1",
     )
     .fetch_optional(conn)
     .await?)

@@ -10,7 +10,7 @@ use crate::app::{shell, App};
 use crate::auth::actor::resolve_actor;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::error::AppError;
-use crate::{appointments, audit, auth, doctors, profile, users};
+use crate::{appointments, audit, auth, doctors, notifications, profile, users};
 use anyhow::Context;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -123,7 +123,12 @@ fn api_routes() -> Router<AppState> {
         .route("/api/doctors/{id}/available_slots", get(doctors::rest::available_slots))
         .route("/api/doctors/{id}/days-off", get(doctors::rest::days_off).post(doctors::rest::add_day_off))
         .route("/api/doctors/{id}/reviews", get(doctors::rest::reviews).post(doctors::rest::add_review))
+        .route("/api/notifications", get(notifications::rest::list))
+        .route("/api/notifications/unread", get(notifications::rest::unread))
+        .route("/api/notifications/read-all", post(notifications::rest::mark_all_read))
+        .route("/api/notifications/{id}/read", post(notifications::rest::mark_read))
         .route("/api/appointments", get(appointments::rest::list).post(appointments::rest::book))
+        .route("/api/appointments/calendar", get(appointments::rest::calendar))
         .route("/api/appointments/{id}", get(appointments::rest::get).put(appointments::rest::reschedule))
         .route("/api/appointments/{id}/cancel", post(appointments::rest::cancel))
         .route("/api/appointments/{id}/accept", post(appointments::rest::accept))
@@ -187,6 +192,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     } else {
         super::demo::remove(&pool).await.context("Failed to remove demo data")?;
     }
+    tokio::spawn(audit::run_sealer(pool.clone()));
     crate::mail::spawn_sender(pool.clone(), config.smtp_url.clone(), config.smtp_from.clone())?;
     let state = state(leptos_options, pool.clone(), config);
     spawn_housekeeping(&state);

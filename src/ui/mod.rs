@@ -2,6 +2,7 @@
 
 use crate::auth::api::{Login, Logout};
 use crate::auth::{CurrentUser, Role};
+use crate::notifications::api::unread_notifications;
 use crate::error::ApiError;
 use leptos::prelude::*;
 use leptos_router::components::{Redirect, A};
@@ -47,6 +48,17 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
 #[component]
 pub fn Layout(children: Children) -> impl IntoView {
     let auth = use_auth();
+    let location = use_location();
+    // The bell's count, refreshed on every navigation (one indexed count).
+    let unread = Resource::new(
+        move || (auth.user.get().and_then(|user| user.ok().flatten()).map(|user| user.id), location.pathname.get()),
+        |(user, _)| async move {
+            match user {
+                Some(_) => unread_notifications().await.unwrap_or(0),
+                None => 0,
+            }
+        },
+    );
     view! {
         <a class="skip-link" href="#main">"Skip to content"</a>
         <header class="topbar">
@@ -56,7 +68,7 @@ pub fn Layout(children: Children) -> impl IntoView {
             </a>
             <Transition fallback=|| ()>
                 {move || auth.user.get().map(|user| match user {
-                    Ok(Some(user)) => view! { <UserNav user=user/> }.into_any(),
+                    Ok(Some(user)) => view! { <UserNav user=user unread=unread/> }.into_any(),
                     _ => view! {
                         <nav class="nav" aria-label="Account">
                             <A href="/doctors">"Find a doctor"</A>
@@ -73,14 +85,22 @@ pub fn Layout(children: Children) -> impl IntoView {
 }
 
 #[component]
-fn UserNav(user: CurrentUser) -> impl IntoView {
+fn UserNav(user: CurrentUser, unread: Resource<i64>) -> impl IntoView {
     let auth = use_auth();
     let links = nav_links(user.role);
+    let count = move || unread.get().unwrap_or(0);
     view! {
         <nav class="nav" aria-label="Main">
             {links.into_iter().map(|(href, label)| view! { <A href=href>{label}</A> }).collect_view()}
         </nav>
         <div class="usermenu">
+            <A href="/notifications" attr:class="bell" attr:aria-label=move || match count() {
+                0 => "Notifications".to_owned(),
+                n => format!("Notifications, {n} unread"),
+            }>
+                <span aria-hidden="true">"🔔"</span>
+                {move || (count() > 0).then(|| view! { <span class="bell-count" aria-hidden="true">{count()}</span> })}
+            </A>
             <span class="who">
                 <span class="who-name">{user.name.clone()}</span>
                 <span class=format!("badge role-{}", user.role)>{user.role.label()}</span>

@@ -13,6 +13,31 @@ async fn the_audit_log_is_append_only_and_its_chain_verifies(pool: PgPool) {
     assert!(update.is_err(), "updates must be refused");
     let delete = sqlx::query("DELETE FROM audit_log").execute(&mut *conn).await;
     assert!(delete.is_err(), "deletes must be refused");
+    // A fresh entry is not sealed yet; still, only sealing may touch it.
+    caduceus::audit::record(&mut conn, caduceus::audit::Entry::new("auth.login")).await.unwrap();
+    let edit = sqlx::query("UPDATE audit_log SET detail = 'edited' WHERE seq IS NULL").execute(&mut *conn).await;
+    assert!(edit.is_err(), "unsealed entries can't be edited either");
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn entries_written_concurrently_are_all_sealed_into_one_chain(pool: PgPool) {
+    let writers = (0..40).map(|i| {
+        let pool = pool.clone();
+        async move {
+            let mut conn = pool.acquire().await.unwrap();
+            caduceus::audit::record(&mut conn, caduceus::audit::Entry::new(format!("test.{i}"))).await.unwrap();
+        }
+    });
+    futures::future::join_all(writers).await;
+    let mut conn = pool.acquire().await.unwrap();
+    assert_eq!(caduceus::audit::verify_chain(&mut conn).await.unwrap(), None);
+    let (sealed, last): (i64, Option<i64>) = sqlx::query_as("SELECT count(seq), max(seq) FROM audit_log").fetch_one(&mut *conn).await.unwrap();
+    assert_eq!((sealed, last), (40, Some(40)), "every entry has its place, without gaps");
+    // A removed entry leaves a gap the verification finds.
+    sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update").execute(&mut *conn).await.unwrap();
+    sqlx::query("DELETE FROM audit_log WHERE seq = 20").execute(&mut *conn).await.unwrap();
+    let after_gap: i64 = sqlx::query_scalar("SELECT id FROM audit_log WHERE seq = 21").fetch_one(&mut *conn).await.unwrap();
+    assert_eq!(caduceus::audit::verify_chain(&mut conn).await.unwrap(), Some(after_gap));
 }
 
 #[sqlx::test(migrations = "./migrations")]
@@ -21,7 +46,9 @@ async fn tampering_behind_the_triggers_back_is_detected(pool: PgPool) {
     for action in ["a", "b", "c"] {
         caduceus::audit::record(&mut conn, caduceus::audit::Entry::new(action)).await.unwrap();
     }
-    // A superuser can switch the guard off; the hash chain still gives them away.
+    // Sealed (the server's sealer does this within a second of the commit)…
+    assert_eq!(caduceus::audit::seal(&mut conn).await.unwrap(), 3);
+    // …a superuser can switch the guard off; the hash chain still gives them away.
     sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update").execute(&mut *conn).await.unwrap();
     sqlx::query("UPDATE audit_log SET action = 'x' WHERE action = 'b'").execute(&mut *conn).await.unwrap();
     let broken: i64 = sqlx::query_scalar("SELECT id FROM audit_log WHERE action = 'x'").fetch_one(&mut *conn).await.unwrap();

@@ -33,6 +33,8 @@ async fn generates_the_requested_clinic_and_keeps_the_booking_rules(pool: PgPool
     // The secondary indexes dropped for the load are back.
     let indexes = count("SELECT count(*) FROM pg_indexes WHERE indexname IN ('appointments_doctor_time_idx', 'appointments_patient_time_idx', 'users_name_trgm_idx')");
     assert_eq!(indexes.await, 3);
+    let foreign_keys = count("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('appointments'::regclass, 'reviews'::regclass, 'patients'::regclass)");
+    assert_eq!(foreign_keys.await, 7, "the foreign keys dropped for the load are back");
 
     // Running it again would double the clinic: refused, nothing written.
     let again = dataset::generate(&pool, chrono_tz::UTC, SIZE, None, 7).await;

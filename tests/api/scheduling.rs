@@ -218,22 +218,101 @@ async fn fifty_concurrent_bookings_of_one_slot_give_exactly_one_appointment(pool
     assert_eq!(rows, 1);
 }
 
-/// Two app instances, each with its own connection pool, on one database: the rule is the
-/// database's, so it holds across server processes too.
+/// `caduceus serve` as a separate OS process on the test's database; killed when dropped.
+struct ServerProcess {
+    base: String,
+    _child: tokio::process::Child,
+}
+
+impl ServerProcess {
+    async fn start(pool: &PgPool) -> Self {
+        let database = pool.connect_options().get_database().unwrap().to_owned();
+        let mut url = reqwest::Url::parse(&std::env::var("DATABASE_URL").unwrap()).unwrap();
+        url.set_path(&format!("/{database}"));
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_caduceus"))
+            .arg("serve")
+            .env("DATABASE_URL", url.as_str())
+            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
+            .env("RUST_LOG", "warn")
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap();
+        let base = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if reqwest::get(format!("{base}/health")).await.is_ok_and(|r| r.status().is_success()) {
+                return Self { base, _child: child };
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        panic!("the server process on port {port} did not start");
+    }
+}
+
+/// Two real server processes, each with its own connection pool, on one database: the rule
+/// is the database's, so it holds across processes.
 #[sqlx::test(migrations = "./migrations")]
-async fn two_servers_racing_for_one_slot_still_give_one_appointment(pool: PgPool) {
-    let first = TestApp::spawn(pool.clone()).await;
-    let options = pool.connect_options().as_ref().clone();
-    let second_pool = sqlx::postgres::PgPoolOptions::new().max_connections(10).connect_with(options).await.unwrap();
-    let second = TestApp::spawn(second_pool).await;
-    let admin = first.admin().await;
-    let (doctor_id, _) = doctor(&first, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
-    let tokens = many_patients(&pool, 50).await;
-    let statuses = race_for_one_slot(&[&first, &second], &tokens, doctor_id, next(Weekday::Thu)).await;
+async fn two_server_processes_racing_for_one_slot_still_give_one_appointment(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let admin = app.admin().await;
+    let (doctor_id, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let tokens = many_patients(&pool, 60).await;
+    let (first, second) = tokio::join!(ServerProcess::start(&pool), ServerProcess::start(&pool));
+    let client = reqwest::Client::new();
+    let date = next(Weekday::Thu);
+    let requests = tokens.iter().enumerate().map(|(i, token)| {
+        let base = if i % 2 == 0 { &first.base } else { &second.base };
+        let body = json!({"doctor_id": doctor_id, "date": date.to_string(), "time_slot": "15:00"});
+        let request = client.post(format!("{base}/api/appointments")).bearer_auth(token).json(&body);
+        async move { request.send().await.unwrap().status() }
+    });
+    let statuses = futures::future::join_all(requests).await;
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
-    assert!(statuses.iter().all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT), "{statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 59, "{statuses:?}");
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments").fetch_one(&pool).await.unwrap();
     assert_eq!(rows, 1);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn both_parties_get_in_app_notifications_and_only_read_their_own(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let (doctor_id, doctor_token) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let (_, patient) = verified_patient(&app, "ann@example.org").await;
+    let booked = body(book(&app, &patient, doctor_id, next(Weekday::Tue), "11:00").await).await;
+    let id = booked["id"].as_i64().unwrap();
+
+    let unread = |token: String| {
+        let app = &app;
+        async move { body(app.get("/api/notifications/unread", Some(&token)).await).await["unread"].as_i64().unwrap() }
+    };
+    assert_eq!(unread(doctor_token.clone()).await, 1);
+    let inbox = body(app.get("/api/notifications", Some(&doctor_token)).await).await;
+    assert_eq!(inbox[0]["title"], "New appointment request");
+    assert_eq!(inbox[0]["link"], format!("/appointments/{id}"));
+    assert_eq!(inbox[0]["read"], false);
+    assert!(inbox[0]["body"].as_str().unwrap().contains("Pat Example"));
+    let patients = body(app.get("/api/notifications", Some(&patient)).await).await;
+    assert_eq!(patients[0]["title"], "Appointment requested");
+    assert!(patients[0]["body"].as_str().unwrap().contains("120.00 USD"), "the cost is in the confirmation");
+
+    // Nobody marks someone else's notice: it does not exist for them.
+    let doctors_notice = inbox[0]["id"].as_i64().unwrap();
+    let path = format!("/api/notifications/{doctors_notice}/read");
+    assert_eq!(app.post(&path, json!({}), Some(&patient)).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.post(&path, json!({}), Some(&doctor_token)).await.status(), StatusCode::NO_CONTENT);
+    assert_eq!(unread(doctor_token.clone()).await, 0);
+
+    // The doctor's answer reaches the patient, in the app and by email.
+    assert_eq!(app.post(&format!("/api/appointments/{id}/accept"), json!({}), Some(&doctor_token)).await.status(), StatusCode::OK);
+    let patients = body(app.get("/api/notifications", Some(&patient)).await).await;
+    assert_eq!(patients[0]["title"], "Appointment confirmed");
+    assert_eq!(unread(patient.clone()).await, 2);
+    let marked = body(app.post("/api/notifications/read-all", json!({}), Some(&patient)).await).await;
+    assert_eq!(marked["marked"], 2);
+    let mail: String = sqlx::query_scalar("SELECT body FROM outbox WHERE subject = 'Appointment confirmed'").fetch_one(&app.pool).await.unwrap();
+    assert!(mail.contains(&format!("/appointments/{id}")), "{mail}");
+    assert_eq!(app.get("/api/notifications", None).await.status(), StatusCode::UNAUTHORIZED);
 }
 
 #[sqlx::test(migrations = "./migrations")]
@@ -392,4 +471,36 @@ async fn doctors_reach_a_patients_records_only_after_an_appointment(pool: PgPool
     assert!(!caduceus::appointments::db::have_met(&mut conn, doctor_user, ann_user).await.unwrap());
     book(&app, &ann, doctor_id, next(Weekday::Mon), "10:00").await;
     assert!(caduceus::appointments::db::have_met(&mut conn, doctor_user, ann_user).await.unwrap());
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_doctors_week_and_day_calendar_show_their_visits_and_pending_requests(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let (doctor_id, doctor_token) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let (other_id, _) = doctor(&app, &admin, "Dr. Amara Okafor", "amara@clinic.test", "Cardiology", "Riverton").await;
+    let (_, patient) = verified_patient(&app, "ann@example.org").await;
+    let wednesday = next(Weekday::Wed);
+    let mine = body(book(&app, &patient, doctor_id, wednesday, "10:00").await).await;
+    assert_eq!(book(&app, &patient, other_id, wednesday, "11:00").await.status(), StatusCode::CREATED);
+
+    let week = body(app.get(&format!("/api/appointments/calendar?span=week&date={wednesday}"), Some(&doctor_token)).await).await;
+    assert_eq!(week["span"], "week");
+    let days = week["days"].as_array().unwrap();
+    assert_eq!(days.len(), 7);
+    let monday = (wednesday - Duration::days(2)).to_string();
+    assert_eq!(days[0]["date"], monday, "weeks start on Monday");
+    let on_wednesday = &days[2]["appointments"];
+    assert_eq!(on_wednesday.as_array().unwrap().len(), 1, "only this doctor's visits");
+    assert_eq!(on_wednesday[0]["id"], mine["id"]);
+    assert_eq!(week["pending"][0]["id"], mine["id"]);
+    assert_eq!(week["previous"], (wednesday - Duration::days(7)).to_string());
+
+    let day = body(app.get(&format!("/api/appointments/calendar?span=day&date={wednesday}"), Some(&doctor_token)).await).await;
+    assert_eq!(day["days"].as_array().unwrap().len(), 1);
+    assert_eq!(day["next"], (wednesday + Duration::days(1)).to_string());
+    let bad = app.get("/api/appointments/calendar?span=month", Some(&doctor_token)).await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let bad_date = app.get("/api/appointments/calendar?date=tomorrow", Some(&doctor_token)).await;
+    assert_eq!(bad_date.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
