@@ -110,6 +110,16 @@ tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$pgbench_out")
 latency=$(sed -n 's/^latency average = \(.*\)$/\1/p' <<<"$pgbench_out")
 summary+=("| pgbench INSERT baseline | avg $latency | | $tps | |")
 
+echo "==> pgbench: the booking's own SQL statements, without the app (benches/booking.sql)"
+booking_sql_out=$("$pg_bin/pgbench" -n -h "$sock" -U postgres -c "$CONNECTIONS" -j "$THREADS" -T "$DURATION" -f benches/booking.sql postgres 2>&1)
+# Its appointments are far in the future and belong to no benchmark patient: remove them.
+psql_ -c "DELETE FROM appointments WHERE reason = 'pgbench'"
+printf '\n## pgbench, the booking statements\n```\n%s\n```\n' "$booking_sql_out" >>"$results"
+echo "$booking_sql_out"
+tps=$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' <<<"$booking_sql_out")
+latency=$(sed -n 's/^latency average = \(.*\)$/\1/p' <<<"$booking_sql_out")
+summary+=("| pgbench booking statements | avg $latency | | $tps | |")
+
 {
   printf '\n## Summary\n| what | p50 | p99 | requests/s | answers |\n|---|---|---|---|---|\n'
   printf '%s\n' "${summary[@]}"
