@@ -65,7 +65,7 @@ test("a patient finds a cardiologist, books, the doctor accepts, the patient mov
 
   // The patient has the confirmation among their notifications.
   await page.goto("/notifications");
-  await expect(page.locator("li.notification").filter({ hasText: "Appointment confirmed" })).toContainText("Dr. Derek Grey confirmed your appointment");
+  await expect(page.locator("li.notification").filter({ hasText: "Appointment confirmed" }).first()).toContainText("Dr. Derek Grey confirmed your appointment");
 
   // The patient moves it to another free time the same day.
   await page.goto(appointmentUrl);
