@@ -40,6 +40,8 @@ if [[ ! -d $pg ]]; then
   [[ $(id -u) -eq 0 ]] && chown postgres: "$pg" "$sock"
   "${as_postgres[@]}" "$pg_bin/initdb" -D "$pg" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 fi
+# A cluster left running (an interrupted run) is restarted with our settings.
+"${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$pg" -m fast -w stop >/dev/null 2>&1 || true
 "${as_postgres[@]}" "$pg_bin/pg_ctl" -D "$pg" -l "$pg/server.log" -w \
   -o "-c listen_addresses='' -k $sock -c shared_buffers=1GB -c max_connections=100 -c max_wal_size=8GB" start >/dev/null
 server_pid=
