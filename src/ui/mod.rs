@@ -98,7 +98,11 @@ fn UserNav(user: CurrentUser, unread: Resource<i64>) -> impl IntoView {
                 0 => "Notifications".to_owned(),
                 n => format!("Notifications, {n} unread"),
             }>
-                <span aria-hidden="true">"🔔"</span>
+                // An inline icon: an emoji bell depends on the device having an emoji font.
+                <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+                    <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9"/>
+                    <path d="M13.73 21a2 2 0 0 1-3.46 0"/>
+                </svg>
                 {move || (count() > 0).then(|| view! { <span class="bell-count" aria-hidden="true">{count()}</span> })}
             </A>
             <span class="who">
