@@ -1,9 +1,9 @@
 -- pgbench script: the statements one booking runs (see appointments::service::book), on
--- random doctors and patients of the generated dataset, at far-future times no one holds.
+-- random doctors and patients of the generated dataset (run.sh passes -D doctors= -D patients=), at far-future times no one holds.
 -- It tells how fast PostgreSQL alone can take bookings on this machine, without HTTP,
 -- JSON, the pool or the app's own CPU.
-\set doctor random(1, 2000)
-\set patient random(1, 990000)
+\set doctor random(1, :doctors)
+\set patient random(1, :patients)
 \set slot random(0, 50000000)
 SELECT s.id, u.id, u.name, u.email, u.role FROM auth_sessions s JOIN users u ON u.id = s.user_id
  WHERE s.revoked_at IS NULL AND s.expires_at > now() AND u.active AND s.kind = 'api' AND s.token_hash = sha256(:patient::text::bytea);
