@@ -4,7 +4,7 @@ use crate::auth::api::{get_current_user, Login, Logout};
 use crate::appointments::pages::{AppointmentPage, AppointmentsPage};
 use crate::notifications::pages::NotificationsPage;
 use crate::auth::pages::{LoginPage, RegisterPage, VerifyEmailPage};
-use crate::doctors::pages::{DirectoryPage, DoctorPage};
+use crate::doctors::pages::{DirectoryPage, DoctorPage, PracticePage};
 use crate::profile::pages::ProfilePage;
 use crate::ui::{AuthContext, Layout, NotFound};
 use crate::users::pages::{AuditPage, DashboardPage, OutboxPage, UsersPage};
@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("appointments") view=AppointmentsPage ssr=SsrMode::Async/>
                     <Route path=path!("appointments/:id") view=AppointmentPage ssr=SsrMode::Async/>
                     <Route path=path!("notifications") view=NotificationsPage ssr=SsrMode::Async/>
+                    <Route path=path!("practice") view=PracticePage ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -1,6 +1,6 @@
 //! Server functions for the directory and doctor pages.
 
-use super::{DoctorCard, DoctorProfile};
+use super::{DoctorCard, DoctorProfile, Practice};
 use crate::error::ApiError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -61,4 +61,82 @@ pub async fn doctor_reviews(id: i64) -> Result<Vec<(i16, String, String, String)
     let state = AppState::from_context()?;
     let reviews = super::service::reviews(&state, id).await?;
     Ok(reviews.into_iter().map(|r| (r.rating, r.text, r.patient_name, r.created_at.format("%B %Y").to_string())).collect())
+}
+
+/// The signed-in doctor's own doctor id.
+#[cfg(feature = "ssr")]
+async fn own_doctor_id(state: &AppState, actor: &crate::auth::actor::Actor) -> Result<i64, crate::error::AppError> {
+    actor.require_role(&[crate::auth::Role::Doctor])?;
+    let mut conn = state.pool.acquire().await?;
+    super::db::doctor_id_of_user(&mut conn, actor.user_id).await?.ok_or_else(|| crate::error::AppError::not_found("Doctor"))
+}
+
+#[server(prefix = "/sfn", endpoint = "my_practice")]
+pub async fn my_practice() -> Result<Practice, ApiError> {
+    let state = AppState::from_context()?;
+    let actor = crate::auth::actor::current_actor()?;
+    let id = own_doctor_id(&state, &actor).await?;
+    let profile = super::service::profile(&state, Some(&actor), id).await?;
+    let days_off = super::service::days_off(&state, id).await?;
+    Ok(Practice { profile, days_off })
+}
+
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/sfn", endpoint = "save_practice")]
+pub async fn save_practice(
+    specialization: String,
+    license_number: String,
+    city: String,
+    address: String,
+    experience_years: String,
+    fee: String,
+    currency: String,
+    bio: String,
+    languages: String,
+) -> Result<(), ApiError> {
+    use crate::error::AppError;
+    let state = AppState::from_context()?;
+    let actor = crate::auth::actor::current_actor()?;
+    let id = own_doctor_id(&state, &actor).await?;
+    let experience_years = experience_years.trim().parse::<i32>().map_err(|_| AppError::validation("Years of experience is a whole number, like 12."))?;
+    let fee_cents = crate::ui::parse_money(&fee).ok_or_else(|| AppError::validation("Write the fee like 120 or 120.50."))?;
+    let update = super::DoctorUpdate {
+        specialization: Some(specialization),
+        license_number: Some(license_number),
+        city: Some(city),
+        address: Some(address),
+        experience_years: Some(experience_years),
+        fee_cents: Some(fee_cents),
+        currency: Some(currency),
+        bio: Some(bio),
+        languages: Some(languages.split(',').map(str::to_owned).collect()),
+        weekly_schedule: None,
+    };
+    super::service::update(&state, &actor, id, update).await?;
+    Ok(())
+}
+
+/// The weekly hours, one text per weekday (see [`super::parse_day_hours`]).
+#[allow(clippy::too_many_arguments)]
+#[server(prefix = "/sfn", endpoint = "save_hours")]
+pub async fn save_hours(monday: String, tuesday: String, wednesday: String, thursday: String, friday: String, saturday: String, sunday: String) -> Result<(), ApiError> {
+    let state = AppState::from_context()?;
+    let actor = crate::auth::actor::current_actor()?;
+    let id = own_doctor_id(&state, &actor).await?;
+    let mut blocks = Vec::new();
+    for (weekday, text) in (1u8..).zip([monday, tuesday, wednesday, thursday, friday, saturday, sunday]) {
+        blocks.extend(super::parse_day_hours(weekday, &text).map_err(crate::error::AppError::Validation)?);
+    }
+    let update = super::DoctorUpdate { weekly_schedule: Some(blocks), ..Default::default() };
+    super::service::update(&state, &actor, id, update).await?;
+    Ok(())
+}
+
+#[server(prefix = "/sfn", endpoint = "add_day_off")]
+pub async fn add_my_day_off(date: String, reason: Option<String>) -> Result<(), ApiError> {
+    let state = AppState::from_context()?;
+    let actor = crate::auth::actor::current_actor()?;
+    let id = own_doctor_id(&state, &actor).await?;
+    super::service::add_day_off(&state, &actor, id, super::service::DayOffRequest { date, reason }).await?;
+    Ok(())
 }

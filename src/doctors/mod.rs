@@ -45,6 +45,42 @@ pub struct DoctorProfile {
     pub weekly_schedule: Vec<WorkBlock>,
 }
 
+/// What a doctor manages on their practice page: the profile and the coming days off.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Practice {
+    pub profile: DoctorProfile,
+    pub days_off: Vec<chrono::NaiveDate>,
+}
+
+pub const WEEKDAY_NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
+
+/// One weekday's hours as written in the practice form: "10:00-13:00, 14:00-17:00"; empty
+/// means not working that day.
+pub fn parse_day_hours(weekday: u8, text: &str) -> Result<Vec<WorkBlock>, String> {
+    let day = WEEKDAY_NAMES[usize::from(weekday.clamp(1, 7)) - 1];
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let parsed = part.split_once('-').and_then(|(starts, ends)| {
+                let time = |t: &str| chrono::NaiveTime::parse_from_str(t.trim(), "%H:%M").ok();
+                Some(WorkBlock { weekday, starts: time(starts)?, ends: time(ends)? })
+            });
+            parsed.ok_or_else(|| format!("{day}: write hours like 10:00-13:00, 14:00-17:00 (not '{part}')."))
+        })
+        .collect()
+}
+
+/// The inverse of [`parse_day_hours`].
+pub fn format_day_hours(blocks: &[WorkBlock], weekday: u8) -> String {
+    blocks
+        .iter()
+        .filter(|b| b.weekday == weekday)
+        .map(|b| format!("{}-{}", b.starts.format("%H:%M"), b.ends.format("%H:%M")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DirectoryQuery {
     pub specialization: Option<String>,
@@ -117,6 +153,16 @@ pub fn check_schedule(blocks: &[WorkBlock]) -> Result<(), String> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn day_hours_round_trip_and_bad_text_is_explained() {
+        let blocks = super::parse_day_hours(2, "10:00-13:00, 14:00-17:30").unwrap();
+        assert_eq!(blocks.len(), 2);
+        assert_eq!(super::format_day_hours(&blocks, 2), "10:00-13:00, 14:00-17:30");
+        assert!(super::parse_day_hours(3, "  ").unwrap().is_empty());
+        let err = super::parse_day_hours(3, "9 to 5").unwrap_err();
+        assert!(err.starts_with("Wednesday"), "{err}");
+    }
+
     use super::*;
     use crate::appointments::slots::default_week;
     use chrono::NaiveTime;

@@ -1,11 +1,11 @@
 //! The directory and the doctor page (with free slots and booking).
 
-use super::api::{directory_facets, get_doctor_profile, doctor_reviews, doctor_slots, search_doctors};
-use super::{DoctorCard, DoctorProfile};
+use super::api::{directory_facets, doctor_reviews, doctor_slots, get_doctor_profile, my_practice, search_doctors, AddMyDayOff, SaveHours, SavePractice};
+use super::{format_day_hours, DoctorCard, DoctorProfile, WEEKDAY_NAMES};
 use crate::appointments::api::BookAppointment;
 use crate::appointments::slots::WorkBlock;
 use crate::auth::Role;
-use crate::ui::{action_error, money, urlencode, use_auth, ErrorView};
+use crate::ui::{action_error, money, urlencode, use_auth, ErrorView, Field, RequireUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -102,18 +102,11 @@ fn DoctorCardView(doctor: DoctorCard) -> impl IntoView {
 type SlotsResource = Resource<Result<(String, Vec<String>), crate::error::ApiError>>;
 type ReviewsResource = Resource<Result<Vec<(i16, String, String, String)>, crate::error::ApiError>>;
 
-const WEEKDAYS: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
-
+/// (weekday, hours) of the days the doctor works, for the doctor page's table.
 fn schedule_lines(blocks: &[WorkBlock]) -> Vec<(&'static str, String)> {
     (1..=7u8)
-        .filter_map(|day| {
-            let hours: Vec<String> = blocks
-                .iter()
-                .filter(|b| b.weekday == day)
-                .map(|b| format!("{}–{}", b.starts.format("%H:%M"), b.ends.format("%H:%M")))
-                .collect();
-            (!hours.is_empty()).then(|| (WEEKDAYS[usize::from(day - 1)], hours.join(", ")))
-        })
+        .map(|day| (WEEKDAY_NAMES[usize::from(day - 1)], format_day_hours(blocks, day).replace('-', "–")))
+        .filter(|(_, hours)| !hours.is_empty())
         .collect()
 }
 
@@ -267,5 +260,92 @@ fn SlotPicker(doctor_id: i64, fee: String, doctor_name: String, slots: SlotsReso
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// A doctor's own practice: profile and fee, weekly hours, days off. Each form is a plain
+/// form post, so it works before (and without) the WASM.
+#[component]
+pub fn PracticePage() -> impl IntoView {
+    // Actions and the resource outside RequireUser: they survive its re-renders.
+    let save_profile = ServerAction::<SavePractice>::new();
+    let save_hours = ServerAction::<SaveHours>::new();
+    let add_day_off = ServerAction::<AddMyDayOff>::new();
+    let practice = Resource::new(
+        move || (save_profile.version().get(), save_hours.version().get(), add_day_off.version().get()),
+        |_| my_practice(),
+    );
+    let saved = move |version: usize, ok: bool| (version > 0 && ok).then(|| view! { <p class="alert success" role="status">"Saved."</p> });
+    view! {
+        <Title text="Your practice"/>
+        <RequireUser roles=&[Role::Doctor]>
+            <section class="page-head">
+                <h1>"Your practice"</h1>
+                <p class="muted">"What patients see in the directory, and when they can book you."</p>
+            </section>
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || practice.get().map(|result| match result {
+                    Err(err) => view! { <ErrorView error=err/> }.into_any(),
+                    Ok(practice) => {
+                        let p = practice.profile.clone();
+                        let card = p.card.clone();
+                        let hours = p.weekly_schedule.clone();
+                        view! {
+                            <section class="card" aria-label="Profile and fee">
+                                <h2>"Profile and fee"</h2>
+                                {action_error(save_profile.value())}
+                                {move || saved(save_profile.version().get(), save_profile.value().get().is_some_and(|r| r.is_ok()))}
+                                <ActionForm action=save_profile attr:class="grid two">
+                                    <Field label="Specialization" name="specialization" value=card.specialization.clone() required=true/>
+                                    <Field label="License number" name="license_number" value=p.license_number.clone().unwrap_or_default()/>
+                                    <Field label="City" name="city" value=card.city.clone().unwrap_or_default()/>
+                                    <Field label="Address" name="address" value=p.address.clone().unwrap_or_default()/>
+                                    <Field label="Years of experience" name="experience_years" kind="number" value=card.experience_years.to_string()/>
+                                    <Field label="Consultation fee" name="fee" value=format!("{}.{:02}", card.fee_cents / 100, card.fee_cents % 100) hint="For example 120 or 120.50"/>
+                                    <Field label="Currency" name="currency" value=card.currency.clone() hint="Three letters, like USD"/>
+                                    <Field label="Languages" name="languages" value=p.languages.join(", ") hint="Separated by commas"/>
+                                    <div class="field span-two">
+                                        <label for="field-bio">"About you"</label>
+                                        <textarea id="field-bio" name="bio" rows="4">{p.bio.clone().unwrap_or_default()}</textarea>
+                                    </div>
+                                    <button type="submit" class="button primary">"Save profile"</button>
+                                </ActionForm>
+                            </section>
+                            <section class="card" aria-label="Weekly hours">
+                                <h2>"Weekly hours"</h2>
+                                <p class="muted small">"Blocks like 10:00-13:00, 14:00-17:00 (the gap is your break). Leave a day empty if you don't work it. Patients book 30-minute slots inside these hours."</p>
+                                {action_error(save_hours.value())}
+                                {move || saved(save_hours.version().get(), save_hours.value().get().is_some_and(|r| r.is_ok()))}
+                                <ActionForm action=save_hours attr:class="grid two">
+                                    {WEEKDAY_NAMES.iter().enumerate().map(|(i, day)| {
+                                        let name: &'static str = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"][i];
+                                        view! { <Field label=*day name=name value=format_day_hours(&hours, i as u8 + 1)/> }
+                                    }).collect_view()}
+                                    <button type="submit" class="button primary">"Save hours"</button>
+                                </ActionForm>
+                            </section>
+                            <section class="card" aria-label="Days off">
+                                <h2>"Days off"</h2>
+                                {action_error(add_day_off.value())}
+                                {if practice.days_off.is_empty() {
+                                    view! { <p class="muted">"No days off planned."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <ul class="list days-off">
+                                            {practice.days_off.iter().map(|day| view! { <li>{day.format("%A %-d %B %Y").to_string()}</li> }).collect_view()}
+                                        </ul>
+                                    }.into_any()
+                                }}
+                                <ActionForm action=add_day_off attr:class="grid two">
+                                    <Field label="Date" name="date" kind="date" required=true/>
+                                    <Field label="Reason (optional)" name="reason"/>
+                                    <button type="submit" class="button">"Add day off"</button>
+                                </ActionForm>
+                            </section>
+                        }.into_any()
+                    }
+                })}
+            </Transition>
+        </RequireUser>
     }
 }

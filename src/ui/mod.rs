@@ -36,7 +36,7 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut links = vec![("/", "Dashboard")];
     match role {
         Role::Patient => links.extend([("/doctors", "Find a doctor"), ("/appointments", "Appointments")]),
-        Role::Doctor => links.push(("/appointments", "Schedule")),
+        Role::Doctor => links.extend([("/appointments", "Schedule"), ("/practice", "Practice")]),
         Role::Nurse | Role::Manager => links.push(("/appointments", "Appointments")),
         Role::Admin => links.extend([("/appointments", "Appointments"), ("/users", "Users"), ("/admin/outbox", "Outbox"), ("/admin/audit", "Audit log")]),
         Role::Staff => links.extend([("/appointments", "Appointments"), ("/users", "Patients")]),
@@ -254,8 +254,31 @@ pub fn money(cents: i64, currency: &str) -> String {
     format!("{sign}{}.{:02} {currency}", cents.abs() / 100, cents.abs() % 100)
 }
 
+/// "120", "120.5" or "120.50" in major units → cents; None for anything else.
+pub fn parse_money(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    if whole.is_empty() || fraction.len() > 2 || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let cents = format!("{fraction:0<2}").parse::<i64>().ok()?;
+    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(cents)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn money_is_parsed_to_cents_without_floats() {
+        use super::parse_money;
+        assert_eq!(parse_money("120"), Some(12000));
+        assert_eq!(parse_money("120.5"), Some(12050));
+        assert_eq!(parse_money("0.07"), Some(7));
+        assert_eq!(parse_money("12.345"), None);
+        assert_eq!(parse_money("-5"), None);
+        assert_eq!(parse_money("abc"), None);
+        assert_eq!(parse_money(".5"), None);
+    }
+
     #[test]
     fn money_is_shown_in_major_units_with_the_currency() {
         assert_eq!(super::money(12000, "USD"), "120.00 USD");

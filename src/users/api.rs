@@ -34,20 +34,9 @@ pub async fn create_account(
     let experience_years = blank(&experience_years)
         .map(|v| v.parse::<i32>().map_err(|_| AppError::validation("Years of experience must be a whole number.")))
         .transpose()?;
-    let fee_cents = blank(&fee).map(|v| parse_money(&v).ok_or_else(|| AppError::validation("Write the fee like 120 or 120.50."))).transpose()?;
+    let fee_cents = blank(&fee).map(|v| crate::ui::parse_money(&v).ok_or_else(|| AppError::validation("Write the fee like 120 or 120.50."))).transpose()?;
     let input = super::NewAccount { name, email, password, role, specialization, city, license_number, experience_years, fee_cents, currency: None };
     Ok(super::service::create(&state, &current_actor()?, input).await?)
-}
-
-/// "120", "120.5", "120.50" → cents.
-#[cfg(feature = "ssr")]
-fn parse_money(text: &str) -> Option<i64> {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    if whole.is_empty() || fraction.len() > 2 || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let cents = format!("{fraction:0<2}").parse::<i64>().ok()?;
-    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(cents)
 }
 
 #[server(prefix = "/sfn", endpoint = "verify_doctor")]
@@ -80,20 +69,4 @@ pub async fn search_audit(action: Option<String>, outcome: Option<String>) -> Re
     let mut conn = state.pool.acquire().await.map_err(crate::error::AppError::from)?;
     let query = crate::audit::AuditQuery { action, outcome, limit: Some(200), ..Default::default() };
     Ok(crate::audit::search(&mut conn, &current_actor()?, &query).await?)
-}
-
-#[cfg(all(test, feature = "ssr"))]
-mod tests {
-    use super::parse_money;
-
-    #[test]
-    fn money_is_parsed_to_cents_without_floats() {
-        assert_eq!(parse_money("120"), Some(12000));
-        assert_eq!(parse_money("120.5"), Some(12050));
-        assert_eq!(parse_money("0.07"), Some(7));
-        assert_eq!(parse_money("12.345"), None);
-        assert_eq!(parse_money("-5"), None);
-        assert_eq!(parse_money("abc"), None);
-        assert_eq!(parse_money(".5"), None);
-    }
 }
