@@ -205,15 +205,24 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Appointm
     Ok(row.into_appointment(state.config.timezone))
 }
 
+/// Whose appointments the actor sees: their own (patients, doctors) or all (the clinic).
+async fn scope_of(conn: &mut PgConnection, actor: &Actor) -> AppResult<Scope> {
+    Ok(match actor.role {
+        Role::Patient => Scope::Patient(db::patient_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?),
+        Role::Doctor => Scope::Doctor(doctors_db::doctor_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Doctor"))?),
+        Role::Staff | Role::Admin | Role::Nurse | Role::Manager => Scope::All,
+    })
+}
+
+async fn list_in(conn: &mut PgConnection, state: &AppState, scope: Scope, filter: &AppointmentFilter) -> AppResult<Vec<Appointment>> {
+    let rows = db::list(conn, scope, filter).await?;
+    Ok(rows.into_iter().map(|row| row.into_appointment(state.config.timezone)).collect())
+}
+
 pub async fn list(state: &AppState, actor: &Actor, filter: &AppointmentFilter) -> AppResult<Vec<Appointment>> {
     let mut conn = state.pool.acquire().await?;
-    let scope = match actor.role {
-        Role::Patient => Scope::Patient(db::patient_id_of_user(&mut conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?),
-        Role::Doctor => Scope::Doctor(doctors_db::doctor_id_of_user(&mut conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Doctor"))?),
-        Role::Staff | Role::Admin | Role::Nurse | Role::Manager => Scope::All,
-    };
-    let rows = db::list(&mut conn, scope, filter).await?;
-    Ok(rows.into_iter().map(|row| row.into_appointment(state.config.timezone)).collect())
+    let scope = scope_of(&mut conn, actor).await?;
+    list_in(&mut conn, state, scope, filter).await
 }
 
 /// The day or week around `date` (default today, clinic time) for the actor's scope, with
@@ -231,9 +240,12 @@ pub async fn calendar(state: &AppState, actor: &Actor, span: CalendarSpan, date:
     };
     let midnight = |day: NaiveDate| local_instant(&tz, day, chrono::NaiveTime::MIN).unwrap_or_else(|| day.and_hms_opt(1, 0, 0).expect("valid time").and_utc());
     let window = AppointmentFilter { status: None, from: Some(midnight(first)), to: Some(midnight(first + Duration::days(days))) };
-    let appointments = list(state, actor, &window).await?;
+    let mut conn = state.pool.acquire().await?;
+    let scope = scope_of(&mut conn, actor).await?;
+    let appointments = list_in(&mut conn, state, scope, &window).await?;
     let pending = if actor.is(Role::Doctor) {
-        list(state, actor, &AppointmentFilter { status: Some(AppointmentStatus::Pending), from: Some(Utc::now()), to: None }).await?
+        let waiting = AppointmentFilter { status: Some(AppointmentStatus::Pending), from: Some(Utc::now()), to: None };
+        list_in(&mut conn, state, scope, &waiting).await?
     } else {
         Vec::new()
     };

@@ -17,7 +17,6 @@ pub struct Notice {
 /// Stores the notices for the bell and queues their emails, in one statement. Deactivated
 /// accounts get neither. `public_url` makes the emailed links absolute.
 pub async fn send(conn: &mut PgConnection, public_url: &str, notices: &[Notice]) -> AppResult<()> {
-    let column = |f: fn(&Notice) -> Option<String>| notices.iter().map(f).collect::<Vec<_>>();
     sqlx::query(
         "WITH notice AS (
              SELECT n.*, u.email, u.name
@@ -31,9 +30,9 @@ pub async fn send(conn: &mut PgConnection, public_url: &str, notices: &[Notice])
            FROM notice",
     )
     .bind(notices.iter().map(|n| n.user_id).collect::<Vec<_>>())
-    .bind(column(|n| Some(n.title.clone())))
-    .bind(column(|n| Some(n.body.clone())))
-    .bind(column(|n| n.link.clone()))
+    .bind(notices.iter().map(|n| n.title.as_str()).collect::<Vec<_>>())
+    .bind(notices.iter().map(|n| n.body.as_str()).collect::<Vec<_>>())
+    .bind(notices.iter().map(|n| n.link.as_deref()).collect::<Vec<_>>())
     .bind(public_url.trim_end_matches('/'))
     .execute(conn)
     .await?;
