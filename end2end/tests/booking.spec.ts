@@ -148,3 +148,48 @@ test("after a completed visit the patient reads the notes and reviews the doctor
   await page.getByRole("link", { name: "See free times" }).click();
   await expect(page.getByText("Clear advice, no waiting.").first()).toBeVisible();
 });
+
+/** A weekday about eight weeks ahead: no other journey books that far out. */
+function weekdayWeeksAhead(weeks: number): string {
+  const day = new Date(Date.now() + weeks * 7 * 86_400_000);
+  while (day.getUTCDay() === 0 || day.getUTCDay() === 6) day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString().slice(0, 10);
+}
+
+test("the front desk finds a patient and books a visit for them, and the patient is told", async ({ page, browser }) => {
+  await signIn(page, "staff@caduceus.test");
+  await page.goto("/doctors?q=Rossi");
+  await hydrated(page);
+  await page.getByRole("link", { name: "See free times" }).click();
+  const date = weekdayWeeksAhead(8);
+  await page.getByLabel("Date").fill(date);
+  await page.getByRole("button", { name: "Show free times" }).click();
+  const slots = page.getByRole("list", { name: `Free times on ${date}` });
+  const first = slots.getByRole("link").first();
+  const time = (await first.innerText()).trim();
+  await first.click();
+
+  // The desk sees the cost and searches for the patient by part of her name.
+  const desk = page.getByRole("region", { name: "Book for a patient" });
+  await expect(desk).toContainText("Cost: 130.00 USD");
+  await desk.getByLabel("Patient").fill("paula");
+  await desk.getByRole("button", { name: "Find patient" }).click();
+  await expect(page).toHaveURL(/patient_q=paula/);
+  await desk.getByLabel(/Paula Second/).check();
+  await desk.getByLabel("Reason for the visit (optional)").fill("Knee pain, booked by phone");
+  await desk.getByRole("button", { name: "Book for this patient" }).click();
+  await expect(page.getByRole("status")).toContainText(`Booked! Paula Second's visit with Dr. Sofia Rossi on ${date} at ${time}`);
+  const id = new URL(page.url()).pathname.split("/").pop();
+
+  // A search that matches no one says so.
+  await page.goto(`/doctors/${(await (await page.request.get("/api/doctors?q=Rossi")).json())[0].id}?date=${date}&time=${time}&patient_q=nobody-here`);
+  await hydrated(page);
+  await expect(page.getByRole("region", { name: "Book for a patient" })).toContainText("No patient matches");
+
+  // The patient finds it among her appointments and in her notifications.
+  const patient = await asUser(browser, "patient2@caduceus.test");
+  await patient.goto(`/appointments/${id}`);
+  await expect(patient.getByText("Knee pain, booked by phone")).toBeVisible();
+  await patient.goto("/notifications");
+  await expect(patient.locator("li.notification").filter({ hasText: "Appointment requested" }).filter({ hasText: "Dr. Sofia Rossi" })).toBeVisible();
+});

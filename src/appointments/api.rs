@@ -1,6 +1,6 @@
 //! Server functions for booking and the appointment pages.
 
-use super::{Appointment, Calendar};
+use super::{Appointment, Calendar, PatientChoice};
 use crate::error::ApiError;
 use leptos::prelude::*;
 
@@ -12,12 +12,25 @@ use {
 };
 
 #[server(prefix = "/sfn", endpoint = "book")]
-pub async fn book_appointment(doctor_id: i64, date: String, time_slot: String, reason: Option<String>) -> Result<Appointment, ApiError> {
+pub async fn book_appointment(
+    doctor_id: i64,
+    date: String,
+    time_slot: String,
+    reason: Option<String>,
+    /// Set by the front desk booking for a patient; patients book for themselves.
+    patient_id: Option<i64>,
+) -> Result<Appointment, ApiError> {
     let state = AppState::from_context()?;
-    let request = BookingRequest { doctor_id, date, time_slot, reason, patient_id: None };
+    let request = BookingRequest { doctor_id, date, time_slot, reason, patient_id };
     let appointment = service::book(&state, &current_actor()?, request).await?;
     leptos_axum::redirect(&format!("/appointments/{}?booked=1", appointment.id));
     Ok(appointment)
+}
+
+#[server(prefix = "/sfn", endpoint = "find_patients")]
+pub async fn find_patients(query: String) -> Result<Vec<PatientChoice>, ApiError> {
+    let state = AppState::from_context()?;
+    Ok(service::find_patients(&state, &current_actor()?, &query).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "appointments")]

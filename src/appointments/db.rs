@@ -1,9 +1,11 @@
 //! SQL for appointments. The booking rules are constraints of the table; their violations
 //! come back from here as 409s.
 
-use super::{Appointment, AppointmentFilter, AppointmentStatus};
+use super::{Appointment, AppointmentFilter, AppointmentStatus, PatientChoice};
+use crate::auth::actor::Actor;
 use crate::error::{AppError, AppResult};
-use chrono::{DateTime, Utc};
+use crate::notifications::service::{base_url, Notice, NoticeColumns};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use sqlx::PgConnection;
 
@@ -87,12 +89,30 @@ pub struct NewAppointment<'a> {
     pub booked_by: i64,
 }
 
+/// Inserts a pending appointment together with its notices and its audit entry, in ONE
+/// statement: booking is the hottest write, and a transaction of one statement per row cost a
+/// round trip each. All or nothing: a taken slot (409) leaves no notice and no entry behind.
+/// The notices' links lead to the new appointment. Returns its id and creation time.
 #[tracing::instrument(skip_all, fields(doctor_id = new.doctor_id, patient_id = new.patient_id))]
-/// Inserts a pending appointment; returns its id and creation time.
-pub async fn insert(conn: &mut PgConnection, new: &NewAppointment<'_>) -> AppResult<(i64, DateTime<Utc>)> {
+pub async fn insert_booked(
+    conn: &mut PgConnection,
+    new: &NewAppointment<'_>,
+    notices: &[Notice],
+    public_url: &str,
+    actor: &Actor,
+) -> AppResult<(i64, DateTime<Utc>)> {
+    let notices = NoticeColumns::of(notices);
     sqlx::query_as(
-        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, reason, fee_cents, currency, booked_by)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, created_at",
+        "WITH booked AS (
+             INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, reason, fee_cents, currency, booked_by)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, created_at
+         ), noticed AS (
+             SELECT notify($9, $10, $11, array_fill('/appointments/' || id, ARRAY[cardinality($9)]), $12) FROM booked
+         ), audited AS (
+             INSERT INTO audit_log (actor_id, actor_role, action, target_type, target_id, patient_id, ip, outcome)
+             SELECT $8, $13, 'appointment.book', 'appointment', id, $2, $14, 'success' FROM booked
+         )
+         SELECT id, created_at FROM booked, noticed",
     )
     .bind(new.doctor_id)
     .bind(new.patient_id)
@@ -102,9 +122,87 @@ pub async fn insert(conn: &mut PgConnection, new: &NewAppointment<'_>) -> AppRes
     .bind(new.fee_cents)
     .bind(new.currency)
     .bind(new.booked_by)
+    .bind(notices.user_ids)
+    .bind(notices.titles)
+    .bind(notices.bodies)
+    .bind(base_url(public_url))
+    .bind(actor.role)
+    .bind(&actor.ip)
     .fetch_one(conn)
     .await
     .map_err(booking_conflict)
+}
+
+/// Active patients whose name or email contains `query` (case-insensitive), by name.
+pub async fn find_patients(conn: &mut PgConnection, query: &str, limit: i64) -> AppResult<Vec<PatientChoice>> {
+    Ok(sqlx::query_as(
+        "SELECT p.id AS patient_id, u.name, u.email, u.email_verified_at IS NOT NULL AS email_verified
+           FROM users u JOIN patients p ON p.user_id = u.id
+          WHERE u.active AND (u.name ILIKE '%' || $1 || '%' OR u.email ILIKE '%' || $1 || '%')
+          ORDER BY u.name, p.id LIMIT $2",
+    )
+    .bind(query.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+    .bind(limit)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// Who a booking is for, as the caller names them: patients by their account, the desk by
+/// the patient's record id.
+#[derive(Debug, Clone, Copy)]
+pub enum PatientKey {
+    Account(i64),
+    Record(i64),
+}
+
+/// Everything a booking checks, read at once: the doctor with their listing, weekly schedule
+/// and whether they took the day off, and the patient (None when there is no such patient).
+#[derive(sqlx::FromRow)]
+pub struct BookingParties {
+    pub doctor_user_id: i64,
+    pub doctor_name: String,
+    pub specialization: String,
+    pub fee_cents: i64,
+    pub currency: String,
+    pub listed: bool,
+    pub day_off: bool,
+    pub custom_schedule: bool,
+    pub weekdays: Vec<i16>,
+    pub starts: Vec<NaiveTime>,
+    pub ends: Vec<NaiveTime>,
+    pub patient_id: Option<i64>,
+    pub patient_user_id: Option<i64>,
+    pub patient_name: Option<String>,
+    pub patient_ready: Option<bool>,
+}
+
+/// None when the doctor does not exist.
+pub async fn booking_parties(conn: &mut PgConnection, doctor_id: i64, date: NaiveDate, patient: PatientKey) -> AppResult<Option<BookingParties>> {
+    let (key, value) = match patient {
+        PatientKey::Account(user_id) => ("p.user_id", user_id),
+        PatientKey::Record(id) => ("p.id", id),
+    };
+    Ok(sqlx::query_as(&format!(
+        "SELECT d.user_id AS doctor_user_id, du.name AS doctor_name, d.specialization, d.fee_cents, d.currency,
+                (du.active AND du.verified_at IS NOT NULL) AS listed,
+                EXISTS (SELECT 1 FROM doctor_days_off o WHERE o.doctor_id = d.id AND o.day = $2) AS day_off,
+                d.custom_schedule, week.weekdays, week.starts, week.ends,
+                p.id AS patient_id, p.user_id AS patient_user_id, pu.name AS patient_name,
+                (pu.email_verified_at IS NOT NULL AND pu.active) AS patient_ready
+           FROM doctors d JOIN users du ON du.id = d.user_id
+          CROSS JOIN LATERAL (
+                SELECT coalesce(array_agg(h.weekday ORDER BY h.weekday, h.starts_at), '{{}}') AS weekdays,
+                       coalesce(array_agg(h.starts_at ORDER BY h.weekday, h.starts_at), '{{}}') AS starts,
+                       coalesce(array_agg(h.ends_at ORDER BY h.weekday, h.starts_at), '{{}}') AS ends
+                  FROM doctor_working_hours h WHERE h.doctor_id = d.id) week
+           LEFT JOIN (patients p JOIN users pu ON pu.id = p.user_id) ON {key} = $3
+          WHERE d.id = $1"
+    ))
+    .bind(doctor_id)
+    .bind(date)
+    .bind(value)
+    .fetch_optional(conn)
+    .await?)
 }
 
 pub async fn find(conn: &mut PgConnection, id: i64) -> AppResult<Option<AppointmentRow>> {

@@ -153,6 +153,21 @@ pub struct BookingRequest {
     pub patient_id: Option<i64>,
 }
 
+/// A patient the front desk can book for, as its patient search lists them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct PatientChoice {
+    /// The patient record's id (`patient_id` of a booking).
+    pub patient_id: i64,
+    pub name: String,
+    pub email: String,
+    /// Only patients with a confirmed email can be booked.
+    pub email_verified: bool,
+}
+
+/// How many patients one search of the desk shows.
+pub const PATIENT_SEARCH_LIMIT: i64 = 20;
+
 /// `PUT /api/appointments/{id}`: move to another free slot of the same doctor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -243,6 +243,7 @@ fn AppointmentDetails(
 ) -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
+    let viewer_role = use_user().role;
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
     let appointment = Resource::new(
         move || (id(), change.version().get(), reschedule.version().get(), review.version().get()),
@@ -258,11 +259,13 @@ fn AppointmentDetails(
                 Err(err) => view! { <ErrorView error=err/> }.into_any(),
                 Ok(a) => {
                     let booked = query.read().get("booked").is_some();
+                    // The desk books for patients: say whose visit it is.
+                    let whose = if viewer_role == Role::Patient { "Your visit".to_owned() } else { format!("{}'s visit", a.patient_name) };
                     let moved = query.read().get("moved").is_some();
                     view! {
                         {booked.then(|| view! {
                             <p class="alert success" role="status">
-                                {format!("Booked! Your visit with {} on {} at {} is waiting for the doctor's confirmation. Cost: {}.",
+                                {format!("Booked! {whose} with {} on {} at {} is waiting for the doctor's confirmation. Cost: {}.",
                                     a.doctor_name, a.date, a.time_slot, money(a.fee_cents, &a.currency))}
                             </p>
                         })}

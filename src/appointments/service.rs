@@ -1,9 +1,10 @@
 //! Appointment use cases: book, see, list, and move through the lifecycle. Shared by the
 //! portal and the REST API; every rule about who may do what to a visit is here.
 
-use super::db::{self, AppointmentRow, NewAppointment, Scope};
-use super::slots::{check_slot, parse_slot_time};
-use super::slots::local_instant;
+use super::db::{self, AppointmentRow, BookingParties, NewAppointment, PatientKey, Scope};
+use super::slots::{check_slot, parse_slot_time, WorkBlock};
+use super::slots::start_of_day;
+use super::{PatientChoice, PATIENT_SEARCH_LIMIT};
 use super::{Appointment, AppointmentFilter, AppointmentStatus, BookingRequest, Calendar, CalendarDay, CalendarSpan, RescheduleRequest, StatusChange};
 use crate::audit::{self, Entry};
 use crate::auth::actor::Actor;
@@ -21,73 +22,54 @@ pub fn parse_date(text: &str) -> AppResult<NaiveDate> {
     NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| AppError::validation(format!("'{text}' is not a date like 2026-12-01.")))
 }
 
-/// A doctor as booking needs them, with whether they took `date` off.
-#[derive(sqlx::FromRow)]
-struct BookableDoctor {
-    id: i64,
-    user_id: i64,
-    name: String,
-    specialization: String,
-    fee_cents: i64,
-    currency: String,
-    listed: bool,
-    day_off: bool,
-}
-
-async fn bookable_doctor(conn: &mut PgConnection, doctor_id: i64, date: NaiveDate) -> AppResult<BookableDoctor> {
-    let doctor: BookableDoctor = sqlx::query_as(
-        "SELECT d.id, d.user_id, u.name, d.specialization, d.fee_cents, d.currency, (u.active AND u.verified_at IS NOT NULL) AS listed,
-                EXISTS (SELECT 1 FROM doctor_days_off o WHERE o.doctor_id = d.id AND o.day = $2) AS day_off
-           FROM doctors d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
-    )
-    .bind(doctor_id)
-    .bind(date)
-    .fetch_optional(conn)
-    .await?
-    .ok_or_else(|| AppError::not_found("Doctor"))?;
-    if !doctor.listed {
-        return Err(AppError::validation("This doctor is not taking appointments yet."));
+/// Whose appointment this is: a patient books for themselves; staff and admins book for the
+/// patient they name.
+fn patient_key(actor: &Actor, requested: Option<i64>) -> AppResult<PatientKey> {
+    match actor.role {
+        Role::Patient => Ok(PatientKey::Account(actor.user_id)),
+        Role::Staff | Role::Admin => {
+            Ok(PatientKey::Record(requested.ok_or_else(|| AppError::validation("Choose the patient to book for (patient_id)."))?))
+        }
+        _ => Err(AppError::forbidden()),
     }
-    Ok(doctor)
 }
 
-/// Who an appointment is booked for.
-#[derive(sqlx::FromRow)]
+/// The front desk's patient search for booking on someone's behalf: name or email contains
+/// `query`; staff and admins only.
+pub async fn find_patients(state: &AppState, actor: &Actor, query: &str) -> AppResult<Vec<PatientChoice>> {
+    actor.require_role(&[Role::Staff, Role::Admin])?;
+    let query = query.trim();
+    if query.chars().count() < 2 {
+        return Err(AppError::validation("Type at least two letters of the patient's name or email."));
+    }
+    let mut conn = state.pool.acquire().await?;
+    db::find_patients(&mut conn, query, PATIENT_SEARCH_LIMIT).await
+}
+
+/// The patient of a booking, who must exist and have confirmed their email.
 struct BookingPatient {
     id: i64,
     user_id: i64,
     name: String,
-    ready: bool,
 }
 
-/// Resolves whose appointment this is: a patient books for themselves; staff and admins book
-/// for the patient they name. The patient's email must be confirmed.
-async fn booking_patient(conn: &mut PgConnection, actor: &Actor, requested: Option<i64>) -> AppResult<BookingPatient> {
-    let query = |by_user: bool| {
-        let key = if by_user { "p.user_id" } else { "p.id" };
-        format!(
-            "SELECT p.id, p.user_id, u.name, u.email_verified_at IS NOT NULL AND u.active AS ready
-               FROM patients p JOIN users u ON u.id = p.user_id WHERE {key} = $1"
-        )
+fn booking_patient(actor: &Actor, requested: Option<i64>, parties: &BookingParties) -> AppResult<BookingPatient> {
+    let (Some(id), Some(user_id), Some(name), Some(ready)) =
+        (parties.patient_id, parties.patient_user_id, parties.patient_name.clone(), parties.patient_ready)
+    else {
+        return Err(AppError::not_found("Patient"));
     };
-    let (by_user, key) = match actor.role {
-        Role::Patient => (true, actor.user_id),
-        Role::Staff | Role::Admin => (false, requested.ok_or_else(|| AppError::validation("Choose the patient to book for (patient_id)."))?),
-        _ => return Err(AppError::forbidden()),
-    };
-    let patient: BookingPatient =
-        sqlx::query_as(&query(by_user)).bind(key).fetch_optional(conn).await?.ok_or_else(|| AppError::not_found("Patient"))?;
-    if actor.is(Role::Patient) && requested.is_some_and(|id| id != patient.id) {
+    if actor.is(Role::Patient) && requested.is_some_and(|requested| requested != id) {
         return Err(AppError::forbidden());
     }
-    if !patient.ready {
+    if !ready {
         return Err(AppError::validation(if actor.is(Role::Patient) {
             "Please confirm your email address before booking (see the link we sent you)."
         } else {
             "The patient's email address is not confirmed yet; confirm it first."
         }));
     }
-    Ok(patient)
+    Ok(BookingPatient { id, user_id, name })
 }
 
 fn check_reason(reason: Option<&str>) -> AppResult<Option<String>> {
@@ -98,75 +80,78 @@ fn check_reason(reason: Option<&str>) -> AppResult<Option<String>> {
     Ok(reason.map(str::to_owned))
 }
 
-/// The [start, end) of `time` on `date`, checked against the doctor's schedule and days off.
-async fn checked_slot(
-    state: &AppState,
-    conn: &mut PgConnection,
-    doctor_id: i64,
-    date: NaiveDate,
-    day_off: bool,
-    time: &str,
-) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
+/// The [start, end) of `time` on `date`, checked against the doctor's weekly blocks and day off.
+fn slot_on(state: &AppState, blocks: &[WorkBlock], day_off: bool, date: NaiveDate, time: &str) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
     let time = parse_slot_time(time).map_err(AppError::Validation)?;
-    let blocks = doctors_db::weekly_schedule(conn, doctor_id).await?;
-    check_slot(&blocks, day_off, &state.config.timezone, Utc::now(), date, time).map_err(|e| AppError::validation(e.message()))
+    check_slot(blocks, day_off, &state.config.timezone, Utc::now(), date, time).map_err(|e| AppError::validation(e.message()))
 }
 
-/// Books a slot. Kept to few round trips (it is the hottest write): the doctor comes with
-/// their day-off flag, both parties' notices go in one statement, and the answer is built
-/// from what was read instead of reading the new row back.
+/// Books a slot in two round trips after sign-in: one read of everything the rules need
+/// (doctor, schedule, day off, patient), one statement that writes the appointment, both
+/// notices and the audit entry. No transaction spans them: the write is atomic on its own,
+/// and the slot rules that must hold under concurrency are the table's constraints.
 #[tracing::instrument(skip_all, fields(doctor_id = request.doctor_id))]
 pub async fn book(state: &AppState, actor: &Actor, request: BookingRequest) -> AppResult<Appointment> {
     let date = parse_date(&request.date)?;
     let reason = check_reason(request.reason.as_deref())?;
-    let mut tx = state.pool.begin().await?;
-    let patient = booking_patient(&mut tx, actor, request.patient_id).await?;
-    let doctor = bookable_doctor(&mut tx, request.doctor_id, date).await?;
-    let (starts_at, ends_at) = checked_slot(state, &mut tx, doctor.id, date, doctor.day_off, &request.time_slot).await?;
+    let key = patient_key(actor, request.patient_id)?;
+    let mut conn = state.pool.acquire().await?;
+    let parties = db::booking_parties(&mut conn, request.doctor_id, date, key).await?.ok_or_else(|| AppError::not_found("Doctor"))?;
+    let patient = booking_patient(actor, request.patient_id, &parties)?;
+    if !parties.listed {
+        return Err(AppError::validation("This doctor is not taking appointments yet."));
+    }
+    let blocks = doctors_db::schedule_from(parties.custom_schedule, parties.weekdays, parties.starts, parties.ends);
+    let (starts_at, ends_at) = slot_on(state, &blocks, parties.day_off, date, &request.time_slot)?;
     let new = NewAppointment {
-        doctor_id: doctor.id,
+        doctor_id: request.doctor_id,
         patient_id: patient.id,
         starts_at,
         ends_at,
         reason: reason.as_deref(),
-        fee_cents: doctor.fee_cents,
-        currency: &doctor.currency,
+        fee_cents: parties.fee_cents,
+        currency: &parties.currency,
         booked_by: actor.user_id,
     };
-    let (id, created_at) = db::insert(&mut tx, &new).await?;
+    let when = describe_instant(starts_at, state.config.timezone);
+    let notices = [
+        Notice {
+            user_id: patient.user_id,
+            title: "Appointment requested".into(),
+            body: format!(
+                "Your appointment with {} ({}) on {when} is booked and waiting for the doctor's confirmation.\nConsultation fee: {}.",
+                parties.doctor_name, parties.specialization, money(parties.fee_cents, &parties.currency)
+            ),
+            link: None,
+        },
+        Notice {
+            user_id: parties.doctor_user_id,
+            title: "New appointment request".into(),
+            body: format!("{} asked for an appointment on {when}. Accept or decline it in your schedule.", patient.name),
+            link: None,
+        },
+    ];
+    let (id, created_at) = db::insert_booked(&mut conn, &new, &notices, &state.public_url, actor).await?;
     let row = AppointmentRow {
         id,
         status: AppointmentStatus::Pending,
-        doctor_id: doctor.id,
-        doctor_user_id: doctor.user_id,
-        doctor_name: doctor.name,
-        specialization: doctor.specialization,
+        doctor_id: request.doctor_id,
+        doctor_user_id: parties.doctor_user_id,
+        doctor_name: parties.doctor_name,
+        specialization: parties.specialization,
         patient_id: patient.id,
         patient_user_id: patient.user_id,
         patient_name: patient.name,
         starts_at,
         ends_at,
         reason,
-        fee_cents: doctor.fee_cents,
-        currency: doctor.currency,
+        fee_cents: parties.fee_cents,
+        currency: parties.currency,
         status_reason: None,
         visit_notes: None,
         reviewed: false,
         created_at,
     };
-    let when = describe_time(&row, state.config.timezone);
-    let notices = [
-        notice(&row, row.patient_user_id, "Appointment requested", format!(
-            "Your appointment with {} ({}) on {when} is booked and waiting for the doctor's confirmation.\nConsultation fee: {}.",
-            row.doctor_name, row.specialization, money(row.fee_cents, &row.currency)
-        )),
-        notice(&row, row.doctor_user_id, "New appointment request", format!(
-            "{} asked for an appointment on {when}. Accept or decline it in your schedule.", row.patient_name
-        )),
-    ];
-    notifications::send(&mut tx, &state.public_url, &notices).await?;
-    audit::record(&mut tx, Entry::new("appointment.book").by(actor).on("appointment", id).patient(patient.id)).await?;
-    tx.commit().await?;
     Ok(row.into_appointment(state.config.timezone))
 }
 
@@ -238,8 +223,7 @@ pub async fn calendar(state: &AppState, actor: &Actor, span: CalendarSpan, date:
         CalendarSpan::Day => (date, 1, 1),
         CalendarSpan::Week => (date - Duration::days(i64::from(date.weekday().num_days_from_monday())), 7, 7),
     };
-    let midnight = |day: NaiveDate| local_instant(&tz, day, chrono::NaiveTime::MIN).unwrap_or_else(|| day.and_hms_opt(1, 0, 0).expect("valid time").and_utc());
-    let window = AppointmentFilter { status: None, from: Some(midnight(first)), to: Some(midnight(first + Duration::days(days))) };
+    let window = AppointmentFilter { status: None, from: Some(start_of_day(&tz, first)), to: Some(start_of_day(&tz, first + Duration::days(days))) };
     let mut conn = state.pool.acquire().await?;
     let scope = scope_of(&mut conn, actor).await?;
     let appointments = list_in(&mut conn, state, scope, &window).await?;
@@ -354,7 +338,8 @@ pub async fn reschedule(state: &AppState, actor: &Actor, id: i64, request: Resch
     }
     let date = parse_date(&request.date)?;
     let day_off = doctors_db::is_day_off(&mut tx, row.doctor_id, date).await?;
-    let (starts_at, ends_at) = checked_slot(state, &mut tx, row.doctor_id, date, day_off, &request.time_slot).await?;
+    let blocks = doctors_db::weekly_schedule(&mut tx, row.doctor_id).await?;
+    let (starts_at, ends_at) = slot_on(state, &blocks, day_off, date, &request.time_slot)?;
     if !db::move_to(&mut tx, id, starts_at, ends_at).await? {
         return Err(AppError::Conflict("The appointment was changed meanwhile. Reload and try again.".into()));
     }
@@ -391,5 +376,9 @@ async fn notify_change(conn: &mut PgConnection, state: &AppState, row: &Appointm
 }
 
 fn describe_time(row: &AppointmentRow, tz: Tz) -> String {
-    row.starts_at.with_timezone(&tz).format("%A %-d %B %Y at %H:%M (%Z)").to_string()
+    describe_instant(row.starts_at, tz)
+}
+
+fn describe_instant(at: DateTime<Utc>, tz: Tz) -> String {
+    at.with_timezone(&tz).format("%A %-d %B %Y at %H:%M (%Z)").to_string()
 }

@@ -98,6 +98,15 @@ pub fn local_instant<Tz: TimeZone>(tz: &Tz, date: NaiveDate, time: NaiveTime) ->
     tz.from_local_datetime(&date.and_time(time)).earliest().map(|t| t.with_timezone(&Utc))
 }
 
+/// The first instant of a local date: midnight, or where a clock change that skips midnight
+/// lands (Chile and Cuba move their clocks at 00:00, so their day then starts at 01:00).
+pub fn start_of_day<Tz: TimeZone>(tz: &Tz, date: NaiveDate) -> DateTime<Utc> {
+    // Clock changes happen on quarter hours; no zone skips more than two hours.
+    (0..=12)
+        .find_map(|quarter| local_instant(tz, date, NaiveTime::MIN + chrono::Duration::minutes(15 * quarter)))
+        .unwrap_or_else(|| date.and_time(NaiveTime::MIN).and_utc())
+}
+
 /// Checks that `time` on `date` is a bookable slot start for a doctor with `blocks`, and
 /// returns its [start, end) in UTC. `day_off` says whether the doctor took that day off.
 pub fn check_slot<Tz: TimeZone>(
@@ -242,6 +251,16 @@ mod tests {
         // 02:30 happens twice on the autumn night: the first (summer time, UTC+2) is used.
         let autumn = day(2026, 10, 25);
         assert_eq!(check_slot(&night, false, &Berlin, long_ago, autumn, hm(2, 30)).unwrap().0, at(2026, 10, 25, 0, 30));
+    }
+
+    #[test]
+    fn a_day_whose_midnight_is_skipped_starts_when_the_clocks_land() {
+        use chrono_tz::America::Santiago;
+        // 6 September 2026: Chile's clocks jump from 00:00 (UTC-4) to 01:00 (UTC-3).
+        let spring = day(2026, 9, 6);
+        assert_eq!(local_instant(&Santiago, spring, hm(0, 0)), None, "midnight does not exist that day");
+        assert_eq!(start_of_day(&Santiago, spring), at(2026, 9, 6, 4, 0));
+        assert_eq!(start_of_day(&Santiago, day(2026, 9, 7)), at(2026, 9, 7, 3, 0), "an ordinary day starts at midnight");
     }
 
     #[test]

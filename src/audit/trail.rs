@@ -158,39 +158,63 @@ pub async fn search(conn: &mut PgConnection, actor: &Actor, query: &AuditQuery) 
 /// How often each server process seals new entries into the chain.
 pub const SEAL_INTERVAL: std::time::Duration = std::time::Duration::from_secs(1);
 
-/// Appends committed, unsealed entries to the hash chain; returns how many it sealed (0 when
-/// another process is sealing at that moment).
-pub async fn seal(conn: &mut PgConnection) -> AppResult<i32> {
-    Ok(sqlx::query_scalar("SELECT audit_log_seal()").fetch_one(conn).await?)
+/// What a sealer run did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Sealed {
+    /// This many entries went into a new block (0: nothing final was waiting, or another
+    /// process was sealing at that moment).
+    Entries(i32),
+    /// The transaction counter is behind the last block's horizon: the database was restored
+    /// into a new cluster. Sealing stops rather than put entries in the wrong block.
+    CounterBehind,
 }
 
-/// Runs for the life of the server: entries join the chain within about a second.
+/// Seals every final, unsealed entry into one new block (see migration `…07`).
+pub async fn seal(conn: &mut PgConnection) -> AppResult<Sealed> {
+    let sealed: i32 = sqlx::query_scalar("SELECT audit_log_seal()").fetch_one(conn).await?;
+    Ok(if sealed < 0 { Sealed::CounterBehind } else { Sealed::Entries(sealed) })
+}
+
+/// Runs for the life of the server: entries join the chain within about a second of their
+/// transaction's end.
 pub async fn run_sealer(pool: sqlx::PgPool) {
     let mut ticks = tokio::time::interval(SEAL_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut reported = false;
     loop {
         ticks.tick().await;
-        let sealed = async { seal(&mut *pool.acquire().await?).await }.await;
-        if let Err(err) = sealed {
+        match async { seal(&mut *pool.acquire().await?).await }.await {
+            Ok(Sealed::CounterBehind) if !reported => {
+                reported = true;
+                tracing::error!("audit sealing stopped: the transaction counter is behind the last sealed block (restored database?)");
+            }
+            Ok(_) => {}
             // Usually the database is restarting; the next tick catches up.
-            tracing::warn!(error = ?err, "audit sealing failed");
+            Err(err) => tracing::warn!(error = ?err, "audit sealing failed"),
         }
     }
 }
 
-/// Seals what is pending, then recomputes the whole chain in order; returns the id of the
-/// first entry that does not match (edited, or after a removed one).
-pub async fn verify_chain(conn: &mut PgConnection) -> AppResult<Option<i64>> {
+/// A block whose recomputed hash (or place in the chain) does not match.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct ChainBreak {
+    pub block: i64,
+    /// The entries the block lists: one of them was edited or removed.
+    pub entry_ids: Vec<i64>,
+}
+
+/// Seals what is final, then recomputes every block in order; returns the first that does not
+/// match.
+pub async fn verify_chain(conn: &mut PgConnection) -> AppResult<Option<ChainBreak>> {
     seal(&mut *conn).await?;
-    Ok(sqlx::query_scalar(
-        "SELECT id FROM (
-           SELECT id, seq, hash, prev_hash,
-                  lag(hash, 1, '\\x00'::bytea) OVER (ORDER BY seq) AS expected_prev,
-                  lag(seq, 1, 0::bigint) OVER (ORDER BY seq) AS previous_seq,
-                  audit_log_hash(prev_hash, a) AS expected_hash
-             FROM audit_log a WHERE seq IS NOT NULL) chain
-          WHERE prev_hash <> expected_prev OR hash <> expected_hash OR seq <> previous_seq + 1
-          ORDER BY seq LIMIT 1",
+    Ok(sqlx::query_as(
+        "SELECT block, entry_ids FROM (
+           SELECT s.*, lag(hash, 1, '\\x00'::bytea) OVER (ORDER BY block) AS expected_prev,
+                  lag(block, 1, 0::bigint) OVER (ORDER BY block) AS previous_block
+             FROM audit_seals s) chain
+          WHERE prev_hash <> expected_prev OR block <> previous_block + 1
+             OR hash <> audit_block_hash(prev_hash, block, entry_ids)
+          ORDER BY block LIMIT 1",
     )
     .fetch_optional(conn)
     .await?)

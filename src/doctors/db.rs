@@ -91,10 +91,16 @@ pub async fn weekly_schedule(conn: &mut PgConnection, doctor_id: i64) -> AppResu
     .bind(doctor_id)
     .fetch_one(conn)
     .await?;
+    Ok(schedule_from(custom, weekdays, starts, ends))
+}
+
+/// The weekly blocks from their columns (weekday, start and end arrays in order), or the
+/// clinic default when the doctor never set a schedule.
+pub fn schedule_from(custom: bool, weekdays: Vec<i16>, starts: Vec<NaiveTime>, ends: Vec<NaiveTime>) -> Vec<WorkBlock> {
     if !custom {
-        return Ok(default_week());
+        return default_week();
     }
-    Ok(weekdays.into_iter().zip(starts).zip(ends).map(|((weekday, starts), ends)| WorkBlock { weekday: weekday as u8, starts, ends }).collect())
+    weekdays.into_iter().zip(starts).zip(ends).map(|((weekday, starts), ends)| WorkBlock { weekday: weekday as u8, starts, ends }).collect()
 }
 
 pub async fn replace_schedule(conn: &mut PgConnection, doctor_id: i64, blocks: &[WorkBlock]) -> AppResult<()> {

@@ -2,7 +2,7 @@
 
 use super::api::{directory_facets, doctor_reviews, doctor_slots, get_doctor_profile, my_practice, search_doctors, AddMyDayOff, SaveHours, SavePractice};
 use super::{format_day_hours, DoctorCard, DoctorProfile, WEEKDAY_NAMES};
-use crate::appointments::api::BookAppointment;
+use crate::appointments::api::{find_patients, BookAppointment};
 use crate::appointments::slots::WorkBlock;
 use crate::auth::Role;
 use crate::ui::{action_error, money, urlencode, use_auth, ErrorView, Field, RequireUser};
@@ -248,7 +248,10 @@ fn SlotPicker(doctor_id: i64, fee: String, doctor_name: String, slots: SlotsReso
                                             </ActionForm>
                                         </div>
                                     }.into_any(),
-                                    Some(_) => view! { <p class="muted">"Only patients book here; the front desk books in the appointments list."</p> }.into_any(),
+                                    Some(user) if matches!(user.role, Role::Staff | Role::Admin) => view! {
+                                        <DeskBooking doctor_id date=date.clone() time=time.clone() fee=fee.get_value() doctor_name=doctor_name.get_value()/>
+                                    }.into_any(),
+                                    Some(_) => view! { <p class="muted">"Patients book their own visits here; the front desk can book for them."</p> }.into_any(),
                                     None => {
                                         let next = format!("/doctors/{doctor_id}?date={date}&time={time}");
                                         view! { <p><a class="button primary" href=format!("/login?next={}", urlencode(&next))>"Sign in to book"</a></p> }.into_any()
@@ -260,6 +263,78 @@ fn SlotPicker(doctor_id: i64, fee: String, doctor_name: String, slots: SlotsReso
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// The front desk books the chosen time for a patient: find them by name or email (a GET
+/// form, so the search is a link and works before the WASM), pick one, confirm. Patients
+/// whose email is not confirmed are listed but can't be chosen, with the reason.
+#[component]
+fn DeskBooking(doctor_id: i64, date: String, time: String, fee: String, doctor_name: String) -> impl IntoView {
+    let query = use_query_map();
+    let patient_query = move || query.read().get("patient_q").unwrap_or_default();
+    let matches = Resource::new(patient_query, |text| async move {
+        if text.trim().is_empty() { Ok(Vec::new()) } else { find_patients(text).await }
+    });
+    let book = ServerAction::<BookAppointment>::new();
+    let here = format!("/doctors/{doctor_id}");
+    let (form_date, form_time) = (date.clone(), time.clone());
+    view! {
+        <div class="confirm" role="region" aria-label="Book for a patient">
+            <h3>"Book for a patient"</h3>
+            <p>{doctor_name} " · " {date.clone()} " at " {time.clone()}</p>
+            <p>"Cost: " <strong>{fee}</strong></p>
+            <Form method="GET" action=here attr:class="inline-form" attr:role="search">
+                <input type="hidden" name="date" value=form_date/>
+                <input type="hidden" name="time" value=form_time/>
+                <label for="patient-q">"Patient"</label>
+                <input id="patient-q" type="search" name="patient_q" value=patient_query placeholder="Name or email" minlength="2" required=true/>
+                <button type="submit" class="button small">"Find patient"</button>
+            </Form>
+            <Suspense fallback=|| view! { <p class="muted">"Searching…"</p> }>
+                {move || matches.get().map(|result| match result {
+                    Err(err) => view! { <p class="alert error" role="alert">{err.message}</p> }.into_any(),
+                    Ok(found) if found.is_empty() => {
+                        let text = patient_query();
+                        (!text.trim().is_empty()).then(|| view! { <p class="muted empty">"No patient matches “" {text} "”."</p> }).into_any()
+                    }
+                    Ok(found) => {
+                        let (date, time) = (date.clone(), time.clone());
+                        let choices = found
+                            .into_iter()
+                            .map(|patient| {
+                                let input_id = format!("patient-{}", patient.patient_id);
+                                let label_for = input_id.clone();
+                                view! {
+                                    <label for=label_for>
+                                        <input id=input_id type="radio" name="patient_id" value=patient.patient_id required=true disabled=!patient.email_verified/>
+                                        " " {patient.name} " · " <span class="muted">{patient.email}</span>
+                                        {(!patient.email_verified).then(|| view! { <span class="muted small">" (email not confirmed yet)"</span> })}
+                                    </label>
+                                }
+                            })
+                            .collect_view();
+                        view! {
+                            <ActionForm action=book attr:class="stack">
+                                {action_error(book.value())}
+                                <input type="hidden" name="doctor_id" value=doctor_id/>
+                                <input type="hidden" name="date" value=date/>
+                                <input type="hidden" name="time_slot" value=time/>
+                                <fieldset class="choice">
+                                    <legend>"Choose the patient"</legend>
+                                    {choices}
+                                </fieldset>
+                                <div class="field">
+                                    <label for="desk-reason">"Reason for the visit (optional)"</label>
+                                    <textarea id="desk-reason" name="reason" rows="2" maxlength="1000"></textarea>
+                                </div>
+                                <button type="submit" class="button primary" disabled=move || book.pending().get()>"Book for this patient"</button>
+                            </ActionForm>
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </div>
     }
 }
 

@@ -17,26 +17,41 @@ pub struct Notice {
 /// Stores the notices for the bell and queues their emails, in one statement. Deactivated
 /// accounts get neither. `public_url` makes the emailed links absolute.
 pub async fn send(conn: &mut PgConnection, public_url: &str, notices: &[Notice]) -> AppResult<()> {
-    sqlx::query(
-        "WITH notice AS (
-             SELECT n.*, u.email, u.name
-               FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[]) AS n (user_id, title, body, link)
-               JOIN users u ON u.id = n.user_id AND u.active
-         ), in_app AS (
-             INSERT INTO notifications (user_id, title, body, link) SELECT user_id, title, body, link FROM notice
-         )
-         INSERT INTO outbox (to_address, subject, body)
-         SELECT email, title, 'Hello ' || name || E',\\n\\n' || body || coalesce(E'\\nOpen it in the portal: ' || $5 || link, '') || E'\\n\\n— Caduceus\\n'
-           FROM notice",
-    )
-    .bind(notices.iter().map(|n| n.user_id).collect::<Vec<_>>())
-    .bind(notices.iter().map(|n| n.title.as_str()).collect::<Vec<_>>())
-    .bind(notices.iter().map(|n| n.body.as_str()).collect::<Vec<_>>())
-    .bind(notices.iter().map(|n| n.link.as_deref()).collect::<Vec<_>>())
-    .bind(public_url.trim_end_matches('/'))
-    .execute(conn)
-    .await?;
+    let columns = NoticeColumns::of(notices);
+    sqlx::query("SELECT notify($1, $2, $3, $4, $5)")
+        .bind(columns.user_ids)
+        .bind(columns.titles)
+        .bind(columns.bodies)
+        .bind(columns.links)
+        .bind(base_url(public_url))
+        .execute(conn)
+        .await?;
     Ok(())
+}
+
+/// The notices as the arrays the SQL function `notify` takes (see migration `…08`), for
+/// statements that notify as part of a change.
+pub struct NoticeColumns<'a> {
+    pub user_ids: Vec<i64>,
+    pub titles: Vec<&'a str>,
+    pub bodies: Vec<&'a str>,
+    pub links: Vec<Option<&'a str>>,
+}
+
+impl<'a> NoticeColumns<'a> {
+    pub fn of(notices: &'a [Notice]) -> Self {
+        Self {
+            user_ids: notices.iter().map(|n| n.user_id).collect(),
+            titles: notices.iter().map(|n| n.title.as_str()).collect(),
+            bodies: notices.iter().map(|n| n.body.as_str()).collect(),
+            links: notices.iter().map(|n| n.link.as_deref()).collect(),
+        }
+    }
+}
+
+/// The portal's address as emailed links start with it.
+pub fn base_url(public_url: &str) -> &str {
+    public_url.trim_end_matches('/')
 }
 
 /// The actor's newest notifications.

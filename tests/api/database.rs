@@ -1,22 +1,68 @@
+use caduceus::audit::{self, Entry};
 use caduceus::auth::Role;
 use caduceus::server::demo;
 use sqlx::PgPool;
 
+/// Seals until every entry of this test's database is in a block. Sealing waits for the
+/// oldest running transaction of the whole cluster, which may belong to a parallel test.
+async fn seal_all(conn: &mut sqlx::PgConnection) {
+    for _ in 0..500 {
+        audit::seal(conn).await.unwrap();
+        let unsealed: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM audit_log a WHERE NOT EXISTS (SELECT 1 FROM audit_seals s WHERE a.id = ANY (s.entry_ids))",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        if unsealed == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    panic!("entries were left unsealed");
+}
+
+/// The actions of the sealed entries, block by block, in each block's order.
+async fn sealed_actions(conn: &mut sqlx::PgConnection) -> Vec<String> {
+    sqlx::query_scalar(
+        "SELECT a.action FROM audit_seals s, unnest(s.entry_ids) WITH ORDINALITY e (id, n) JOIN audit_log a ON a.id = e.id ORDER BY s.block, e.n",
+    )
+    .fetch_all(conn)
+    .await
+    .unwrap()
+}
+
+async fn record_actions(conn: &mut sqlx::PgConnection, actions: &[&str]) {
+    for action in actions {
+        audit::record(conn, Entry::new(*action).by_user(1, Role::Patient)).await.unwrap();
+    }
+}
+
 #[sqlx::test(migrations = "./migrations")]
 async fn the_audit_log_is_append_only_and_its_chain_verifies(pool: PgPool) {
     let mut conn = pool.acquire().await.unwrap();
-    for action in ["auth.login", "profile.update", "auth.logout"] {
-        caduceus::audit::record(&mut conn, caduceus::audit::Entry::new(action).by_user(1, Role::Patient)).await.unwrap();
+    record_actions(&mut conn, &["auth.login", "profile.update", "auth.logout"]).await;
+    seal_all(&mut conn).await;
+    assert_eq!(audit::verify_chain(&mut conn).await.unwrap(), None);
+    for statement in ["UPDATE audit_log SET outcome = 'denied'", "DELETE FROM audit_log", "UPDATE audit_seals SET hash = '\\x00'", "DELETE FROM audit_seals"] {
+        assert!(sqlx::query(statement).execute(&mut *conn).await.is_err(), "{statement} must be refused");
     }
-    assert_eq!(caduceus::audit::verify_chain(&mut conn).await.unwrap(), None);
-    let update = sqlx::query("UPDATE audit_log SET outcome = 'denied'").execute(&mut *conn).await;
-    assert!(update.is_err(), "updates must be refused");
-    let delete = sqlx::query("DELETE FROM audit_log").execute(&mut *conn).await;
-    assert!(delete.is_err(), "deletes must be refused");
-    // A fresh entry is not sealed yet; still, only sealing may touch it.
-    caduceus::audit::record(&mut conn, caduceus::audit::Entry::new("auth.login")).await.unwrap();
-    let edit = sqlx::query("UPDATE audit_log SET detail = 'edited' WHERE seq IS NULL").execute(&mut *conn).await;
-    assert!(edit.is_err(), "unsealed entries can't be edited either");
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn entries_are_sealed_once_their_transaction_has_ended(pool: PgPool) {
+    let mut writer = pool.acquire().await.unwrap();
+    let mut sealer = pool.acquire().await.unwrap();
+    // An entry of a transaction still running must wait, even behind later committed ones.
+    sqlx::query("BEGIN").execute(&mut *writer).await.unwrap();
+    record_actions(&mut writer, &["slow.write"]).await;
+    record_actions(&mut sealer, &["quick.write"]).await;
+    audit::seal(&mut sealer).await.unwrap();
+    assert!(sealed_actions(&mut sealer).await.is_empty(), "nothing is final while an older transaction runs");
+    sqlx::query("COMMIT").execute(&mut *writer).await.unwrap();
+    seal_all(&mut sealer).await;
+    assert_eq!(sealed_actions(&mut sealer).await, ["slow.write", "quick.write"], "in the order of their transactions");
+    assert_eq!(audit::verify_chain(&mut sealer).await.unwrap(), None);
 }
 
 #[sqlx::test(migrations = "./migrations")]
@@ -25,34 +71,44 @@ async fn entries_written_concurrently_are_all_sealed_into_one_chain(pool: PgPool
         let pool = pool.clone();
         async move {
             let mut conn = pool.acquire().await.unwrap();
-            caduceus::audit::record(&mut conn, caduceus::audit::Entry::new(format!("test.{i}"))).await.unwrap();
+            audit::record(&mut conn, Entry::new(format!("test.{i}"))).await.unwrap();
         }
     });
     futures::future::join_all(writers).await;
     let mut conn = pool.acquire().await.unwrap();
-    assert_eq!(caduceus::audit::verify_chain(&mut conn).await.unwrap(), None);
-    let (sealed, last): (i64, Option<i64>) = sqlx::query_as("SELECT count(seq), max(seq) FROM audit_log").fetch_one(&mut *conn).await.unwrap();
-    assert_eq!((sealed, last), (40, Some(40)), "every entry has its place, without gaps");
-    // A removed entry leaves a gap the verification finds.
+    seal_all(&mut conn).await;
+    assert_eq!(audit::verify_chain(&mut conn).await.unwrap(), None);
+    let (listed, distinct): (i64, i64) =
+        sqlx::query_as("SELECT count(*), count(DISTINCT id) FROM audit_seals, unnest(entry_ids) AS id").fetch_one(&mut *conn).await.unwrap();
+    assert_eq!((listed, distinct), (40, 40), "every entry is in exactly one block");
+    // A removed entry breaks its block.
     sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update").execute(&mut *conn).await.unwrap();
-    sqlx::query("DELETE FROM audit_log WHERE seq = 20").execute(&mut *conn).await.unwrap();
-    let after_gap: i64 = sqlx::query_scalar("SELECT id FROM audit_log WHERE seq = 21").fetch_one(&mut *conn).await.unwrap();
-    assert_eq!(caduceus::audit::verify_chain(&mut conn).await.unwrap(), Some(after_gap));
+    let removed: i64 = sqlx::query_scalar("DELETE FROM audit_log WHERE action = 'test.20' RETURNING id").fetch_one(&mut *conn).await.unwrap();
+    let broken = audit::verify_chain(&mut conn).await.unwrap().expect("the removal must be found");
+    assert!(broken.entry_ids.contains(&removed));
 }
 
 #[sqlx::test(migrations = "./migrations")]
 async fn tampering_behind_the_triggers_back_is_detected(pool: PgPool) {
     let mut conn = pool.acquire().await.unwrap();
-    for action in ["a", "b", "c"] {
-        caduceus::audit::record(&mut conn, caduceus::audit::Entry::new(action)).await.unwrap();
-    }
+    record_actions(&mut conn, &["a", "b", "c"]).await;
     // Sealed (the server's sealer does this within a second of the commit)…
-    assert_eq!(caduceus::audit::seal(&mut conn).await.unwrap(), 3);
-    // …a superuser can switch the guard off; the hash chain still gives them away.
+    seal_all(&mut conn).await;
+    record_actions(&mut conn, &["d"]).await;
+    seal_all(&mut conn).await;
+    // …a superuser can switch the guard off; the hashes still give them away.
     sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update").execute(&mut *conn).await.unwrap();
-    sqlx::query("UPDATE audit_log SET action = 'x' WHERE action = 'b'").execute(&mut *conn).await.unwrap();
-    let broken: i64 = sqlx::query_scalar("SELECT id FROM audit_log WHERE action = 'x'").fetch_one(&mut *conn).await.unwrap();
-    assert_eq!(caduceus::audit::verify_chain(&mut conn).await.unwrap(), Some(broken));
+    let edited: i64 = sqlx::query_scalar("UPDATE audit_log SET action = 'x' WHERE action = 'b' RETURNING id").fetch_one(&mut *conn).await.unwrap();
+    let broken = audit::verify_chain(&mut conn).await.unwrap().expect("the edit must be found");
+    assert!(broken.entry_ids.contains(&edited));
+    // Rewriting the block's hash to match moves the break to the next block.
+    sqlx::query("ALTER TABLE audit_seals DISABLE TRIGGER audit_seals_no_update").execute(&mut *conn).await.unwrap();
+    sqlx::query("UPDATE audit_seals SET hash = audit_block_hash(prev_hash, block, entry_ids) WHERE block = $1")
+        .bind(broken.block)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(audit::verify_chain(&mut conn).await.unwrap().map(|b| b.block), Some(broken.block + 1));
 }
 
 #[sqlx::test(migrations = "./migrations")]

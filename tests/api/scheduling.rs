@@ -407,6 +407,39 @@ async fn staff_book_on_behalf_of_a_patient_and_see_every_appointment(pool: PgPoo
     assert_error(app.post("/api/appointments", request, Some(&bob)).await, StatusCode::FORBIDDEN, "forbidden").await;
 }
 
+/// The desk's patient search, through its server function as the doctor page calls it.
+async fn find_patients(app: &TestApp, token: &str, query: &str) -> reqwest::Response {
+    app.client.post(app.url("/sfn/find_patients")).bearer_auth(token).form(&[("query", query)]).send().await.unwrap()
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_desk_finds_patients_by_part_of_their_name_or_email_and_nobody_else_can(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let (ann_id, ann) = verified_patient(&app, "ann.smith@example.org").await;
+    app.patient("anne.new@example.org").await; // email not confirmed yet
+    verified_patient(&app, "bob@example.org").await;
+    app.post("/api/users", json!({"name": "Sam Staff", "email": "sam@clinic.test", "password": PASSWORD, "role": "staff"}), Some(&admin)).await;
+    let staff = app.token("sam@clinic.test", PASSWORD).await;
+
+    let found = body(find_patients(&app, &staff, "ANN").await).await;
+    let found: Vec<(i64, String, bool)> = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["patient_id"].as_i64().unwrap(), p["email"].as_str().unwrap().to_owned(), p["email_verified"].as_bool().unwrap()))
+        .collect();
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found.contains(&(ann_id, "ann.smith@example.org".into(), true)));
+    assert!(found.iter().any(|(_, email, verified)| email == "anne.new@example.org" && !verified));
+    // Staff accounts are not patients; LIKE wildcards are taken literally.
+    assert!(body(find_patients(&app, &staff, "sam@clinic").await).await.as_array().unwrap().is_empty());
+    assert!(body(find_patients(&app, &staff, "%%").await).await.as_array().unwrap().is_empty());
+    assert_eq!(find_patients(&app, &staff, "a").await.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A patient can't browse other patients.
+    assert_eq!(find_patients(&app, &ann, "bob").await.status(), StatusCode::FORBIDDEN);
+}
+
 #[sqlx::test(migrations = "./migrations")]
 async fn after_a_completed_visit_the_patient_reviews_the_doctor_once(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
