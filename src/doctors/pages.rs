@@ -3,6 +3,8 @@
 use super::api::{directory_facets, doctor_reviews, doctor_slots, get_doctor_profile, my_practice, search_doctors, AddMyDayOff, SaveHours, SavePractice};
 use super::{format_day_hours, DoctorCard, DoctorProfile, WEEKDAY_NAMES};
 use crate::appointments::api::{find_patients, BookAppointment};
+use crate::appointments::PatientChoice;
+use crate::error::ApiError;
 use crate::appointments::slots::WorkBlock;
 use crate::auth::Role;
 use crate::ui::{action_error, money, urlencode, use_auth, ErrorView, Field, RequireUser};
@@ -121,10 +123,11 @@ pub fn DoctorPage() -> impl IntoView {
     let profile = Resource::new(id, get_doctor_profile);
     let slots = Resource::new(move || (id(), date_param()), |(id, date)| doctor_slots(id, date));
     let reviews = Resource::new(id, doctor_reviews);
+    let matches = patient_matches();
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || profile.get().map(|result| match result {
-                Ok(p) => view! { <DoctorDetails profile=p slots=slots reviews=reviews/> }.into_any(),
+                Ok(p) => view! { <DoctorDetails profile=p slots=slots reviews=reviews matches=matches/> }.into_any(),
                 Err(err) => view! { <ErrorView error=err/> }.into_any(),
             })}
         </Suspense>
@@ -132,7 +135,7 @@ pub fn DoctorPage() -> impl IntoView {
 }
 
 #[component]
-fn DoctorDetails(profile: DoctorProfile, slots: SlotsResource, reviews: ReviewsResource) -> impl IntoView {
+fn DoctorDetails(profile: DoctorProfile, slots: SlotsResource, reviews: ReviewsResource, matches: PatientMatches) -> impl IntoView {
     let card = profile.card.clone();
     let doctor_id = card.id;
     view! {
@@ -151,7 +154,7 @@ fn DoctorDetails(profile: DoctorProfile, slots: SlotsResource, reviews: ReviewsR
             {profile.address.clone().map(|a| view! { <p class="muted">{a}</p> })}
         </section>
         <div class="grid two wide">
-            <SlotPicker doctor_id=doctor_id fee=money(card.fee_cents, &card.currency) doctor_name=card.name.clone() slots=slots/>
+            <SlotPicker doctor_id=doctor_id fee=money(card.fee_cents, &card.currency) doctor_name=card.name.clone() slots=slots matches=matches/>
             <section class="card">
                 <h2>"Working hours"</h2>
                 <table class="table compact">
@@ -190,7 +193,7 @@ fn DoctorDetails(profile: DoctorProfile, slots: SlotsResource, reviews: ReviewsR
 /// Date → free slots → confirm. Driven by the query string (`?date=&time=`), so it works
 /// as plain links and forms before the WASM arrives.
 #[component]
-fn SlotPicker(doctor_id: i64, fee: String, doctor_name: String, slots: SlotsResource) -> impl IntoView {
+fn SlotPicker(doctor_id: i64, fee: String, doctor_name: String, slots: SlotsResource, matches: PatientMatches) -> impl IntoView {
     let auth = use_auth();
     let query = use_query_map();
     let time_param = move || query.read().get("time").filter(|t| !t.is_empty());
@@ -249,7 +252,7 @@ fn SlotPicker(doctor_id: i64, fee: String, doctor_name: String, slots: SlotsReso
                                         </div>
                                     }.into_any(),
                                     Some(user) if matches!(user.role, Role::Staff | Role::Admin) => view! {
-                                        <DeskBooking doctor_id date=date.clone() time=time.clone() fee=fee.get_value() doctor_name=doctor_name.get_value()/>
+                                        <DeskBooking doctor_id date=date.clone() time=time.clone() fee=fee.get_value() doctor_name=doctor_name.get_value() matches/>
                                     }.into_any(),
                                     Some(_) => view! { <p class="muted">"Patients book their own visits here; the front desk can book for them."</p> }.into_any(),
                                     None => {
@@ -266,16 +269,24 @@ fn SlotPicker(doctor_id: i64, fee: String, doctor_name: String, slots: SlotsReso
     }
 }
 
+type PatientMatches = Resource<Result<Vec<PatientChoice>, ApiError>>;
+
+/// The desk's patient search (`?patient_q=`), made with the page's other resources.
+fn patient_matches() -> PatientMatches {
+    let query = use_query_map();
+    Resource::new(
+        move || query.read().get("patient_q").unwrap_or_default(),
+        |text| async move { if text.trim().is_empty() { Ok(Vec::new()) } else { find_patients(text).await } },
+    )
+}
+
 /// The front desk books the chosen time for a patient: find them by name or email (a GET
 /// form, so the search is a link and works before the WASM), pick one, confirm. Patients
 /// whose email is not confirmed are listed but can't be chosen, with the reason.
 #[component]
-fn DeskBooking(doctor_id: i64, date: String, time: String, fee: String, doctor_name: String) -> impl IntoView {
+fn DeskBooking(doctor_id: i64, date: String, time: String, fee: String, doctor_name: String, matches: PatientMatches) -> impl IntoView {
     let query = use_query_map();
     let patient_query = move || query.read().get("patient_q").unwrap_or_default();
-    let matches = Resource::new(patient_query, |text| async move {
-        if text.trim().is_empty() { Ok(Vec::new()) } else { find_patients(text).await }
-    });
     let book = ServerAction::<BookAppointment>::new();
     let here = format!("/doctors/{doctor_id}");
     let (form_date, form_time) = (date.clone(), time.clone());
