@@ -66,6 +66,11 @@ psql_ -c "DELETE FROM appointments WHERE patient_id IN (SELECT p.id FROM patient
   -c "VACUUM ANALYZE appointments"
 
 echo "==> Starting the server on 127.0.0.1:$PORT"
+# A server left on the port (an earlier run, a manual one) would answer instead of this build.
+if curl -fs "http://127.0.0.1:$PORT/health" >/dev/null; then
+  echo "Something already answers on port $PORT; stop it or set BENCH_PORT." >&2
+  exit 1
+fi
 RUST_LOG=warn LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$PWD/target/site" CADUCEUS_DB_MAX_CONNECTIONS=32 \
   "$bin" serve >"$BENCH_DIR/server.log" 2>&1 &
 server_pid=$!
