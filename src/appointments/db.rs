@@ -3,6 +3,7 @@
 
 use super::{Appointment, AppointmentFilter, AppointmentStatus, PatientChoice};
 use crate::auth::actor::Actor;
+use crate::doctors::db::WEEK_ARRAYS;
 use crate::error::{AppError, AppResult};
 use crate::notifications::service::{base_url, Notice, NoticeColumns};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
@@ -190,11 +191,7 @@ pub async fn booking_parties(conn: &mut PgConnection, doctor_id: i64, date: Naiv
                 p.id AS patient_id, p.user_id AS patient_user_id, pu.name AS patient_name,
                 (pu.email_verified_at IS NOT NULL AND pu.active) AS patient_ready
            FROM doctors d JOIN users du ON du.id = d.user_id
-          CROSS JOIN LATERAL (
-                SELECT coalesce(array_agg(h.weekday ORDER BY h.weekday, h.starts_at), '{{}}') AS weekdays,
-                       coalesce(array_agg(h.starts_at ORDER BY h.weekday, h.starts_at), '{{}}') AS starts,
-                       coalesce(array_agg(h.ends_at ORDER BY h.weekday, h.starts_at), '{{}}') AS ends
-                  FROM doctor_working_hours h WHERE h.doctor_id = d.id) week
+          CROSS JOIN LATERAL ({WEEK_ARRAYS}) week
            LEFT JOIN (patients p JOIN users pu ON pu.id = p.user_id) ON {key} = $3
           WHERE d.id = $1"
     ))

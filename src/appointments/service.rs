@@ -2,10 +2,11 @@
 //! portal and the REST API; every rule about who may do what to a visit is here.
 
 use super::db::{self, AppointmentRow, BookingParties, NewAppointment, PatientKey, Scope};
-use super::slots::{check_slot, parse_slot_time, WorkBlock};
-use super::slots::start_of_day;
-use super::{PatientChoice, PATIENT_SEARCH_LIMIT};
-use super::{Appointment, AppointmentFilter, AppointmentStatus, BookingRequest, Calendar, CalendarDay, CalendarSpan, RescheduleRequest, StatusChange};
+use super::slots::{check_slot, parse_slot_time, start_of_day, WorkBlock};
+use super::{
+    Appointment, AppointmentFilter, AppointmentStatus, BookingRequest, Calendar, CalendarDay, CalendarSpan, PatientChoice, RescheduleRequest,
+    StatusChange, PATIENT_SEARCH_LIMIT,
+};
 use crate::audit::{self, Entry};
 use crate::auth::actor::Actor;
 use crate::auth::Role;

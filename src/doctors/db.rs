@@ -77,17 +77,22 @@ pub async fn doctor_id_of_user(conn: &mut PgConnection, user_id: i64) -> AppResu
     Ok(sqlx::query_scalar("SELECT id FROM doctors WHERE user_id = $1").bind(user_id).fetch_optional(conn).await?)
 }
 
+/// A doctor's weekly blocks as three arrays in order (weekdays, starts, ends), for
+/// `CROSS JOIN LATERAL (…) week` from `doctors d`: the one place that reads them, shared with
+/// the booking's single read (`appointments::db::booking_parties`).
+pub const WEEK_ARRAYS: &str = "SELECT coalesce(array_agg(h.weekday ORDER BY h.weekday, h.starts_at), '{}') AS weekdays,
+        coalesce(array_agg(h.starts_at ORDER BY h.weekday, h.starts_at), '{}') AS starts,
+        coalesce(array_agg(h.ends_at ORDER BY h.weekday, h.starts_at), '{}') AS ends
+   FROM doctor_working_hours h WHERE h.doctor_id = d.id";
+
 /// The doctor's blocks, or the clinic default when they never set a schedule.
 /// One query: it is on the path of every booking and slot lookup.
 pub async fn weekly_schedule(conn: &mut PgConnection, doctor_id: i64) -> AppResult<Vec<WorkBlock>> {
-    let (custom, weekdays, starts, ends): (bool, Vec<i16>, Vec<NaiveTime>, Vec<NaiveTime>) = sqlx::query_as(
-        "SELECT d.custom_schedule,
-                coalesce(array_agg(h.weekday ORDER BY h.weekday, h.starts_at) FILTER (WHERE h.doctor_id IS NOT NULL), '{}'),
-                coalesce(array_agg(h.starts_at ORDER BY h.weekday, h.starts_at) FILTER (WHERE h.doctor_id IS NOT NULL), '{}'),
-                coalesce(array_agg(h.ends_at ORDER BY h.weekday, h.starts_at) FILTER (WHERE h.doctor_id IS NOT NULL), '{}')
-           FROM doctors d LEFT JOIN doctor_working_hours h ON h.doctor_id = d.id
-          WHERE d.id = $1 GROUP BY d.id",
-    )
+    let (custom, weekdays, starts, ends): (bool, Vec<i16>, Vec<NaiveTime>, Vec<NaiveTime>) = sqlx::query_as(&format!(
+        "SELECT d.custom_schedule, week.weekdays, week.starts, week.ends
+           FROM doctors d CROSS JOIN LATERAL ({WEEK_ARRAYS}) week
+          WHERE d.id = $1"
+    ))
     .bind(doctor_id)
     .fetch_one(conn)
     .await?;

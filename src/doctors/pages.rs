@@ -240,13 +240,7 @@ fn SlotPicker(doctor_id: i64, fee: String, doctor_name: String, slots: SlotsReso
                                             <p>"Cost: " <strong>{fee.get_value()}</strong></p>
                                             <ActionForm action=book attr:class="stack">
                                                 {action_error(book.value())}
-                                                <input type="hidden" name="doctor_id" value=doctor_id/>
-                                                <input type="hidden" name="date" value=date.clone()/>
-                                                <input type="hidden" name="time_slot" value=time.clone()/>
-                                                <div class="field">
-                                                    <label for="book-reason">"Reason for the visit (optional)"</label>
-                                                    <textarea id="book-reason" name="reason" rows="2" maxlength="1000"></textarea>
-                                                </div>
+                                                <BookingFields doctor_id date=date.clone() time=time.clone() reason_id="book-reason"/>
                                                 <button type="submit" class="button primary" disabled=move || book.pending().get()>"Book this time"</button>
                                             </ActionForm>
                                         </div>
@@ -266,6 +260,22 @@ fn SlotPicker(doctor_id: i64, fee: String, doctor_name: String, slots: SlotsReso
                 })}
             </Suspense>
         </section>
+    }
+}
+
+/// The fields of a booking form, named as `book_appointment` takes them: the chosen slot
+/// (hidden), anything the form adds (`children`), then the optional reason.
+#[component]
+fn BookingFields(doctor_id: i64, date: String, time: String, reason_id: &'static str, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    view! {
+        <input type="hidden" name="doctor_id" value=doctor_id/>
+        <input type="hidden" name="date" value=date/>
+        <input type="hidden" name="time_slot" value=time/>
+        {children.map(|children| children())}
+        <div class="field">
+            <label for=reason_id>"Reason for the visit (optional)"</label>
+            <textarea id=reason_id name="reason" rows="2" maxlength="1000"></textarea>
+        </div>
     }
 }
 
@@ -328,17 +338,12 @@ fn DeskBooking(doctor_id: i64, date: String, time: String, fee: String, doctor_n
                         view! {
                             <ActionForm action=book attr:class="stack">
                                 {action_error(book.value())}
-                                <input type="hidden" name="doctor_id" value=doctor_id/>
-                                <input type="hidden" name="date" value=date/>
-                                <input type="hidden" name="time_slot" value=time/>
-                                <fieldset class="choice">
-                                    <legend>"Choose the patient"</legend>
-                                    {choices}
-                                </fieldset>
-                                <div class="field">
-                                    <label for="desk-reason">"Reason for the visit (optional)"</label>
-                                    <textarea id="desk-reason" name="reason" rows="2" maxlength="1000"></textarea>
-                                </div>
+                                <BookingFields doctor_id date time reason_id="desk-reason">
+                                    <fieldset class="choice">
+                                        <legend>"Choose the patient"</legend>
+                                        {choices}
+                                    </fieldset>
+                                </BookingFields>
                                 <button type="submit" class="button primary" disabled=move || book.pending().get()>"Book for this patient"</button>
                             </ActionForm>
                         }.into_any()
