@@ -22,18 +22,31 @@ SELECT d.user_id, du.name, d.specialization, d.fee_cents, d.currency, (du.active
          FROM doctor_working_hours h WHERE h.doctor_id = d.id) week
   LEFT JOIN (patients p JOIN users pu ON pu.id = p.user_id) ON p.id = :patient
  WHERE d.id = :doctor;
--- 3. the appointment, both notices and the audit entry
-WITH booked AS (
+-- 3. the appointment, both notices and the audit entry: the booking queue's statement
+--    (appointments::db::insert_booked) with one booking in it, as when bookings come alone
+WITH request AS (
+    SELECT * FROM unnest(ARRAY[:doctor]::bigint[], ARRAY[:patient]::bigint[],
+                         ARRAY[TIMESTAMPTZ '2100-01-01 00:00+00' + :slot * INTERVAL '30 minutes'],
+                         ARRAY[TIMESTAMPTZ '2100-01-01 00:30+00' + :slot * INTERVAL '30 minutes'],
+                         ARRAY['pgbench'], ARRAY[10000]::bigint[], ARRAY['USD'], ARRAY[NULL]::bigint[], ARRAY['patient'], ARRAY['127.0.0.1'])
+           WITH ORDINALITY AS r (doctor_id, patient_id, starts_at, ends_at, reason, fee_cents, currency, booked_by, role, ip, nr)
+), booked AS (
     INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, reason, fee_cents, currency, booked_by)
-    VALUES (:doctor, :patient, TIMESTAMPTZ '2100-01-01 00:00+00' + :slot * INTERVAL '30 minutes',
-            TIMESTAMPTZ '2100-01-01 00:30+00' + :slot * INTERVAL '30 minutes', 'pgbench', 10000, 'USD', NULL)
-    RETURNING id, created_at
+    SELECT doctor_id, patient_id, starts_at, ends_at, reason, fee_cents, currency, booked_by FROM request ORDER BY nr
+    ON CONFLICT DO NOTHING
+    RETURNING id, doctor_id, patient_id, starts_at, created_at
+), granted AS (
+    SELECT DISTINCT ON (b.id) r.nr, r.booked_by, r.role, r.ip, b.id, b.patient_id, b.created_at
+      FROM booked b JOIN request r USING (doctor_id, patient_id, starts_at)
+     ORDER BY b.id, r.nr
 ), noticed AS (
-    SELECT notify(ARRAY[:patient, :doctor]::bigint[], ARRAY['Appointment requested', 'New appointment request'],
-                  ARRAY['Your appointment is booked and waiting for the doctor''s confirmation.', 'A patient asked for an appointment.'],
-                  array_fill('/appointments/' || id, ARRAY[2]), 'http://127.0.0.1:3300') FROM booked
+    SELECT notify(array_agg(n.user_id), array_agg(n.title), array_agg(n.body), array_agg('/appointments/' || g.id), 'http://127.0.0.1:3300')
+      FROM unnest(ARRAY[1, 1]::bigint[], ARRAY[:patient, :doctor]::bigint[], ARRAY['Appointment requested', 'New appointment request'],
+                  ARRAY['Your appointment is booked and waiting for the doctor''s confirmation.', 'A patient asked for an appointment.'])
+           AS n (nr, user_id, title, body)
+      JOIN granted g USING (nr)
 ), audited AS (
     INSERT INTO audit_log (actor_id, actor_role, action, target_type, target_id, patient_id, ip, outcome)
-    SELECT NULL, 'patient', 'appointment.book', 'appointment', id, :patient, '127.0.0.1', 'success' FROM booked
+    SELECT booked_by, role::user_role, 'appointment.book', 'appointment', id, patient_id, ip, 'success' FROM granted
 )
-SELECT id, created_at FROM booked, noticed;
+SELECT g.nr, g.id, g.created_at FROM granted g, noticed;

@@ -2,10 +2,10 @@
 //! come back from here as 409s.
 
 use super::{Appointment, AppointmentFilter, AppointmentStatus, PatientChoice};
-use crate::auth::actor::Actor;
 use crate::doctors::db::WEEK_ARRAYS;
 use crate::error::{AppError, AppResult};
-use crate::notifications::service::{base_url, Notice, NoticeColumns};
+use crate::auth::Role;
+use crate::notifications::service::{base_url, Notice};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
 use sqlx::PgConnection;
@@ -67,71 +67,132 @@ const SELECT: &str = "SELECT a.id, a.status, a.doctor_id, d.user_id AS doctor_us
    JOIN doctors d ON d.id = a.doctor_id JOIN users du ON du.id = d.user_id
    JOIN patients p ON p.id = a.patient_id JOIN users pu ON pu.id = p.user_id";
 
+/// The 409s of the two booking constraints.
+const SLOT_TAKEN: &str = "That slot is already booked. Please choose another time.";
+const PATIENT_BUSY: &str = "The patient already has an appointment at that time.";
+
 /// Maps the two booking constraints to their 409 messages.
 fn booking_conflict(err: sqlx::Error) -> AppError {
     match &err {
         sqlx::Error::Database(db) => match db.constraint() {
-            Some("appointments_doctor_slot_taken") => AppError::Conflict("That slot is already booked. Please choose another time.".into()),
-            Some("appointments_patient_busy") => AppError::Conflict("The patient already has an appointment at that time.".into()),
+            Some("appointments_doctor_slot_taken") => AppError::Conflict(SLOT_TAKEN.into()),
+            Some("appointments_patient_busy") => AppError::Conflict(PATIENT_BUSY.into()),
             _ => AppError::from(err),
         },
         _ => AppError::from(err),
     }
 }
 
-pub struct NewAppointment<'a> {
+/// A booking that passed every rule, ready to be written with its two notices and its audit
+/// entry. Owned, because it waits in the [`super::queue::BookingQueue`] for a shared statement.
+pub struct NewBooking {
     pub doctor_id: i64,
     pub patient_id: i64,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
-    pub reason: Option<&'a str>,
+    pub reason: Option<String>,
     pub fee_cents: i64,
-    pub currency: &'a str,
+    pub currency: String,
+    /// Who books (the patient, or the desk for them), as the audit entry names them.
     pub booked_by: i64,
+    pub booked_by_role: Role,
+    pub ip: String,
+    pub notices: Vec<Notice>,
 }
 
-/// Inserts a pending appointment together with its notices and its audit entry, in ONE
-/// statement: booking is the hottest write, and a transaction of one statement per row cost a
-/// round trip each. All or nothing: a taken slot (409) leaves no notice and no entry behind.
-/// The notices' links lead to the new appointment. Returns its id and creation time.
-#[tracing::instrument(skip_all, fields(doctor_id = new.doctor_id, patient_id = new.patient_id))]
+/// Writes bookings in ONE statement: the appointments, their notices (the SQL function
+/// `notify`, called once for all of them) and their audit entries. Booking is the hottest
+/// write; the per-statement and per-commit costs are shared by every booking in it.
+///
+/// A booking whose slot is taken, or whose patient is busy, is skipped (`ON CONFLICT DO
+/// NOTHING` works with exclusion constraints) and leaves no notice and no entry behind; its
+/// answer is `None` — [`why_refused`] tells the reason. Of identical bookings only the first
+/// is written. The notices' links lead to the new appointment. Answers, in order: each
+/// booking's id and creation time.
+#[tracing::instrument(skip_all, fields(bookings = bookings.len()))]
 pub async fn insert_booked(
     conn: &mut PgConnection,
-    new: &NewAppointment<'_>,
-    notices: &[Notice],
+    bookings: &[&NewBooking],
     public_url: &str,
-    actor: &Actor,
-) -> AppResult<(i64, DateTime<Utc>)> {
-    let notices = NoticeColumns::of(notices);
-    sqlx::query_as(
-        "WITH booked AS (
+) -> AppResult<Vec<Option<(i64, DateTime<Utc>)>>> {
+    let notices: Vec<(i64, &Notice)> =
+        bookings.iter().enumerate().flat_map(|(i, b)| b.notices.iter().map(move |n| (i as i64 + 1, n))).collect();
+    let written: Vec<(i64, i64, DateTime<Utc>)> = sqlx::query_as(
+        "WITH request AS (
+             SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::timestamptz[], $4::timestamptz[], $5::text[], $6::bigint[],
+                                  $7::text[], $8::bigint[], $9::text[], $10::text[])
+                    WITH ORDINALITY AS r (doctor_id, patient_id, starts_at, ends_at, reason, fee_cents, currency, booked_by, role, ip, nr)
+         ), booked AS (
              INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, reason, fee_cents, currency, booked_by)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id, created_at
+             SELECT doctor_id, patient_id, starts_at, ends_at, reason, fee_cents, currency, booked_by FROM request ORDER BY nr
+             ON CONFLICT DO NOTHING
+             RETURNING id, doctor_id, patient_id, starts_at, created_at
+         ), granted AS (
+             SELECT DISTINCT ON (b.id) r.nr, r.booked_by, r.role, r.ip, b.id, b.patient_id, b.created_at
+               FROM booked b JOIN request r USING (doctor_id, patient_id, starts_at)
+              ORDER BY b.id, r.nr
          ), noticed AS (
-             SELECT notify($9, $10, $11, array_fill('/appointments/' || id, ARRAY[cardinality($9)]), $12) FROM booked
+             SELECT notify(array_agg(n.user_id), array_agg(n.title), array_agg(n.body), array_agg('/appointments/' || g.id), $15)
+               FROM unnest($11::bigint[], $12::bigint[], $13::text[], $14::text[]) AS n (nr, user_id, title, body)
+               JOIN granted g USING (nr)
          ), audited AS (
              INSERT INTO audit_log (actor_id, actor_role, action, target_type, target_id, patient_id, ip, outcome)
-             SELECT $8, $13, 'appointment.book', 'appointment', id, $2, $14, 'success' FROM booked
+             SELECT booked_by, role::user_role, 'appointment.book', 'appointment', id, patient_id, ip, 'success' FROM granted
          )
-         SELECT id, created_at FROM booked, noticed",
+         SELECT g.nr, g.id, g.created_at FROM granted g, noticed",
     )
-    .bind(new.doctor_id)
-    .bind(new.patient_id)
-    .bind(new.starts_at)
-    .bind(new.ends_at)
-    .bind(new.reason)
-    .bind(new.fee_cents)
-    .bind(new.currency)
-    .bind(new.booked_by)
-    .bind(notices.user_ids)
-    .bind(notices.titles)
-    .bind(notices.bodies)
+    .bind(column(bookings, |b| b.doctor_id))
+    .bind(column(bookings, |b| b.patient_id))
+    .bind(column(bookings, |b| b.starts_at))
+    .bind(column(bookings, |b| b.ends_at))
+    .bind(column(bookings, |b| b.reason.as_deref()))
+    .bind(column(bookings, |b| b.fee_cents))
+    .bind(column(bookings, |b| b.currency.as_str()))
+    .bind(column(bookings, |b| b.booked_by))
+    .bind(column(bookings, |b| b.booked_by_role.as_str()))
+    .bind(column(bookings, |b| b.ip.as_str()))
+    .bind(notices.iter().map(|(nr, _)| *nr).collect::<Vec<_>>())
+    .bind(notices.iter().map(|(_, n)| n.user_id).collect::<Vec<_>>())
+    .bind(notices.iter().map(|(_, n)| n.title.as_str()).collect::<Vec<_>>())
+    .bind(notices.iter().map(|(_, n)| n.body.as_str()).collect::<Vec<_>>())
     .bind(base_url(public_url))
-    .bind(actor.role)
-    .bind(&actor.ip)
+    .fetch_all(conn)
+    .await?;
+    let mut answers = vec![None; bookings.len()];
+    for (nr, id, created_at) in written {
+        answers[nr as usize - 1] = Some((id, created_at));
+    }
+    Ok(answers)
+}
+
+/// One field of every booking, as one array parameter.
+fn column<'a, T>(bookings: &[&'a NewBooking], field: impl Fn(&'a NewBooking) -> T) -> Vec<T> {
+    bookings.iter().map(|b| field(b)).collect()
+}
+
+/// Why a booking that [`insert_booked`] skipped was refused: the 409 of the rule it broke, or
+/// `None` when no live appointment holds the time any more (it was cancelled meanwhile, so
+/// the booking may be tried again). The partial GiST indexes of the two constraints answer.
+pub async fn why_refused(conn: &mut PgConnection, booking: &NewBooking) -> AppResult<Option<AppError>> {
+    let (slot_taken, patient_busy): (bool, bool) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM appointments WHERE doctor_id = $1 AND status IN ('pending', 'accepted')
+                           AND tstzrange(starts_at, ends_at) && tstzrange($3, $4)),
+                EXISTS (SELECT 1 FROM appointments WHERE patient_id = $2 AND status IN ('pending', 'accepted')
+                           AND tstzrange(starts_at, ends_at) && tstzrange($3, $4))",
+    )
+    .bind(booking.doctor_id)
+    .bind(booking.patient_id)
+    .bind(booking.starts_at)
+    .bind(booking.ends_at)
     .fetch_one(conn)
-    .await
-    .map_err(booking_conflict)
+    .await?;
+    Ok(if slot_taken {
+        Some(AppError::Conflict(SLOT_TAKEN.into()))
+    } else if patient_busy {
+        Some(AppError::Conflict(PATIENT_BUSY.into()))
+    } else {
+        None
+    })
 }
 
 /// Active patients whose name or email contains `query` (case-insensitive), by name.
@@ -232,6 +293,7 @@ pub async fn list(conn: &mut PgConnection, scope: Scope, filter: &AppointmentFil
     .bind(filter.status)
     .bind(filter.from)
     .bind(filter.to)
+    .persistent(false) // planned for the filters given (see `server::startup::connect`)
     .fetch_all(conn)
     .await?)
 }

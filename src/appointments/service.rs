@@ -1,7 +1,7 @@
 //! Appointment use cases: book, see, list, and move through the lifecycle. Shared by the
 //! portal and the REST API; every rule about who may do what to a visit is here.
 
-use super::db::{self, AppointmentRow, BookingParties, NewAppointment, PatientKey, Scope};
+use super::db::{self, AppointmentRow, BookingParties, NewBooking, PatientKey, Scope};
 use super::slots::{check_slot, parse_slot_time, start_of_day, WorkBlock};
 use super::{
     Appointment, AppointmentFilter, AppointmentStatus, BookingRequest, Calendar, CalendarDay, CalendarSpan, PatientChoice, RescheduleRequest,
@@ -87,10 +87,11 @@ fn slot_on(state: &AppState, blocks: &[WorkBlock], day_off: bool, date: NaiveDat
     check_slot(blocks, day_off, &state.config.timezone, Utc::now(), date, time).map_err(|e| AppError::validation(e.message()))
 }
 
-/// Books a slot in two round trips after sign-in: one read of everything the rules need
-/// (doctor, schedule, day off, patient), one statement that writes the appointment, both
-/// notices and the audit entry. No transaction spans them: the write is atomic on its own,
-/// and the slot rules that must hold under concurrency are the table's constraints.
+/// Books a slot: one read of everything the rules need (doctor, schedule, day off, patient),
+/// then the booking queue writes the appointment, both notices and the audit entry in one
+/// statement, shared with the bookings made at the same moment (group commit). No
+/// transaction spans the two: the write is atomic on its own, and the slot rules that must
+/// hold under concurrency are the table's constraints.
 #[tracing::instrument(skip_all, fields(doctor_id = request.doctor_id))]
 pub async fn book(state: &AppState, actor: &Actor, request: BookingRequest) -> AppResult<Appointment> {
     let date = parse_date(&request.date)?;
@@ -104,18 +105,9 @@ pub async fn book(state: &AppState, actor: &Actor, request: BookingRequest) -> A
     }
     let blocks = doctors_db::schedule_from(parties.custom_schedule, parties.weekdays, parties.starts, parties.ends);
     let (starts_at, ends_at) = slot_on(state, &blocks, parties.day_off, date, &request.time_slot)?;
-    let new = NewAppointment {
-        doctor_id: request.doctor_id,
-        patient_id: patient.id,
-        starts_at,
-        ends_at,
-        reason: reason.as_deref(),
-        fee_cents: parties.fee_cents,
-        currency: &parties.currency,
-        booked_by: actor.user_id,
-    };
+    drop(conn); // not held while the booking waits for its writer
     let when = describe_instant(starts_at, state.config.timezone);
-    let notices = [
+    let notices = vec![
         Notice {
             user_id: patient.user_id,
             title: "Appointment requested".into(),
@@ -132,7 +124,20 @@ pub async fn book(state: &AppState, actor: &Actor, request: BookingRequest) -> A
             link: None,
         },
     ];
-    let (id, created_at) = db::insert_booked(&mut conn, &new, &notices, &state.public_url, actor).await?;
+    let booking = NewBooking {
+        doctor_id: request.doctor_id,
+        patient_id: patient.id,
+        starts_at,
+        ends_at,
+        reason: reason.clone(),
+        fee_cents: parties.fee_cents,
+        currency: parties.currency.clone(),
+        booked_by: actor.user_id,
+        booked_by_role: actor.role,
+        ip: actor.ip.clone(),
+        notices,
+    };
+    let (id, created_at) = state.bookings.book(booking).await?;
     let row = AppointmentRow {
         id,
         status: AppointmentStatus::Pending,

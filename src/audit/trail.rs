@@ -151,6 +151,7 @@ pub async fn search(conn: &mut PgConnection, actor: &Actor, query: &AuditQuery) 
     .bind(query.to)
     .bind(query.before_id)
     .bind(limit)
+    .persistent(false) // planned for the filters given (see `server::startup::connect`)
     .fetch_all(conn)
     .await?)
 }

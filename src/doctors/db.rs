@@ -4,7 +4,7 @@ use super::{DirectoryQuery, DoctorCard, DoctorProfile, DOCTORS_PER_PAGE};
 use crate::appointments::slots::{default_week, WorkBlock};
 use crate::error::AppResult;
 use chrono::{NaiveDate, NaiveTime};
-use sqlx::PgConnection;
+use sqlx::{PgConnection, QueryBuilder};
 
 /// The rating comes from the tallies the reviews triggers keep on the doctor row.
 const CARD: &str = "SELECT d.id, d.user_id, u.name, d.specialization, d.city, d.experience_years, d.fee_cents, d.currency,
@@ -13,30 +13,34 @@ const CARD: &str = "SELECT d.id, d.user_id, u.name, d.specialization, d.city, d.
    FROM doctors d
    JOIN users u ON u.id = d.user_id";
 
-/// Listed doctors only: verified and active.
+/// Listed doctors only: verified and active. The statement names only the filters given, so
+/// each of the eight combinations is its own prepared statement with a plan that uses that
+/// combination's index — planned once per connection, not per page (see
+/// `server::startup::connect`).
 pub async fn search(conn: &mut PgConnection, query: &DirectoryQuery) -> AppResult<Vec<DoctorCard>> {
     let page = query.page.unwrap_or(1).max(1);
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
-    Ok(sqlx::query_as(&format!(
-        "{CARD}
-          WHERE u.role = 'doctor' AND u.active
+    let mut sql = QueryBuilder::new(CARD);
+    sql.push(
+        " WHERE u.role = 'doctor' AND u.active
             -- Only doctors are verified, so PostgreSQL, multiplying the two selectivities,
             -- expects a handful of listed doctors among a million accounts and picks plans
             -- that scan them all; the (redundant) OR keeps its estimate honest.
-            AND (u.verified_at IS NOT NULL OR u.role <> 'doctor')
-            AND ($1::text IS NULL OR lower(d.specialization) = lower($1))
-            AND ($2::text IS NULL OR lower(d.city) = lower($2))
-            AND ($3::text IS NULL OR u.name ILIKE '%' || $3 || '%')
-          ORDER BY u.name, d.id LIMIT $4 OFFSET $5"
-    ))
-    .bind(text(&query.specialization))
-    .bind(text(&query.city))
-    // The search text is matched literally: LIKE wildcards in it are escaped.
-    .bind(text(&query.q).map(|q| q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")))
-    .bind(DOCTORS_PER_PAGE)
-    .bind((page - 1) * DOCTORS_PER_PAGE)
-    .fetch_all(conn)
-    .await?)
+            AND (u.verified_at IS NOT NULL OR u.role <> 'doctor')",
+    );
+    if let Some(specialization) = text(&query.specialization) {
+        sql.push(" AND lower(d.specialization) = lower(").push_bind(specialization).push(")");
+    }
+    if let Some(city) = text(&query.city) {
+        sql.push(" AND lower(d.city) = lower(").push_bind(city).push(")");
+    }
+    if let Some(name) = text(&query.q) {
+        // The search text is matched literally: LIKE wildcards in it are escaped.
+        let literal = name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        sql.push(" AND u.name ILIKE '%' || ").push_bind(literal).push(" || '%'");
+    }
+    sql.push(" ORDER BY u.name, d.id LIMIT ").push_bind(DOCTORS_PER_PAGE).push(" OFFSET ").push_bind((page - 1) * DOCTORS_PER_PAGE);
+    Ok(sql.build_query_as().fetch_all(conn).await?)
 }
 
 #[derive(sqlx::FromRow)]

@@ -1,5 +1,6 @@
 //! What every handler shares. Cheap to clone.
 
+use crate::appointments::queue::BookingQueue;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::server::config::Config;
 use axum::extract::FromRef;
@@ -15,6 +16,8 @@ pub struct AppState {
     pub login_limiter: Arc<LoginLimiter>,
     /// Base URL for links in emails.
     pub public_url: Arc<str>,
+    /// Where finished bookings wait to be written together (group commit).
+    pub bookings: BookingQueue,
 }
 
 impl AppState {

@@ -29,6 +29,7 @@ pub async fn list(state: &AppState, actor: &Actor, filter: &UserFilter) -> AppRe
     .bind(filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()))
     .bind(USERS_PER_PAGE)
     .bind((page - 1) * USERS_PER_PAGE)
+    .persistent(false) // planned for the filters given (see `server::startup::connect`)
     .fetch_all(&mut *conn)
     .await?)
 }

@@ -166,3 +166,76 @@ async fn the_embedded_cluster_initialises_serves_and_stops() {
     assert!(after_stop.is_err(), "the cluster must be down after stop");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// A doctor (verified) and a patient account, straight in SQL; returns (doctor id, patient id,
+/// patient's user id).
+async fn doctor_and_patient(pool: &PgPool, n: u32) -> (i64, i64, i64) {
+    let doctor: i64 = sqlx::query_scalar(
+        "WITH u AS (INSERT INTO users (email, name, password_hash, role, verified_at) VALUES ($1, 'Dr. Batch', 'x', 'doctor', now()) RETURNING id)
+         INSERT INTO doctors (user_id) SELECT id FROM u RETURNING id",
+    )
+    .bind(format!("doctor{n}@clinic.test"))
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    let (patient, user): (i64, i64) = sqlx::query_as(
+        "WITH u AS (INSERT INTO users (email, name, password_hash, role, email_verified_at) VALUES ($1, 'Pat Batch', 'x', 'patient', now()) RETURNING id)
+         INSERT INTO patients (user_id) SELECT id FROM u RETURNING id, user_id",
+    )
+    .bind(format!("patient{n}@example.org"))
+    .fetch_one(pool)
+    .await
+    .unwrap();
+    (doctor, patient, user)
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_batch_of_bookings_writes_the_free_ones_and_tells_why_the_others_were_refused(pool: PgPool) {
+    use caduceus::appointments::db::{insert_booked, why_refused, NewBooking};
+    use caduceus::notifications::service::Notice;
+    use chrono::{TimeZone, Utc};
+    let (first_doctor, first_patient, first_user) = doctor_and_patient(&pool, 1).await;
+    let (second_doctor, second_patient, second_user) = doctor_and_patient(&pool, 2).await;
+    let booking = |doctor_id, patient_id, user_id, hour| NewBooking {
+        doctor_id,
+        patient_id,
+        starts_at: Utc.with_ymd_and_hms(2030, 1, 7, hour, 0, 0).unwrap(),
+        ends_at: Utc.with_ymd_and_hms(2030, 1, 7, hour, 30, 0).unwrap(),
+        reason: None,
+        fee_cents: 5000,
+        currency: "USD".into(),
+        booked_by: user_id,
+        booked_by_role: Role::Patient,
+        ip: "127.0.0.1".into(),
+        notices: vec![Notice { user_id, title: "Appointment requested".into(), body: format!("at {hour}:00"), link: None }],
+    };
+    let batch = [
+        booking(first_doctor, first_patient, first_user, 10),
+        booking(first_doctor, second_patient, second_user, 10), // the first doctor's 10:00 is taken by the first booking
+        booking(second_doctor, first_patient, first_user, 10),  // the first patient is busy at 10:00
+        booking(second_doctor, second_patient, second_user, 11),
+    ];
+    let mut conn = pool.acquire().await.unwrap();
+    let answers = insert_booked(&mut conn, &batch.iter().collect::<Vec<_>>(), "http://clinic.test/").await.unwrap();
+    let written: Vec<bool> = answers.iter().map(Option::is_some).collect();
+    assert_eq!(written, [true, false, false, true]);
+    let ids = [answers[0].unwrap().0, answers[3].unwrap().0];
+
+    let refusal = |err: Option<caduceus::error::AppError>| err.map(|e| e.to_string());
+    assert_eq!(refusal(why_refused(&mut conn, &batch[1]).await.unwrap()).as_deref(), Some("That slot is already booked. Please choose another time."));
+    assert_eq!(refusal(why_refused(&mut conn, &batch[2]).await.unwrap()).as_deref(), Some("The patient already has an appointment at that time."));
+
+    // Only the written bookings left notices, emails and audit entries, linked to their own rows.
+    let notices: Vec<(i64, String, String)> =
+        sqlx::query_as("SELECT user_id, body, link FROM notifications ORDER BY id").fetch_all(&mut *conn).await.unwrap();
+    assert_eq!(notices, [(first_user, "at 10:00".into(), format!("/appointments/{}", ids[0])), (second_user, "at 11:00".into(), format!("/appointments/{}", ids[1]))]);
+    let emails: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE body LIKE '%http://clinic.test/appointments/%'").fetch_one(&mut *conn).await.unwrap();
+    assert_eq!(emails, 2);
+    let audited: Vec<i64> =
+        sqlx::query_scalar("SELECT target_id FROM audit_log WHERE action = 'appointment.book' ORDER BY target_id").fetch_all(&mut *conn).await.unwrap();
+    assert_eq!(audited, ids);
+
+    // Once the holder is cancelled nothing stands in the way: the queue would try again.
+    sqlx::query("UPDATE appointments SET status = 'cancelled' WHERE id = $1").bind(ids[0]).execute(&mut *conn).await.unwrap();
+    assert!(why_refused(&mut conn, &batch[1]).await.unwrap().is_none());
+}

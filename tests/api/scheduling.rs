@@ -218,6 +218,44 @@ async fn fifty_concurrent_bookings_of_one_slot_give_exactly_one_appointment(pool
     assert_eq!(rows, 1);
 }
 
+/// Bookings that arrive together are written together (group commit): each must still get
+/// its own appointment, its own notice and its own audit entry.
+#[sqlx::test(migrations = "./migrations")]
+async fn concurrent_bookings_of_different_slots_each_get_their_own_appointment(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let admin = app.admin().await;
+    let (doctor_id, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let tokens = many_patients(&pool, 24).await;
+    let days = [next(Weekday::Mon), next(Weekday::Tue)];
+    let times = ["10:00", "10:30", "11:00", "11:30", "12:00", "12:30", "14:00", "14:30", "15:00", "15:30", "16:00", "16:30"];
+    let wanted: Vec<(NaiveDate, &str)> = days.iter().flat_map(|day| times.iter().map(move |time| (*day, *time))).collect();
+    let requests = tokens.iter().zip(&wanted).map(|(token, (date, time))| {
+        let request = app.client.post(app.url("/api/appointments")).bearer_auth(token).json(&json!({"doctor_id": doctor_id, "date": date.to_string(), "time_slot": time}));
+        async move { request.send().await.unwrap() }
+    });
+    let responses = futures::future::join_all(requests).await;
+    let mut ids = Vec::new();
+    for (i, (response, (date, time))) in responses.into_iter().zip(&wanted).enumerate() {
+        assert_eq!(response.status(), StatusCode::CREATED);
+        let booked = body(response).await;
+        assert_eq!(booked["patient_name"], format!("Load Patient {i}"));
+        assert_eq!((booked["date"].as_str().unwrap(), booked["time_slot"].as_str().unwrap()), (date.to_string().as_str(), *time));
+        let id = booked["id"].as_i64().unwrap();
+        let notices = body(app.get("/api/notifications", Some(&tokens[i])).await).await;
+        assert_eq!(notices.as_array().unwrap().len(), 1, "one notice each: {notices}");
+        assert_eq!(notices[0]["link"], format!("/appointments/{id}"));
+        ids.push(id);
+    }
+    let doctors_notices: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM notifications n JOIN doctors d ON d.user_id = n.user_id WHERE d.id = $1").bind(doctor_id).fetch_one(&pool).await.unwrap();
+    assert_eq!(doctors_notices, 24);
+    let audited: Vec<i64> =
+        sqlx::query_scalar("SELECT target_id FROM audit_log WHERE action = 'appointment.book' ORDER BY target_id").fetch_all(&pool).await.unwrap();
+    ids.sort();
+    assert_eq!(audited, ids, "one audit entry per appointment");
+    assert!(slots(&app, doctor_id, days[0]).await.is_empty() && slots(&app, doctor_id, days[1]).await.is_empty());
+}
+
 /// `caduceus serve` as a separate OS process on the test's database; killed when dropped.
 struct ServerProcess {
     base: String,
