@@ -37,9 +37,16 @@ test("a patient finds a cardiologist, books, the doctor accepts, the patient mov
   await expect(page.getByRole("status")).toContainText("Cost: 120.00 USD");
   const appointmentUrl = new URL(page.url()).pathname;
   const id = appointmentUrl.split("/").pop();
+  // The dashboard has it among the upcoming appointments.
+  await page.getByRole("link", { name: "Dashboard" }).click();
+  const upcoming = page.locator("section.panel").filter({ has: page.getByRole("heading", { name: "Upcoming appointments" }) });
+  await expect(upcoming.getByRole("link", { name: `${date} ${time}` })).toBeVisible();
+  await expect(upcoming).toContainText("Dr. Derek Grey");
 
   // The doctor is told (bell and notifications page), finds the request and accepts it.
   const doctor = await asUser(browser, "doctor@caduceus.test");
+  const waiting = doctor.locator("section.panel").filter({ has: doctor.getByRole("heading", { name: "Pending requests" }) });
+  await expect(waiting.getByRole("link", { name: "All appointments" })).toBeVisible();
   await expect(doctor.getByRole("link", { name: /Notifications, \d+ unread/ })).toBeVisible();
   await doctor.getByRole("link", { name: /Notifications/ }).click();
   const notice = doctor.locator("li.notification.unread").filter({ hasText: "New appointment request" }).first();

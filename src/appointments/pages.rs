@@ -388,3 +388,77 @@ fn ReviewCard(appointment: Appointment, review: ServerAction<LeaveReview>) -> im
         .into_any()
     })
 }
+
+/// One line of a dashboard panel: when, with whom, its state; opens the appointment.
+fn visit_line(a: Appointment, with: String) -> impl IntoView {
+    view! {
+        <li class="visit-line">
+            <a href=format!("/appointments/{}", a.id)><strong>{a.date} " " {a.time_slot}</strong></a>
+            " · " {with} " " {status_badge(a.status)}
+        </li>
+    }
+}
+
+/// How many visits a dashboard panel shows before "See all".
+const PANEL_VISITS: usize = 3;
+
+/// The patient's dashboard: their next live visits.
+#[component]
+pub fn UpcomingVisitsPanel() -> impl IntoView {
+    let visits = Resource::new(|| (), |_| my_appointments());
+    view! {
+        <section class="card panel">
+            <h2>"Upcoming appointments"</h2>
+            <Suspense fallback=|| ()>
+                {move || visits.get().map(|result| {
+                    let upcoming: Vec<Appointment> = result.unwrap_or_default().into_iter().filter(|a| a.status.is_live()).take(PANEL_VISITS).collect();
+                    if upcoming.is_empty() {
+                        view! {
+                            <p class="muted empty">"You have no upcoming appointments."</p>
+                            <a href="/doctors">"Book a visit"</a>
+                        }.into_any()
+                    } else {
+                        view! {
+                            <ul class="list compact">
+                                {upcoming.into_iter().map(|a| { let with = a.doctor_name.clone(); visit_line(a, with) }).collect_view()}
+                            </ul>
+                            <a href="/appointments">"See all"</a>
+                        }.into_any()
+                    }
+                })}
+            </Suspense>
+        </section>
+    }
+}
+
+/// The doctor's dashboard: today's visits and the requests waiting for an answer.
+#[component]
+pub fn DoctorDayPanels() -> impl IntoView {
+    let today = Resource::new(|| (), |_| appointment_calendar(Some("day".into()), None));
+    let panel = move |title: &'static str, empty: &'static str, pick: fn(super::Calendar) -> Vec<Appointment>| {
+        view! {
+            <section class="card panel">
+                <h2>{title}</h2>
+                <Suspense fallback=|| ()>
+                    {move || today.get().map(|result| {
+                        let visits = result.map(pick).unwrap_or_default();
+                        if visits.is_empty() {
+                            view! { <p class="muted empty">{empty}</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="list compact">
+                                    {visits.into_iter().take(PANEL_VISITS).map(|a| { let with = a.patient_name.clone(); visit_line(a, with) }).collect_view()}
+                                </ul>
+                                <a href="/appointments">"All appointments"</a>
+                            }.into_any()
+                        }
+                    })}
+                </Suspense>
+            </section>
+        }
+    };
+    view! {
+        {panel("Today's schedule", "No appointments today.", |day| day.days.into_iter().flat_map(|d| d.appointments).filter(|a| a.status.is_live()).collect())}
+        {panel("Pending requests", "No requests waiting for you.", |day| day.pending)}
+    }
+}

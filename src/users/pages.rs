@@ -2,6 +2,7 @@
 
 use super::api::{get_outbox, list_users, search_audit, CreateAccount, DeactivateUser, VerifyDoctor, VerifyUserEmail};
 use super::UserSummary;
+use crate::appointments::pages::{DoctorDayPanels, UpcomingVisitsPanel};
 use crate::auth::{CurrentUser, Role};
 use crate::ui::{action_error, format_time, use_auth, use_user, ErrorView, Field, RequireUser};
 use leptos::prelude::*;
@@ -40,16 +41,9 @@ fn Welcome() -> impl IntoView {
 /// Panels per role; each fills in as its feature lands.
 fn panels(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
-        Role::Patient => &[
-            ("Upcoming appointments", "You have no upcoming appointments."),
-            ("Messages", "No new messages."),
-            ("Bills", "Nothing to pay."),
-        ],
-        Role::Doctor => &[
-            ("Today's schedule", "No appointments today."),
-            ("Pending requests", "No requests waiting for you."),
-            ("Patient questions", "No open questions."),
-        ],
+        // Appointments have live panels of their own (see `Dashboard`).
+        Role::Patient => &[("Messages", "No new messages."), ("Bills", "Nothing to pay.")],
+        Role::Doctor => &[("Patient questions", "No open questions.")],
         Role::Nurse => &[("Emergency board", "No open emergencies."), ("Vitals to record", "Nothing waiting.")],
         Role::Staff => &[("Front desk", "No patients waiting."), ("Billing", "No open invoices."), ("Emergency board", "No open emergencies.")],
         Role::Manager => &[("Revenue", "No revenue recorded yet."), ("Patients", "No visits recorded yet.")],
@@ -77,6 +71,8 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
         })}
         <div class="panels">
             {(user.role == Role::Admin).then(|| view! { <PendingDoctorsPanel/> })}
+            {(user.role == Role::Patient).then(|| view! { <UpcomingVisitsPanel/> })}
+            {(user.role == Role::Doctor).then(|| view! { <DoctorDayPanels/> })}
             {panels(user.role).iter().map(|(title, empty)| view! {
                 <section class="card panel">
                     <h2>{*title}</h2>
