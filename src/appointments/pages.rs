@@ -162,11 +162,21 @@ fn AppointmentList(change: ServerAction<ChangeAppointment>) -> impl IntoView {
     }
 }
 
+/// Who the visit is with, as this user sees it: patients see the doctor, everyone else the
+/// patient.
+fn other_party(viewer: Role, a: &Appointment) -> String {
+    if viewer == Role::Patient {
+        format!("{} · {}", a.doctor_name, a.specialization)
+    } else {
+        a.patient_name.clone()
+    }
+}
+
 #[component]
 fn AppointmentRow(appointment: Appointment, change: ServerAction<ChangeAppointment>) -> impl IntoView {
     let me = use_user();
     let a = appointment;
-    let other = if me.role == Role::Patient { format!("{} · {}", a.doctor_name, a.specialization) } else { a.patient_name.clone() };
+    let other = other_party(me.role, &a);
     let href = format!("/appointments/{}", a.id);
     view! {
         <li class="row appointment" data-id=a.id>
@@ -390,7 +400,8 @@ fn ReviewCard(appointment: Appointment, review: ServerAction<LeaveReview>) -> im
 }
 
 /// One line of a dashboard panel: when, with whom, its state; opens the appointment.
-fn visit_line(a: Appointment, with: String) -> impl IntoView {
+fn visit_line(a: Appointment, viewer: Role) -> impl IntoView {
+    let with = other_party(viewer, &a);
     view! {
         <li class="visit-line">
             <a href=format!("/appointments/{}", a.id)><strong>{a.date} " " {a.time_slot}</strong></a>
@@ -420,7 +431,7 @@ pub fn UpcomingVisitsPanel() -> impl IntoView {
                     } else {
                         view! {
                             <ul class="list compact">
-                                {upcoming.into_iter().map(|a| { let with = a.doctor_name.clone(); visit_line(a, with) }).collect_view()}
+                                {upcoming.into_iter().map(|a| visit_line(a, Role::Patient)).collect_view()}
                             </ul>
                             <a href="/appointments">"See all"</a>
                         }.into_any()
@@ -447,7 +458,7 @@ pub fn DoctorDayPanels() -> impl IntoView {
                         } else {
                             view! {
                                 <ul class="list compact">
-                                    {visits.into_iter().take(PANEL_VISITS).map(|a| { let with = a.patient_name.clone(); visit_line(a, with) }).collect_view()}
+                                    {visits.into_iter().take(PANEL_VISITS).map(|a| visit_line(a, Role::Doctor)).collect_view()}
                                 </ul>
                                 <a href="/appointments">"All appointments"</a>
                             }.into_any()

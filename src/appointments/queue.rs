@@ -103,6 +103,12 @@ async fn write(pool: &PgPool, public_url: &str, mut jobs: Vec<Job>) {
                 }
                 return;
             }
+            // A lone booking gets its own error; a batch gets here only when the database
+            // is out of reach (any other error split it above), so each gets a 503.
+            Err(err) if jobs.len() == 1 => {
+                let _ = jobs.remove(0).answer.send(Err(err));
+                return;
+            }
             Err(err) => {
                 tracing::warn!(error = ?err, bookings = jobs.len(), "bookings not written");
                 for job in jobs {

@@ -29,17 +29,16 @@ pub async fn send(conn: &mut PgConnection, public_url: &str, notices: &[Notice])
     Ok(())
 }
 
-/// The notices as the arrays the SQL function `notify` takes (see migration `…08`), for
-/// statements that notify as part of a change.
-pub struct NoticeColumns<'a> {
-    pub user_ids: Vec<i64>,
-    pub titles: Vec<&'a str>,
-    pub bodies: Vec<&'a str>,
-    pub links: Vec<Option<&'a str>>,
+/// The notices as the arrays the SQL function `notify` takes (see migration `…08`).
+struct NoticeColumns<'a> {
+    user_ids: Vec<i64>,
+    titles: Vec<&'a str>,
+    bodies: Vec<&'a str>,
+    links: Vec<Option<&'a str>>,
 }
 
 impl<'a> NoticeColumns<'a> {
-    pub fn of(notices: &'a [Notice]) -> Self {
+    fn of(notices: &'a [Notice]) -> Self {
         Self {
             user_ids: notices.iter().map(|n| n.user_id).collect(),
             titles: notices.iter().map(|n| n.title.as_str()).collect(),

@@ -53,8 +53,9 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<Embedded
     // more than running them (measured on the booking path: 0.26 ms planning vs 0.05 ms
     // execution). The list and search queries with optional filters (`$1 IS NULL OR …`)
     // are the exception: a generic plan can't use the index of whichever filter is set (a
-    // directory page went from 4 ms to 300 ms), so they run unprepared
-    // (`.persistent(false)`), planned each time for the filters given.
+    // directory page went from 4 ms to 300 ms). The directory, the hot one, names only the
+    // filters given (one prepared statement per combination, `doctors::db::search`); the
+    // admin and desk lists run unprepared (`.persistent(false)`), planned for their filters.
     let pool = PgPoolOptions::new()
         .max_connections(config.db_max_connections)
         // Fail fast (503) while the database is away instead of piling up requests.

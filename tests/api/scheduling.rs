@@ -195,14 +195,26 @@ async fn many_patients(pool: &PgPool, n: usize) -> Vec<String> {
     tokens
 }
 
-async fn race_for_one_slot(apps: &[&TestApp], tokens: &[String], doctor_id: i64, date: NaiveDate) -> Vec<StatusCode> {
+/// One booking per token, all sent at once: the i-th to server `bases[i % bases.len()]`, for
+/// the slot `slot(i)`.
+async fn book_at_once(
+    bases: &[&str],
+    tokens: &[String],
+    doctor_id: i64,
+    slot: impl Fn(usize) -> (NaiveDate, &'static str),
+) -> Vec<reqwest::Response> {
+    let client = reqwest::Client::new();
     let requests = tokens.iter().enumerate().map(|(i, token)| {
-        let app = apps[i % apps.len()];
-        let body = json!({"doctor_id": doctor_id, "date": date.to_string(), "time_slot": "15:00"});
-        let request = app.client.post(app.url("/api/appointments")).bearer_auth(token).json(&body);
-        async move { request.send().await.unwrap().status() }
+        let (date, time) = slot(i);
+        let body = json!({"doctor_id": doctor_id, "date": date.to_string(), "time_slot": time});
+        let request = client.post(format!("{}/api/appointments", bases[i % bases.len()])).bearer_auth(token).json(&body);
+        async move { request.send().await.unwrap() }
     });
     futures::future::join_all(requests).await
+}
+
+fn statuses(responses: &[reqwest::Response]) -> Vec<StatusCode> {
+    responses.iter().map(reqwest::Response::status).collect()
 }
 
 #[sqlx::test(migrations = "./migrations")]
@@ -211,7 +223,8 @@ async fn fifty_concurrent_bookings_of_one_slot_give_exactly_one_appointment(pool
     let admin = app.admin().await;
     let (doctor_id, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
     let tokens = many_patients(&pool, 50).await;
-    let statuses = race_for_one_slot(&[&app], &tokens, doctor_id, next(Weekday::Wed)).await;
+    let date = next(Weekday::Wed);
+    let statuses = statuses(&book_at_once(&[&app.base], &tokens, doctor_id, |_| (date, "15:00")).await);
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 49, "{statuses:?}");
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments").fetch_one(&pool).await.unwrap();
@@ -228,12 +241,8 @@ async fn concurrent_bookings_of_different_slots_each_get_their_own_appointment(p
     let tokens = many_patients(&pool, 24).await;
     let days = [next(Weekday::Mon), next(Weekday::Tue)];
     let times = ["10:00", "10:30", "11:00", "11:30", "12:00", "12:30", "14:00", "14:30", "15:00", "15:30", "16:00", "16:30"];
-    let wanted: Vec<(NaiveDate, &str)> = days.iter().flat_map(|day| times.iter().map(move |time| (*day, *time))).collect();
-    let requests = tokens.iter().zip(&wanted).map(|(token, (date, time))| {
-        let request = app.client.post(app.url("/api/appointments")).bearer_auth(token).json(&json!({"doctor_id": doctor_id, "date": date.to_string(), "time_slot": time}));
-        async move { request.send().await.unwrap() }
-    });
-    let responses = futures::future::join_all(requests).await;
+    let wanted: Vec<(NaiveDate, &'static str)> = days.iter().flat_map(|day| times.iter().map(move |time| (*day, *time))).collect();
+    let responses = book_at_once(&[&app.base], &tokens, doctor_id, |i| wanted[i]).await;
     let mut ids = Vec::new();
     for (i, (response, (date, time))) in responses.into_iter().zip(&wanted).enumerate() {
         assert_eq!(response.status(), StatusCode::CREATED);
@@ -296,15 +305,8 @@ async fn two_server_processes_racing_for_one_slot_still_give_one_appointment(poo
     let (doctor_id, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
     let tokens = many_patients(&pool, 60).await;
     let (first, second) = tokio::join!(ServerProcess::start(&pool), ServerProcess::start(&pool));
-    let client = reqwest::Client::new();
     let date = next(Weekday::Thu);
-    let requests = tokens.iter().enumerate().map(|(i, token)| {
-        let base = if i % 2 == 0 { &first.base } else { &second.base };
-        let body = json!({"doctor_id": doctor_id, "date": date.to_string(), "time_slot": "15:00"});
-        let request = client.post(format!("{base}/api/appointments")).bearer_auth(token).json(&body);
-        async move { request.send().await.unwrap().status() }
-    });
-    let statuses = futures::future::join_all(requests).await;
+    let statuses = statuses(&book_at_once(&[&first.base, &second.base], &tokens, doctor_id, |_| (date, "15:00")).await);
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CREATED).count(), 1, "{statuses:?}");
     assert_eq!(statuses.iter().filter(|s| **s == StatusCode::CONFLICT).count(), 59, "{statuses:?}");
     let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments").fetch_one(&pool).await.unwrap();
