@@ -238,29 +238,59 @@ pub struct BookingParties {
     pub patient_ready: Option<bool>,
 }
 
-/// None when the doctor does not exist.
-pub async fn booking_parties(conn: &mut PgConnection, doctor_id: i64, date: NaiveDate, patient: PatientKey) -> AppResult<Option<BookingParties>> {
-    let (key, value) = match patient {
-        PatientKey::Account(user_id) => ("p.user_id", user_id),
-        PatientKey::Record(id) => ("p.id", id),
+/// What one booking's parties are looked up by.
+#[derive(Debug, Clone, Copy)]
+pub struct PartiesKey {
+    pub doctor_id: i64,
+    pub date: NaiveDate,
+    pub patient: PatientKey,
+}
+
+/// The parties of several bookings in one read (the booking queue reads a batch at once), in
+/// the order asked; None where the doctor does not exist.
+pub async fn booking_parties(conn: &mut PgConnection, keys: &[PartiesKey]) -> AppResult<Vec<Option<BookingParties>>> {
+    let account = |k: &PartiesKey| match k.patient {
+        PatientKey::Account(user_id) => Some(user_id),
+        PatientKey::Record(_) => None,
     };
-    Ok(sqlx::query_as(&format!(
-        "SELECT d.user_id AS doctor_user_id, du.name AS doctor_name, d.specialization, d.fee_cents, d.currency,
+    let record = |k: &PartiesKey| match k.patient {
+        PatientKey::Record(id) => Some(id),
+        PatientKey::Account(_) => None,
+    };
+    let rows = sqlx::query_as::<_, NumberedParties>(&format!(
+        "SELECT r.nr, d.user_id AS doctor_user_id, du.name AS doctor_name, d.specialization, d.fee_cents, d.currency,
                 (du.active AND du.verified_at IS NOT NULL) AS listed,
-                EXISTS (SELECT 1 FROM doctor_days_off o WHERE o.doctor_id = d.id AND o.day = $2) AS day_off,
+                EXISTS (SELECT 1 FROM doctor_days_off o WHERE o.doctor_id = d.id AND o.day = r.day) AS day_off,
                 d.custom_schedule, week.weekdays, week.starts, week.ends,
-                p.id AS patient_id, p.user_id AS patient_user_id, pu.name AS patient_name,
-                (pu.email_verified_at IS NOT NULL AND pu.active) AS patient_ready
-           FROM doctors d JOIN users du ON du.id = d.user_id
+                pt.patient_id, pt.patient_user_id, pt.patient_name, pt.patient_ready
+           FROM booking_keys($1, $2, $3, $4) r
+           JOIN doctors d ON d.id = r.doctor_id JOIN users du ON du.id = d.user_id
           CROSS JOIN LATERAL ({WEEK_ARRAYS}) week
-           LEFT JOIN (patients p JOIN users pu ON pu.id = p.user_id) ON {key} = $3
-          WHERE d.id = $1"
+           LEFT JOIN LATERAL (
+                SELECT p.id AS patient_id, p.user_id AS patient_user_id, pu.name AS patient_name,
+                       (pu.email_verified_at IS NOT NULL AND pu.active) AS patient_ready
+                  FROM patients p JOIN users pu ON pu.id = p.user_id
+                 WHERE p.user_id = r.patient_account OR p.id = r.patient_record) pt ON true"
     ))
-    .bind(doctor_id)
-    .bind(date)
-    .bind(value)
-    .fetch_optional(conn)
-    .await?)
+    .bind(keys.iter().map(|k| k.doctor_id).collect::<Vec<_>>())
+    .bind(keys.iter().map(|k| k.date).collect::<Vec<_>>())
+    .bind(keys.iter().map(account).collect::<Vec<_>>())
+    .bind(keys.iter().map(record).collect::<Vec<_>>())
+    .fetch_all(conn)
+    .await?;
+    let mut parties: Vec<Option<BookingParties>> = keys.iter().map(|_| None).collect();
+    for row in rows {
+        parties[row.nr as usize - 1] = Some(row.parties);
+    }
+    Ok(parties)
+}
+
+/// A row of [`booking_parties`]: which key it answers (1-based) and the parties.
+#[derive(sqlx::FromRow)]
+struct NumberedParties {
+    nr: i64,
+    #[sqlx(flatten)]
+    parties: BookingParties,
 }
 
 pub async fn find(conn: &mut PgConnection, id: i64) -> AppResult<Option<AppointmentRow>> {

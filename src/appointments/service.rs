@@ -1,7 +1,7 @@
 //! Appointment use cases: book, see, list, and move through the lifecycle. Shared by the
 //! portal and the REST API; every rule about who may do what to a visit is here.
 
-use super::db::{self, AppointmentRow, BookingParties, NewBooking, PatientKey, Scope};
+use super::db::{self, AppointmentRow, BookingParties, NewBooking, PartiesKey, PatientKey, Scope};
 use super::slots::{check_slot, parse_slot_time, start_of_day, WorkBlock};
 use super::{
     Appointment, AppointmentFilter, AppointmentStatus, BookingRequest, Calendar, CalendarDay, CalendarSpan, PatientChoice, RescheduleRequest,
@@ -82,31 +82,75 @@ fn check_reason(reason: Option<&str>) -> AppResult<Option<String>> {
 }
 
 /// The [start, end) of `time` on `date`, checked against the doctor's weekly blocks and day off.
-fn slot_on(state: &AppState, blocks: &[WorkBlock], day_off: bool, date: NaiveDate, time: &str) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
+fn slot_on(tz: &Tz, blocks: &[WorkBlock], day_off: bool, date: NaiveDate, time: &str) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
     let time = parse_slot_time(time).map_err(AppError::Validation)?;
-    check_slot(blocks, day_off, &state.config.timezone, Utc::now(), date, time).map_err(|e| AppError::validation(e.message()))
+    check_slot(blocks, day_off, tz, Utc::now(), date, time).map_err(|e| AppError::validation(e.message()))
 }
 
-/// Books a slot: one read of everything the rules need (doctor, schedule, day off, patient),
-/// then the booking queue writes the appointment, both notices and the audit entry in one
-/// statement, shared with the bookings made at the same moment (group commit). No
-/// transaction spans the two: the write is atomic on its own, and the slot rules that must
-/// hold under concurrency are the table's constraints.
+/// Books a slot. What needs no database is checked here; the booking queue then reads the
+/// parties of every booking waiting at that moment in one statement (doctor, schedule, day
+/// off, patient), checks each one's rules ([`prepare_booking`]) and writes the appointments,
+/// their notices and audit entries in another (group commit). No transaction spans the read
+/// and the write: the write is atomic on its own, and the slot rules that must hold under
+/// concurrency are the table's constraints.
 #[tracing::instrument(skip_all, fields(doctor_id = request.doctor_id))]
 pub async fn book(state: &AppState, actor: &Actor, request: BookingRequest) -> AppResult<Appointment> {
-    let date = parse_date(&request.date)?;
-    let reason = check_reason(request.reason.as_deref())?;
-    let key = patient_key(actor, request.patient_id)?;
-    let mut conn = state.pool.acquire().await?;
-    let parties = db::booking_parties(&mut conn, request.doctor_id, date, key).await?.ok_or_else(|| AppError::not_found("Doctor"))?;
-    let patient = booking_patient(actor, request.patient_id, &parties)?;
+    let order = BookingOrder {
+        doctor_id: request.doctor_id,
+        date: parse_date(&request.date)?,
+        time_slot: request.time_slot,
+        reason: check_reason(request.reason.as_deref())?,
+        patient: patient_key(actor, request.patient_id)?,
+        requested_patient: request.patient_id,
+        actor: actor.clone(),
+    };
+    let row = state.bookings.book(order).await?;
+    Ok(row.into_appointment(state.config.timezone))
+}
+
+/// A booking as asked, past the checks that need no database; it waits in the booking
+/// queue for its parties to be read.
+pub struct BookingOrder {
+    pub doctor_id: i64,
+    pub date: NaiveDate,
+    pub time_slot: String,
+    pub reason: Option<String>,
+    pub patient: PatientKey,
+    /// The patient record the caller named, if any (a patient may name only their own).
+    pub requested_patient: Option<i64>,
+    pub actor: Actor,
+}
+
+impl BookingOrder {
+    pub fn parties_key(&self) -> PartiesKey {
+        PartiesKey { doctor_id: self.doctor_id, date: self.date, patient: self.patient }
+    }
+}
+
+/// A booking that passed every rule: what to write, and the appointment it becomes.
+pub struct PreparedBooking {
+    pub booking: NewBooking,
+    row: AppointmentRow,
+}
+
+impl PreparedBooking {
+    /// The appointment, once written with this id at this time.
+    pub fn written(self, id: i64, created_at: DateTime<Utc>) -> AppointmentRow {
+        AppointmentRow { id, created_at, ..self.row }
+    }
+}
+
+/// The rules of one booking, on the parties read for it (None: no such doctor): the
+/// appointment to write with both notices, or the 404/403/422 that refuses it.
+pub fn prepare_booking(tz: &Tz, order: BookingOrder, parties: Option<BookingParties>) -> AppResult<PreparedBooking> {
+    let parties = parties.ok_or_else(|| AppError::not_found("Doctor"))?;
+    let patient = booking_patient(&order.actor, order.requested_patient, &parties)?;
     if !parties.listed {
         return Err(AppError::validation("This doctor is not taking appointments yet."));
     }
     let blocks = doctors_db::schedule_from(parties.custom_schedule, parties.weekdays, parties.starts, parties.ends);
-    let (starts_at, ends_at) = slot_on(state, &blocks, parties.day_off, date, &request.time_slot)?;
-    drop(conn); // not held while the booking waits for its writer
-    let when = describe_instant(starts_at, state.config.timezone);
+    let (starts_at, ends_at) = slot_on(tz, &blocks, parties.day_off, order.date, &order.time_slot)?;
+    let when = describe_instant(starts_at, *tz);
     let notices = vec![
         Notice {
             user_id: patient.user_id,
@@ -125,23 +169,22 @@ pub async fn book(state: &AppState, actor: &Actor, request: BookingRequest) -> A
         },
     ];
     let booking = NewBooking {
-        doctor_id: request.doctor_id,
+        doctor_id: order.doctor_id,
         patient_id: patient.id,
         starts_at,
         ends_at,
-        reason: reason.clone(),
+        reason: order.reason.clone(),
         fee_cents: parties.fee_cents,
         currency: parties.currency.clone(),
-        booked_by: actor.user_id,
-        booked_by_role: actor.role,
-        ip: actor.ip.clone(),
+        booked_by: order.actor.user_id,
+        booked_by_role: order.actor.role,
+        ip: order.actor.ip,
         notices,
     };
-    let (id, created_at) = state.bookings.book(booking).await?;
     let row = AppointmentRow {
-        id,
+        id: 0,
         status: AppointmentStatus::Pending,
-        doctor_id: request.doctor_id,
+        doctor_id: order.doctor_id,
         doctor_user_id: parties.doctor_user_id,
         doctor_name: parties.doctor_name,
         specialization: parties.specialization,
@@ -150,15 +193,15 @@ pub async fn book(state: &AppState, actor: &Actor, request: BookingRequest) -> A
         patient_name: patient.name,
         starts_at,
         ends_at,
-        reason,
+        reason: order.reason,
         fee_cents: parties.fee_cents,
         currency: parties.currency,
         status_reason: None,
         visit_notes: None,
         reviewed: false,
-        created_at,
+        created_at: starts_at, // replaced by the write's time in `written`
     };
-    Ok(row.into_appointment(state.config.timezone))
+    Ok(PreparedBooking { booking, row })
 }
 
 /// A notice about `row` for `user_id`, leading to the appointment's page.
@@ -345,7 +388,7 @@ pub async fn reschedule(state: &AppState, actor: &Actor, id: i64, request: Resch
     let date = parse_date(&request.date)?;
     let day_off = doctors_db::is_day_off(&mut tx, row.doctor_id, date).await?;
     let blocks = doctors_db::weekly_schedule(&mut tx, row.doctor_id).await?;
-    let (starts_at, ends_at) = slot_on(state, &blocks, day_off, date, &request.time_slot)?;
+    let (starts_at, ends_at) = slot_on(&state.config.timezone, &blocks, day_off, date, &request.time_slot)?;
     if !db::move_to(&mut tx, id, starts_at, ends_at).await? {
         return Err(AppError::Conflict("The appointment was changed meanwhile. Reload and try again.".into()));
     }

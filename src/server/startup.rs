@@ -23,7 +23,7 @@ use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use serde_json::json;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::PgPool;
+use sqlx::{Connection, PgPool};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -35,6 +35,9 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
 
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// A pooled connection idle for longer than this is pinged before it is used again.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 
 /// The database this process uses: the configured server, or the embedded cluster (which the
 /// caller must keep alive and stop).
@@ -58,6 +61,19 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<Embedded
     // admin and desk lists run unprepared (`.persistent(false)`), planned for their filters.
     let pool = PgPoolOptions::new()
         .max_connections(config.db_max_connections)
+        // sqlx pings every connection it hands out by default: a round trip to PostgreSQL
+        // before each request's first query. Only a connection that sat idle for a while is
+        // worth checking (the server may have closed it); one in steady use just failed or
+        // succeeded a moment ago, and if the server went away since, the query fails alike.
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > IDLE_BEFORE_PING {
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
         // Fail fast (503) while the database is away instead of piling up requests.
         .acquire_timeout(Duration::from_secs(3))
         .connect_with(options)
@@ -71,7 +87,7 @@ pub fn state(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> App
     let public_url: Arc<str> = config.public_url(leptos_options.site_addr).into();
     AppState {
         leptos_options,
-        bookings: BookingQueue::start(pool.clone(), public_url.clone()),
+        bookings: BookingQueue::start(pool.clone(), public_url.clone(), config.timezone),
         pool,
         login_limiter: Arc::new(LoginLimiter::new(config.login_per_ip_per_minute, config.login_per_account_per_15_minutes)),
         config: Arc::new(config),

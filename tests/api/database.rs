@@ -239,3 +239,27 @@ async fn a_batch_of_bookings_writes_the_free_ones_and_tells_why_the_others_were_
     sqlx::query("UPDATE appointments SET status = 'cancelled' WHERE id = $1").bind(ids[0]).execute(&mut *conn).await.unwrap();
     assert!(why_refused(&mut conn, &batch[1]).await.unwrap().is_none());
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_parties_of_a_batch_are_read_in_order_by_either_patient_key(pool: PgPool) {
+    use caduceus::appointments::db::{booking_parties, PartiesKey, PatientKey};
+    let (first_doctor, first_patient, first_user) = doctor_and_patient(&pool, 1).await;
+    let (second_doctor, second_patient, _) = doctor_and_patient(&pool, 2).await;
+    let day = chrono::NaiveDate::from_ymd_opt(2030, 1, 7).unwrap();
+    sqlx::query("INSERT INTO doctor_days_off (doctor_id, day) VALUES ($1, $2)").bind(second_doctor).bind(day).execute(&pool).await.unwrap();
+    let keys = [
+        PartiesKey { doctor_id: second_doctor, date: day, patient: PatientKey::Record(first_patient) },
+        PartiesKey { doctor_id: 999_999, date: day, patient: PatientKey::Account(first_user) },
+        PartiesKey { doctor_id: first_doctor, date: day, patient: PatientKey::Account(first_user) },
+        PartiesKey { doctor_id: first_doctor, date: day, patient: PatientKey::Record(999_999) },
+        PartiesKey { doctor_id: second_doctor, date: day.succ_opt().unwrap(), patient: PatientKey::Record(second_patient) },
+    ];
+    let mut conn = pool.acquire().await.unwrap();
+    let parties = booking_parties(&mut conn, &keys).await.unwrap();
+    let seen: Vec<Option<(bool, Option<i64>)>> = parties.iter().map(|p| p.as_ref().map(|p| (p.day_off, p.patient_id))).collect();
+    assert_eq!(
+        seen,
+        [Some((true, Some(first_patient))), None, Some((false, Some(first_patient))), Some((false, None)), Some((false, Some(second_patient)))],
+        "the day off only on its day, the patient by account or by record, no row for an unknown doctor"
+    );
+}

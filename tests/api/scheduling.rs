@@ -265,6 +265,43 @@ async fn concurrent_bookings_of_different_slots_each_get_their_own_appointment(p
     assert!(slots(&app, doctor_id, days[0]).await.is_empty() && slots(&app, doctor_id, days[1]).await.is_empty());
 }
 
+#[sqlx::test(migrations = "./migrations")]
+async fn concurrent_bookings_that_break_rules_are_refused_each_for_its_own_reason(pool: PgPool) {
+    // The queue reads and checks a whole batch at once: a refused booking must not take the
+    // others of its batch down, nor get another one's answer.
+    let app = TestApp::spawn(pool.clone()).await;
+    let admin = app.admin().await;
+    let (doctor_id, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let tokens = many_patients(&pool, 12).await;
+    let day = next(Weekday::Wed);
+    let times = ["10:00", "10:15", "10:30", "13:00", "11:00", "10:15", "11:30", "13:00", "12:00", "10:15", "12:30", "13:00"];
+    let responses = book_at_once(&[&app.base], &tokens, doctor_id, |i| (day, times[i])).await;
+    let mut booked = Vec::new();
+    for (response, time) in responses.into_iter().zip(times) {
+        let status = response.status();
+        let answer = body(response).await;
+        match time {
+            "10:15" => {
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{time}: {answer}");
+                assert!(answer["error"]["message"].as_str().unwrap().contains("hour or half hour"), "{answer}");
+            }
+            "13:00" => {
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{time}: {answer}");
+                assert!(answer["error"]["message"].as_str().unwrap().contains("break"), "{answer}");
+            }
+            _ => {
+                assert_eq!(status, StatusCode::CREATED, "{time}: {answer}");
+                assert_eq!(answer["time_slot"], time);
+                booked.push(time);
+            }
+        }
+    }
+    assert_eq!(booked.len(), 6);
+    let written: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments").fetch_one(&pool).await.unwrap();
+    assert_eq!(written, 6, "only the bookings that passed are written");
+    assert_eq!(slots(&app, doctor_id, day).await, ["14:00", "14:30", "15:00", "15:30", "16:00", "16:30"], "the morning is taken");
+}
+
 /// `caduceus serve` as a separate OS process on the test's database; killed when dropped.
 struct ServerProcess {
     base: String,
