@@ -9,19 +9,23 @@
 -- 1. the bearer token's session
 SELECT s.id, u.id, u.name, u.email, u.role FROM auth_sessions s JOIN users u ON u.id = s.user_id
  WHERE s.revoked_at IS NULL AND s.expires_at > now() AND u.active AND s.kind = 'api' AND s.token_hash = sha256(:patient::text::bytea);
--- 2. everything the rules check
-SELECT d.user_id, du.name, d.specialization, d.fee_cents, d.currency, (du.active AND du.verified_at IS NOT NULL),
-       EXISTS (SELECT 1 FROM doctor_days_off o WHERE o.doctor_id = d.id AND o.day = DATE '2030-01-01'),
+-- 2. everything the rules check: the booking queue's read (appointments::db::booking_parties)
+--    with one booking in it, as when bookings come alone
+SELECT r.nr, d.user_id, du.name, d.specialization, d.fee_cents, d.currency, (du.active AND du.verified_at IS NOT NULL),
+       EXISTS (SELECT 1 FROM doctor_days_off o WHERE o.doctor_id = d.id AND o.day = r.day),
        d.custom_schedule, week.weekdays, week.starts, week.ends,
-       p.id, p.user_id, pu.name, (pu.email_verified_at IS NOT NULL AND pu.active)
-  FROM doctors d JOIN users du ON du.id = d.user_id
+       pt.id, pt.user_id, pt.name, pt.ready
+  FROM booking_keys(ARRAY[:doctor]::bigint[], ARRAY[DATE '2030-01-01'], ARRAY[NULL]::bigint[], ARRAY[:patient]::bigint[]) r
+  JOIN doctors d ON d.id = r.doctor_id JOIN users du ON du.id = d.user_id
  CROSS JOIN LATERAL (
        SELECT coalesce(array_agg(h.weekday ORDER BY h.weekday, h.starts_at), '{}') AS weekdays,
               coalesce(array_agg(h.starts_at ORDER BY h.weekday, h.starts_at), '{}') AS starts,
               coalesce(array_agg(h.ends_at ORDER BY h.weekday, h.starts_at), '{}') AS ends
          FROM doctor_working_hours h WHERE h.doctor_id = d.id) week
-  LEFT JOIN (patients p JOIN users pu ON pu.id = p.user_id) ON p.id = :patient
- WHERE d.id = :doctor;
+  LEFT JOIN LATERAL (
+       SELECT p.id, p.user_id, pu.name, (pu.email_verified_at IS NOT NULL AND pu.active) AS ready
+         FROM patients p JOIN users pu ON pu.id = p.user_id
+        WHERE p.user_id = r.patient_account OR p.id = r.patient_record) pt ON true;
 -- 3. the appointment, both notices and the audit entry: the booking queue's statement
 --    (appointments::db::insert_booked) with one booking in it, as when bookings come alone
 WITH request AS (
