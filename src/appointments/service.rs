@@ -19,8 +19,14 @@ use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use sqlx::PgConnection;
 
+/// A calendar date as the API and forms write it (YYYY-MM-DD), for slots, bookings, calendars
+/// and days off. Years outside 1900–9999 are refused here: chrono reads years PostgreSQL can't
+/// store (-5000), which would otherwise fail the query instead of getting a 422.
 pub fn parse_date(text: &str) -> AppResult<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| AppError::validation(format!("'{text}' is not a date like 2026-12-01.")))
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|date| (1900..=9999).contains(&date.year()))
+        .ok_or_else(|| AppError::validation(format!("'{text}' is not a date like 2026-12-01.")))
 }
 
 /// Whose appointment this is: a patient books for themselves; staff and admins book for the

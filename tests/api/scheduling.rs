@@ -134,6 +134,11 @@ async fn bookings_outside_the_rules_are_refused_with_a_reason(pool: PgPool) {
     }
     let bad_format = app.post("/api/appointments", json!({"doctor_id": doctor_id, "date": "01/12/2026", "time_slot": "10:00"}), Some(&patient)).await;
     assert_error(bad_format, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    // chrono reads years PostgreSQL can't store: still a 422, not a failed query.
+    let far_past = app.post("/api/appointments", json!({"doctor_id": doctor_id, "date": "-5000-01-01", "time_slot": "10:00"}), Some(&patient)).await;
+    assert_error(far_past, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let far_slots = app.get(&format!("/api/doctors/{doctor_id}/available_slots?date=-5000-01-01"), None).await;
+    assert_error(far_slots, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 
     // A day off.
     let off = app.post(&format!("/api/doctors/{doctor_id}/days-off"), json!({"date": monday.to_string(), "reason": "conference"}), Some(&doctor_token)).await;
