@@ -56,9 +56,10 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<Embedded
     // more than running them (measured on the booking path: 0.26 ms planning vs 0.05 ms
     // execution). The list and search queries with optional filters (`$1 IS NULL OR …`)
     // are the exception: a generic plan can't use the index of whichever filter is set (a
-    // directory page went from 4 ms to 300 ms). The directory, the hot one, names only the
-    // filters given (one prepared statement per combination, `doctors::db::search`); the
-    // admin and desk lists run unprepared (`.persistent(false)`), planned for their filters.
+    // directory page went from 4 ms to 300 ms). The hot ones, the directory and the
+    // appointment lists, name only the filters given (one prepared statement per
+    // combination: `doctors::db::search`, `appointments::db::list`); the admin lists run
+    // unprepared (`.persistent(false)`), planned for their filters.
     let pool = PgPoolOptions::new()
         .max_connections(config.db_max_connections)
         // sqlx pings every connection it hands out by default: a round trip to PostgreSQL
