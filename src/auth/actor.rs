@@ -3,6 +3,7 @@
 //! handlers (the [`Actor`] extractor) and server functions ([`current_actor`]). Every rule
 //! about access lives in this file.
 
+use super::sign_ins::SignInKey;
 use super::{db, CurrentUser, Role};
 use crate::audit::{self, Entry, Outcome};
 use crate::error::{AppError, AppResult};
@@ -127,8 +128,7 @@ pub async fn resolve_actor(State(state): State<AppState>, mut request: Request, 
 
 async fn authenticate(state: &AppState, token: Option<String>, session: Option<Session>, ip: String) -> AppResult<Authentication> {
     if let Some(token) = token {
-        let mut conn = state.pool.acquire().await?;
-        return Ok(match db::session_user_by_token(&mut conn, &hash_token(&token)).await? {
+        return Ok(match signed_in(state, SignInKey::Token(hash_token(&token))).await? {
             Some(user) => Authentication::Authenticated(actor_from(user, ip)),
             None => Authentication::InvalidToken { ip },
         });
@@ -141,8 +141,7 @@ async fn authenticate(state: &AppState, token: Option<String>, session: Option<S
     let (Some(session), Some(session_id)) = (session, session_id) else {
         return Ok(Authentication::Anonymous { ip });
     };
-    let mut conn = state.pool.acquire().await?;
-    Ok(match db::session_user_by_id(&mut conn, session_id).await? {
+    Ok(match signed_in(state, SignInKey::Browser(session_id)).await? {
         Some(user) => Authentication::Authenticated(actor_from(user, ip)),
         None => {
             // Revoked elsewhere (logout, password change, deactivation): forget it here too.
@@ -150,6 +149,23 @@ async fn authenticate(state: &AppState, token: Option<String>, session: Option<S
             Authentication::Anonymous { ip }
         }
     })
+}
+
+/// The live sign-in behind `key`: remembered by this process, or read (and then remembered).
+async fn signed_in(state: &AppState, key: SignInKey) -> AppResult<Option<db::SessionUser>> {
+    if let Some(user) = state.sign_ins.get(&key) {
+        return Ok(Some(user));
+    }
+    let generation = state.sign_ins.generation();
+    let mut conn = state.pool.acquire().await?;
+    let user = match &key {
+        SignInKey::Token(hash) => db::session_user_by_token(&mut conn, hash).await?,
+        SignInKey::Browser(id) => db::session_user_by_id(&mut conn, *id).await?,
+    };
+    if let Some(user) = &user {
+        state.sign_ins.remember(key, user.clone(), generation);
+    }
+    Ok(user)
 }
 
 fn actor_from(user: db::SessionUser, ip: String) -> Actor {

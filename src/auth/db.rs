@@ -105,7 +105,7 @@ pub async fn insert_session(conn: &mut PgConnection, new: &NewSession<'_>) -> Ap
 }
 
 /// The live sign-in's user: the session must be unrevoked and unexpired, the account active.
-#[derive(sqlx::FromRow)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct SessionUser {
     pub session_id: i64,
     pub user_id: i64,
@@ -114,10 +114,12 @@ pub struct SessionUser {
     pub role: Role,
     pub email_verified: bool,
     pub verified: bool,
+    /// When the sign-in ends (the remembered copy must not outlive it).
+    pub expires_at: DateTime<Utc>,
 }
 
 const SESSION_USER: &str = "SELECT s.id AS session_id, u.id AS user_id, u.name, u.email, u.role,
-        u.email_verified_at IS NOT NULL AS email_verified, u.verified_at IS NOT NULL AS verified
+        u.email_verified_at IS NOT NULL AS email_verified, u.verified_at IS NOT NULL AS verified, s.expires_at
    FROM auth_sessions s JOIN users u ON u.id = s.user_id
   WHERE s.revoked_at IS NULL AND s.expires_at > now() AND u.active";
 

@@ -18,6 +18,8 @@ pub mod rate_limit;
 pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;
+#[cfg(feature = "ssr")]
+pub mod sign_ins;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;

@@ -130,6 +130,7 @@ pub async fn verify_email(state: &AppState, token: &str, client: &Client) -> App
     let user = db::current_user(&mut tx, user_id).await?.ok_or_else(|| AppError::not_found("Account"))?;
     audit::record(&mut tx, Entry::new("account.email_verified").by_user(user.id, user.role).from_ip(&client.ip).on("user", user.id)).await?;
     tx.commit().await?;
+    state.sign_ins.forget_user(user.id);
     Ok(user)
 }
 
@@ -188,6 +189,7 @@ pub async fn logout(state: &AppState, actor: &Actor) -> AppResult<()> {
     db::revoke_session(&mut tx, actor.user_id, actor.session_id).await?;
     audit::record(&mut tx, Entry::new("auth.logout").by(actor).on("session", actor.session_id)).await?;
     tx.commit().await?;
+    state.sign_ins.forget_user(actor.user_id);
     Ok(())
 }
 
@@ -205,6 +207,7 @@ pub async fn change_password(state: &AppState, actor: &Actor, current: String, n
     let ended = db::revoke_all_sessions(&mut tx, actor.user_id).await?;
     audit::record(&mut tx, Entry::new("account.password_changed").by(actor).on("user", actor.user_id).detail(format!("{ended} sign-ins ended"))).await?;
     tx.commit().await?;
+    state.sign_ins.forget_user(actor.user_id);
     Ok(())
 }
 
@@ -232,6 +235,7 @@ pub async fn revoke_session(state: &AppState, actor: &Actor, session_id: i64) ->
     }
     audit::record(&mut tx, Entry::new("auth.session_revoked").by(actor).on("session", session_id)).await?;
     tx.commit().await?;
+    state.sign_ins.forget_user(actor.user_id);
     Ok(())
 }
 

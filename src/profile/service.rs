@@ -33,6 +33,7 @@ pub async fn update(state: &AppState, actor: &Actor, update: ProfileUpdate) -> A
     }
     audit::record(&mut tx, entry).await?;
     tx.commit().await?;
+    state.sign_ins.forget_user(actor.user_id);
     Ok(profile)
 }
 

@@ -10,6 +10,7 @@ use crate::app::{shell, App};
 use crate::appointments::queue::BookingQueue;
 use crate::auth::actor::resolve_actor;
 use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::sign_ins::SignIns;
 use crate::error::AppError;
 use crate::{appointments, audit, auth, doctors, notifications, profile, users};
 use anyhow::Context;
@@ -86,6 +87,8 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<Embedded
 
 pub fn state(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> AppState {
     let public_url: Arc<str> = config.public_url(leptos_options.site_addr).into();
+    let sign_ins = Arc::new(SignIns::default());
+    tokio::spawn(crate::auth::sign_ins::listen(pool.clone(), sign_ins.clone()));
     AppState {
         leptos_options,
         bookings: BookingQueue::start(pool.clone(), public_url.clone(), config.timezone),
@@ -93,6 +96,7 @@ pub fn state(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> App
         login_limiter: Arc::new(LoginLimiter::new(config.login_per_ip_per_minute, config.login_per_account_per_15_minutes)),
         config: Arc::new(config),
         public_url,
+        sign_ins,
     }
 }
 

@@ -2,6 +2,7 @@
 
 use crate::appointments::queue::BookingQueue;
 use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::sign_ins::SignIns;
 use crate::server::config::Config;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -18,6 +19,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// Where finished bookings wait to be written together (group commit).
     pub bookings: BookingQueue,
+    /// Sign-ins this process has recently resolved (kept right by `auth::sign_ins::listen`).
+    pub sign_ins: Arc<SignIns>,
 }
 
 impl AppState {

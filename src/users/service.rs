@@ -160,6 +160,7 @@ pub async fn update(state: &AppState, actor: &Actor, user_id: i64, update: Accou
     audit::record(&mut tx, Entry::new("account.update").by(actor).on("user", user_id)).await?;
     let user = find(&mut tx, user_id).await?;
     tx.commit().await?;
+    state.sign_ins.forget_user(user_id);
     Ok(user)
 }
 
@@ -175,6 +176,7 @@ pub async fn verify_doctor(state: &AppState, actor: &Actor, user_id: i64) -> App
     audit::record(&mut tx, Entry::new("account.verify_doctor").by(actor).on("user", user_id)).await?;
     let user = find(&mut tx, user_id).await?;
     tx.commit().await?;
+    state.sign_ins.forget_user(user_id);
     Ok(user)
 }
 
@@ -190,6 +192,7 @@ pub async fn verify_email(state: &AppState, actor: &Actor, user_id: i64) -> AppR
     audit::record(&mut tx, Entry::new("account.email_verified").by(actor).on("user", user_id)).await?;
     let user = find(&mut tx, user_id).await?;
     tx.commit().await?;
+    state.sign_ins.forget_user(user_id);
     Ok(user)
 }
 

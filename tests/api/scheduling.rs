@@ -307,36 +307,6 @@ async fn concurrent_bookings_that_break_rules_are_refused_each_for_its_own_reaso
     assert_eq!(slots(&app, doctor_id, day).await, ["14:00", "14:30", "15:00", "15:30", "16:00", "16:30"], "the morning is taken");
 }
 
-/// `caduceus serve` as a separate OS process on the test's database; killed when dropped.
-struct ServerProcess {
-    base: String,
-    _child: tokio::process::Child,
-}
-
-impl ServerProcess {
-    async fn start(pool: &PgPool) -> Self {
-        let database = pool.connect_options().get_database().unwrap().to_owned();
-        let mut url = reqwest::Url::parse(&std::env::var("DATABASE_URL").unwrap()).unwrap();
-        url.set_path(&format!("/{database}"));
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_caduceus"))
-            .arg("serve")
-            .env("DATABASE_URL", url.as_str())
-            .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
-            .env("RUST_LOG", "warn")
-            .kill_on_drop(true)
-            .spawn()
-            .unwrap();
-        let base = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if reqwest::get(format!("{base}/health")).await.is_ok_and(|r| r.status().is_success()) {
-                return Self { base, _child: child };
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        }
-        panic!("the server process on port {port} did not start");
-    }
-}
 
 /// Two real server processes, each with its own connection pool, on one database: the rule
 /// is the database's, so it holds across processes.

@@ -155,3 +155,43 @@ async fn protected_pages_send_anonymous_visitors_to_sign_in_and_others_get_403(p
     assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
     assert!(forbidden.text().await.unwrap().contains("Not allowed"));
 }
+
+/// GET /api/profile with `token` against `base` until it answers `status`, for up to two
+/// seconds; whether it did.
+async fn answers_soon(base: &str, token: &str, status: StatusCode) -> bool {
+    let client = reqwest::Client::new();
+    for _ in 0..100 {
+        if client.get(format!("{base}/api/profile")).bearer_auth(token).send().await.unwrap().status() == status {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_sign_out_in_one_server_process_is_heard_by_the_others(pool: PgPool) {
+    // Each process remembers resolved sign-ins; PostgreSQL tells them all when one ends.
+    let app = TestApp::spawn(pool.clone()).await;
+    let other = ServerProcess::start(&pool).await;
+    let (_, token) = app.patient("pat@example.org").await;
+    for base in [&app.base, &other.base] {
+        for _ in 0..2 {
+            assert!(answers_soon(base, &token, StatusCode::OK).await, "signed in at {base}");
+        }
+    }
+    assert_eq!(app.post("/api/auth/logout", json!({}), Some(&token)).await.status(), StatusCode::NO_CONTENT);
+    // This process forgets its own change at once; the other hears of it from PostgreSQL.
+    assert_eq!(app.get("/api/profile", Some(&token)).await.status(), StatusCode::UNAUTHORIZED);
+    assert!(answers_soon(&other.base, &token, StatusCode::UNAUTHORIZED).await, "the other process still takes the token");
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn an_account_deactivated_by_hand_in_the_database_is_refused(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let (user_id, token) = app.patient("pat@example.org").await;
+    assert_eq!(app.get("/api/profile", Some(&token)).await.status(), StatusCode::OK);
+    assert_eq!(app.get("/api/profile", Some(&token)).await.status(), StatusCode::OK);
+    sqlx::query("UPDATE users SET active = false WHERE id = $1").bind(user_id).execute(&pool).await.unwrap();
+    assert!(answers_soon(&app.base, &token, StatusCode::UNAUTHORIZED).await, "a deactivated account is still served");
+}
