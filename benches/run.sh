@@ -71,7 +71,7 @@ if curl -fs "http://127.0.0.1:$PORT/health" >/dev/null; then
   echo "Something already answers on port $PORT; stop it or set BENCH_PORT." >&2
   exit 1
 fi
-RUST_LOG=warn LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$PWD/target/site" CADUCEUS_DB_MAX_CONNECTIONS=32 \
+RUST_LOG=warn LEPTOS_SITE_ADDR="127.0.0.1:$PORT" LEPTOS_SITE_ROOT="$PWD/target/site" \
   "$bin" serve >"$BENCH_DIR/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/health" >/dev/null && break; sleep 0.2; done

@@ -20,11 +20,12 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 
 /// The most bookings in one statement.
 const MOST_PER_STATEMENT: usize = 64;
-/// Writers at work at once. Measured at 16 concurrent clients on the benchmark dataset (with
-/// the batched parties read): two ~2,500 bookings/s, three ~2,000, four ~2,000, six ~1,800
-/// (smaller batches, more commits, more contention in the indexes); earlier one and two were
-/// alike. Two, so that one batch waiting on a lock (a booking of the same slot in flight in
-/// another server process) does not hold up every other booking.
+/// Writers at work at once. Measured at 16 concurrent clients on the benchmark dataset (batched
+/// parties read, remembered sign-ins; 15 s runs that vary ±15 %): one writer ~3,200
+/// bookings/s, two ~2,650–2,950, three ~2,650, four ~2,700 (smaller batches, more commits,
+/// more contention in the indexes). Two nevertheless: a batch waiting on a lock (a booking of
+/// the same slot in flight in another server process, or a deadlock PostgreSQL breaks after
+/// a second) must not hold up every other booking of this process.
 const WRITERS: usize = 2;
 /// Bookings waiting for a writer, beyond which requests wait to be queued.
 const QUEUE_CAPACITY: usize = 1024;
