@@ -133,16 +133,40 @@ impl BookingOrder {
     }
 }
 
-/// A booking that passed every rule: what to write, and the appointment it becomes.
+/// A booking that passed every rule: what to write, and who it is with (for the answer).
 pub struct PreparedBooking {
     pub booking: NewBooking,
-    row: AppointmentRow,
+    doctor_user_id: i64,
+    doctor_name: String,
+    specialization: String,
+    patient_user_id: i64,
+    patient_name: String,
 }
 
 impl PreparedBooking {
     /// The appointment, once written with this id at this time.
     pub fn written(self, id: i64, created_at: DateTime<Utc>) -> AppointmentRow {
-        AppointmentRow { id, created_at, ..self.row }
+        let booking = self.booking;
+        AppointmentRow {
+            id,
+            status: AppointmentStatus::Pending,
+            doctor_id: booking.doctor_id,
+            doctor_user_id: self.doctor_user_id,
+            doctor_name: self.doctor_name,
+            specialization: self.specialization,
+            patient_id: booking.patient_id,
+            patient_user_id: self.patient_user_id,
+            patient_name: self.patient_name,
+            starts_at: booking.starts_at,
+            ends_at: booking.ends_at,
+            reason: booking.reason,
+            fee_cents: booking.fee_cents,
+            currency: booking.currency,
+            status_reason: None,
+            visit_notes: None,
+            reviewed: false,
+            created_at,
+        }
     }
 }
 
@@ -179,35 +203,22 @@ pub fn prepare_booking(tz: &Tz, order: BookingOrder, parties: Option<BookingPart
         patient_id: patient.id,
         starts_at,
         ends_at,
-        reason: order.reason.clone(),
+        reason: order.reason,
         fee_cents: parties.fee_cents,
-        currency: parties.currency.clone(),
+        currency: parties.currency,
         booked_by: order.actor.user_id,
         booked_by_role: order.actor.role,
         ip: order.actor.ip,
         notices,
     };
-    let row = AppointmentRow {
-        id: 0,
-        status: AppointmentStatus::Pending,
-        doctor_id: order.doctor_id,
+    Ok(PreparedBooking {
+        booking,
         doctor_user_id: parties.doctor_user_id,
         doctor_name: parties.doctor_name,
         specialization: parties.specialization,
-        patient_id: patient.id,
         patient_user_id: patient.user_id,
         patient_name: patient.name,
-        starts_at,
-        ends_at,
-        reason: order.reason,
-        fee_cents: parties.fee_cents,
-        currency: parties.currency,
-        status_reason: None,
-        visit_notes: None,
-        reviewed: false,
-        created_at: starts_at, // replaced by the write's time in `written`
-    };
-    Ok(PreparedBooking { booking, row })
+    })
 }
 
 /// A notice about `row` for `user_id`, leading to the appointment's page.
