@@ -1,9 +1,11 @@
 //! Group commit for bookings. Each booking request checks what needs no database, then
-//! hands its order to this queue; a writer takes everything that is waiting, reads the
-//! parties of all of it in ONE statement ([`db::booking_parties`]), checks each booking's
-//! rules ([`service::prepare_booking`]) and writes the ones that pass in ONE more
-//! ([`db::insert_booked`]). Under load two round trips and a commit are shared by many
-//! bookings; alone, a booking is read and written at once, as before.
+//! hands its order to this queue. Two stages follow, each taking everything waiting when it
+//! is free: a reader reads the parties of a batch of orders in ONE statement
+//! ([`db::booking_parties`]) and checks each booking's rules ([`service::prepare_booking`]);
+//! a writer writes a batch of the bookings that passed in ONE more ([`db::insert_booked`]).
+//! Under load a round trip and a commit are shared by many bookings, and the next bookings'
+//! parties are read while the last ones are written; alone, a booking is read and written at
+//! once, as before.
 //!
 //! The rules that must hold under concurrency stay the database's: the slot and patient
 //! constraints decide every booking, in a batch as alone, across any number of server
@@ -20,13 +22,17 @@ use tokio::sync::{mpsc, oneshot, Semaphore};
 
 /// The most bookings in one statement.
 const MOST_PER_STATEMENT: usize = 64;
-/// Writers at work at once. Measured at 16 concurrent clients on the benchmark dataset (batched
-/// parties read, remembered sign-ins; 15 s runs that vary ±15 %): one writer ~3,200
+/// Writers at work at once. Before reads and writes were separate stages, measured at 16
+/// concurrent clients on the benchmark dataset (15 s runs that vary ±15 %): one writer ~3,200
 /// bookings/s, two ~2,650–2,950, three ~2,650, four ~2,700 (smaller batches, more commits,
-/// more contention in the indexes). Two nevertheless: a batch waiting on a lock (a booking of
-/// the same slot in flight in another server process, or a deadlock PostgreSQL breaks after
-/// a second) must not hold up every other booking of this process.
+/// more contention in the indexes); with the stages, 1 reader and 1 writer ~3,200, 1 and 2
+/// ~3,600, 2 and 2 ~3,400, 2 and 3 ~3,300. Two nevertheless, whatever the noise: a batch waiting
+/// on a lock (a booking of the same slot in flight in another server process, or a deadlock
+/// PostgreSQL breaks after a second) must not hold up every other booking of this process.
 const WRITERS: usize = 2;
+/// Readers at work at once (1 or 2 measure the same, within the noise; a second keeps one slow
+/// read from holding up every booking).
+const READERS: usize = 2;
 /// Bookings waiting for a writer, beyond which requests wait to be queued.
 const QUEUE_CAPACITY: usize = 1024;
 /// How often a booking is tried again when what stood in its way was cancelled meanwhile.
@@ -81,27 +87,52 @@ fn writers_gone() -> AppError {
     AppError::Unavailable(anyhow::anyhow!("the booking writers stopped"))
 }
 
-/// Waits for a free writer, then gives it everything queued by then (up to a statement's
-/// worth): while both writers are busy, the bookings arriving meanwhile gather into the next
-/// batch.
-async fn dispatch(clinic: Arc<Clinic>, mut waiting: mpsc::Receiver<Order>) {
-    let writers = Arc::new(Semaphore::new(WRITERS));
+/// Two stages, each taking everything waiting when it is free (up to a statement's worth):
+/// readers read the parties of a batch of orders and check their rules, writers write a batch
+/// of the bookings that passed. A booking's parties are read while earlier bookings are being
+/// written, so a writer's turn is one statement and its commit.
+async fn dispatch(clinic: Arc<Clinic>, orders: mpsc::Receiver<Order>) {
+    let (jobs, prepared) = mpsc::channel(QUEUE_CAPACITY);
+    let read_clinic = clinic.clone();
+    tokio::spawn(in_batches(orders, READERS, move |batch| {
+        let (clinic, jobs) = (read_clinic.clone(), jobs.clone());
+        async move {
+            for job in prepare(&clinic, batch).await {
+                // The writers stop only when this sender is dropped.
+                let _ = jobs.send(job).await;
+            }
+        }
+    }));
+    in_batches(prepared, WRITERS, move |batch| {
+        let clinic = clinic.clone();
+        async move { write(&clinic, batch).await }
+    })
+    .await;
+}
+
+/// Runs `work` on batches of what `waiting` receives, at most `workers` at once: when a worker
+/// is free it gets everything waiting by then, so what arrives while all are busy gathers into
+/// the next batch.
+async fn in_batches<T, F, Fut>(mut waiting: mpsc::Receiver<T>, workers: usize, work: F)
+where
+    T: Send + 'static,
+    F: Fn(Vec<T>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let free = Arc::new(Semaphore::new(workers));
     while let Some(first) = waiting.recv().await {
-        let Ok(writer) = writers.clone().acquire_owned().await else { return };
+        let Ok(worker) = free.clone().acquire_owned().await else { return };
         let mut batch = vec![first];
         while batch.len() < MOST_PER_STATEMENT {
             match waiting.try_recv() {
-                Ok(order) => batch.push(order),
+                Ok(item) => batch.push(item),
                 Err(_) => break,
             }
         }
-        let clinic = clinic.clone();
+        let done = work(batch);
         tokio::spawn(async move {
-            let jobs = prepare(&clinic, batch).await;
-            if !jobs.is_empty() {
-                write(&clinic, jobs).await;
-            }
-            drop(writer);
+            done.await;
+            drop(worker);
         });
     }
 }
