@@ -201,4 +201,20 @@ test("the front desk finds a patient and books a visit for them, and the patient
   const notice = patient.locator("li.notification").filter({ has: patient.locator(`a[href="/appointments/${id}"]`) });
   await expect(notice).toContainText("Appointment requested");
   await expect(notice).toContainText("Dr. Sofia Rossi");
+
+  // The desk's day view narrows to one doctor: the visit is in Dr. Rossi's day, not another's.
+  await page.goto(`/appointments?span=day&date=${date}`);
+  await hydrated(page);
+  const filter = page.getByRole("form", { name: "Whose appointments" });
+  await filter.getByLabel("Doctor").selectOption({ label: "Dr. Sofia Rossi · Orthopedics" });
+  await filter.getByRole("button", { name: "Show" }).click();
+  await expect(page).toHaveURL(/doctor_id=\d+/);
+  const day = page.locator(`section.calendar-day[data-date="${date}"]`);
+  await expect(day.locator(`li[data-id="${id}"]`)).toContainText("Paula Second");
+  const rossiDay = page.url();
+  await filter.getByLabel("Doctor").selectOption({ label: "Dr. Lena Fischer · Dermatology" });
+  await filter.getByRole("button", { name: "Show" }).click();
+  await expect(page).not.toHaveURL(rossiDay);
+  await expect(day).toBeVisible();
+  await expect(day.locator(`li[data-id="${id}"]`)).toHaveCount(0);
 });

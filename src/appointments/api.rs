@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 use {
-    super::{service, AppointmentFilter, AppointmentStatus, BookingRequest, CalendarSpan, RescheduleRequest, StatusChange},
+    super::{service, AppointmentFilter, AppointmentStatus, BookingRequest, CalendarQuery, RescheduleRequest, StatusChange},
     crate::auth::actor::current_actor,
     crate::server::state::AppState,
 };
@@ -40,9 +40,16 @@ pub async fn my_appointments() -> Result<Vec<Appointment>, ApiError> {
 }
 
 #[server(prefix = "/sfn", endpoint = "appointment_calendar")]
-pub async fn appointment_calendar(span: Option<String>, date: Option<String>) -> Result<Calendar, ApiError> {
+pub async fn appointment_calendar(
+    span: Option<String>,
+    date: Option<String>,
+    doctor_id: Option<i64>,
+    page: Option<i64>,
+) -> Result<Calendar, ApiError> {
+    // Flat arguments, not a `CalendarQuery`: a struct whose fields are all absent encodes as
+    // an empty form, which doesn't decode back into the struct.
     let state = AppState::from_context()?;
-    Ok(service::calendar(&state, &current_actor()?, CalendarSpan::parse(span.as_deref()), date.as_deref()).await?)
+    Ok(service::calendar(&state, &current_actor()?, &CalendarQuery { span, date, doctor_id, page }).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "appointment")]

@@ -104,13 +104,6 @@ pub enum CalendarSpan {
 }
 
 impl CalendarSpan {
-    pub fn parse(text: Option<&str>) -> Self {
-        match text {
-            Some("day") => Self::Day,
-            _ => Self::Week,
-        }
-    }
-
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Day => "day",
@@ -125,7 +118,10 @@ pub struct CalendarDay {
     pub date: String,
     pub label: String,
     pub is_today: bool,
+    /// This page's appointments of the day.
     pub appointments: Vec<Appointment>,
+    /// The day's appointments on all pages.
+    pub total: i64,
 }
 
 /// A doctor's (or the desk's) day or week, with the requests still waiting for an answer.
@@ -140,6 +136,46 @@ pub struct Calendar {
     pub days: Vec<CalendarDay>,
     /// Upcoming appointments awaiting the doctor's answer (doctors only).
     pub pending: Vec<Appointment>,
+    /// The doctor the clinic's calendar is narrowed to, if any.
+    pub doctor_id: Option<i64>,
+    /// The doctors the clinic's calendar can be narrowed to (staff only).
+    pub doctors: Vec<DoctorChoice>,
+    /// Pages of [`MOST_PER_PAGE`] appointments, from 0: a busy clinic's week holds more.
+    pub page: i64,
+    /// Appointments in the span (all pages).
+    pub total: i64,
+}
+
+impl Calendar {
+    /// Whether the span holds appointments beyond this page.
+    pub fn has_next_page(&self) -> bool {
+        (self.page + 1) * MOST_PER_PAGE < self.total
+    }
+
+    /// Which appointments of the span this page shows (1-based, inclusive), when it shows some.
+    pub fn shown(&self) -> Option<(i64, i64)> {
+        let first = self.page * MOST_PER_PAGE + 1;
+        let last = ((self.page + 1) * MOST_PER_PAGE).min(self.total);
+        (first <= last).then_some((first, last))
+    }
+}
+
+/// `GET /api/appointments/calendar?span=day|week&date=YYYY-MM-DD&doctor_id=&page=`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CalendarQuery {
+    pub span: Option<String>,
+    pub date: Option<String>,
+    pub doctor_id: Option<i64>,
+    pub page: Option<i64>,
+}
+
+/// A doctor as the clinic's calendar offers them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DoctorChoice {
+    pub id: i64,
+    pub name: String,
+    pub specialization: String,
 }
 
 /// `POST /api/appointments`. Staff booking on behalf of a patient name the patient.
@@ -178,12 +214,22 @@ pub struct RescheduleRequest {
     pub time_slot: String,
 }
 
+/// `GET /api/appointments?status=&from=&to=&doctor_id=&patient_id=&limit=&offset=`: filters
+/// within what the caller may see, by start time, a page at a time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AppointmentFilter {
     pub status: Option<AppointmentStatus>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
+    pub doctor_id: Option<i64>,
+    pub patient_id: Option<i64>,
+    /// At most [`MOST_PER_PAGE`] (the default).
+    pub limit: Option<i64>,
+    pub offset: Option<i64>,
 }
+
+/// The most appointments one list or calendar page holds.
+pub const MOST_PER_PAGE: i64 = 500;
 
 /// Body of cancel/reject (`reason`) and complete (`notes`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]

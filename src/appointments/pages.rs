@@ -2,7 +2,7 @@
 //! appointment's page with its confirmation, rescheduling and cancellation.
 
 use super::api::{appointment_calendar, appointment_slots, get_appointment, my_appointments, ChangeAppointment, LeaveReview, RescheduleAppointment};
-use super::{Appointment, AppointmentStatus, CalendarDay, CalendarSpan};
+use super::{Appointment, AppointmentStatus, Calendar, CalendarDay, CalendarSpan};
 use crate::auth::Role;
 use crate::ui::{action_error, money, use_user, ErrorView, RequireUser};
 use leptos::prelude::*;
@@ -41,15 +41,19 @@ pub fn AppointmentsPage() -> impl IntoView {
 fn CalendarView(change: ServerAction<ChangeAppointment>) -> impl IntoView {
     let me = use_user();
     let query = use_query_map();
-    let span = move || query.read().get("span");
-    let date = move || query.read().get("date");
-    let calendar = Resource::new(move || (span(), date(), change.version().get()), |(span, date, _)| appointment_calendar(span, date));
+    let calendar_query = move || {
+        let q = query.read();
+        (q.get("span"), q.get("date"), q.get("doctor_id").and_then(|id| id.parse().ok()), q.get("page").and_then(|page| page.parse().ok()))
+    };
+    let calendar = Resource::new(
+        move || (calendar_query(), change.version().get()),
+        |((span, date, doctor_id, page), _)| appointment_calendar(span, date, doctor_id, page),
+    );
     let (title, intro) = if me.role == Role::Doctor {
         ("Your schedule", "Answer new requests, then complete each visit with your notes.")
     } else {
-        ("Appointments", "Every appointment of the clinic, by day or week.")
+        ("Appointments", "Every appointment of the clinic, by day or week, for all doctors or one.")
     };
-    let link = |span: &str, date: &str| format!("/appointments?span={span}&date={date}");
     view! {
         <section class="page-head">
             <h1>{title}</h1>
@@ -62,6 +66,8 @@ fn CalendarView(change: ServerAction<ChangeAppointment>) -> impl IntoView {
                 Ok(cal) => {
                     let span = cal.span.as_str();
                     let other = if cal.span == CalendarSpan::Week { ("day", "Day") } else { ("week", "Week") };
+                    let doctor = cal.doctor_id;
+                    let link = move |span: &str, date: &str| calendar_link(span, date, doctor, 0);
                     view! {
                         {(!cal.pending.is_empty()).then(|| view! {
                             <section class="card pending-requests" aria-label="Requests waiting for you">
@@ -69,6 +75,7 @@ fn CalendarView(change: ServerAction<ChangeAppointment>) -> impl IntoView {
                                 <ul class="list">{cal.pending.clone().into_iter().map(|a| view! { <AppointmentRow appointment=a change=change/> }).collect_view()}</ul>
                             </section>
                         })}
+                        {(!cal.doctors.is_empty()).then(|| view! { <DoctorFilter calendar=cal.clone()/> })}
                         <nav class="calendar-nav" aria-label="Calendar">
                             <a class="button small" href=link(span, &cal.previous) aria-label=format!("Previous {span}")>"‹"</a>
                             <a class="button small" href=link(span, &cal.today)>"Today"</a>
@@ -76,6 +83,7 @@ fn CalendarView(change: ServerAction<ChangeAppointment>) -> impl IntoView {
                             <h2 class="calendar-title">{cal.title.clone()}</h2>
                             <a class="button small ghost" href=link(other.0, &cal.date)>{format!("{} view", other.1)}</a>
                         </nav>
+                        <CalendarPager calendar=cal.clone()/>
                         <div class=format!("calendar {span}")>
                             {cal.days.into_iter().map(|day| view! { <CalendarDayView day=day change=change detailed=span == "day"/> }).collect_view()}
                         </div>
@@ -86,15 +94,70 @@ fn CalendarView(change: ServerAction<ChangeAppointment>) -> impl IntoView {
     }
 }
 
+/// The calendar page of `span` around `date`, for one doctor or all, from `page`.
+fn calendar_link(span: &str, date: &str, doctor_id: Option<i64>, page: i64) -> String {
+    let mut link = format!("/appointments?span={span}&date={date}");
+    if let Some(id) = doctor_id {
+        link.push_str(&format!("&doctor_id={id}"));
+    }
+    if page > 0 {
+        link.push_str(&format!("&page={page}"));
+    }
+    link
+}
+
+/// The clinic's calendar for all doctors or one (staff).
+#[component]
+fn DoctorFilter(calendar: Calendar) -> impl IntoView {
+    let selected = calendar.doctor_id;
+    view! {
+        <Form method="GET" action="/appointments" attr:class="calendar-filter" attr:aria-label="Whose appointments">
+            <input type="hidden" name="span" value=calendar.span.as_str()/>
+            <input type="hidden" name="date" value=calendar.date.clone()/>
+            <div class="field">
+                <label for="calendar-doctor">"Doctor"</label>
+                <select id="calendar-doctor" name="doctor_id">
+                    <option value="" selected=selected.is_none()>"All doctors"</option>
+                    {calendar.doctors.into_iter().map(|d| view! {
+                        <option value=d.id.to_string() selected=selected == Some(d.id)>{format!("{} · {}", d.name, d.specialization)}</option>
+                    }).collect_view()}
+                </select>
+            </div>
+            <button type="submit" class="button">"Show"</button>
+        </Form>
+    }
+}
+
+/// Where this page is among the span's appointments, when they don't fit on one.
+#[component]
+fn CalendarPager(calendar: Calendar) -> impl IntoView {
+    let Some((first, last)) = calendar.shown().filter(|_| calendar.page > 0 || calendar.has_next_page()) else {
+        return ().into_any();
+    };
+    let span = calendar.span.as_str();
+    let link = |page: i64| calendar_link(span, &calendar.date, calendar.doctor_id, page);
+    view! {
+        <nav class="calendar-pager" aria-label="Pages">
+            <span>{format!("Appointments {first}–{last} of {}", calendar.total)}</span>
+            {(calendar.page > 0).then(|| view! { <a class="button small" href=link(calendar.page - 1)>"‹ Earlier"</a> })}
+            {calendar.has_next_page().then(|| view! { <a class="button small" href=link(calendar.page + 1)>"Later ›"</a> })}
+        </nav>
+    }
+    .into_any()
+}
+
 #[component]
 fn CalendarDayView(day: CalendarDay, change: ServerAction<ChangeAppointment>, detailed: bool) -> impl IntoView {
+    let viewer = use_user().role;
     let href = format!("/appointments?span=day&date={}", day.date);
-    let count = day.appointments.len();
+    let count = day.total;
+    let elsewhere = day.total - day.appointments.len() as i64;
     view! {
         <section class="card calendar-day" class:today=day.is_today data-date=day.date.clone()>
             <h3><a href=href>{day.label.clone()}</a> {(count > 0).then(|| view! { <span class="muted small">{format!(" · {count}")}</span> })}</h3>
+            {(elsewhere > 0).then(|| view! { <p class="muted small">{format!("{elsewhere} more on other pages")}</p> })}
             {if day.appointments.is_empty() {
-                view! { <p class="muted empty small">"Free"</p> }.into_any()
+                (elsewhere == 0).then(|| view! { <p class="muted empty small">"Free"</p> }).into_any()
             } else if detailed {
                 view! { <ul class="list">{day.appointments.into_iter().map(|a| view! { <AppointmentRow appointment=a change=change/> }).collect_view()}</ul> }.into_any()
             } else {
@@ -103,7 +166,7 @@ fn CalendarDayView(day: CalendarDay, change: ServerAction<ChangeAppointment>, de
                         {day.appointments.into_iter().map(|a| view! {
                             <li class=format!("slot-entry status-{}", a.status.as_str())>
                                 <a href=format!("/appointments/{}", a.id)>
-                                    <strong>{a.time_slot.clone()}</strong> " " {a.patient_name.clone()}
+                                    <strong>{a.time_slot.clone()}</strong> " " {other_party(viewer, &a)}
                                 </a>
                                 " " {status_badge(a.status)}
                             </li>
@@ -162,13 +225,13 @@ fn AppointmentList(change: ServerAction<ChangeAppointment>) -> impl IntoView {
     }
 }
 
-/// Who the visit is with, as this user sees it: patients see the doctor, everyone else the
-/// patient.
+/// Who the visit is with, as this user sees it: patients see the doctor, doctors the patient,
+/// the clinic's staff both.
 fn other_party(viewer: Role, a: &Appointment) -> String {
-    if viewer == Role::Patient {
-        format!("{} · {}", a.doctor_name, a.specialization)
-    } else {
-        a.patient_name.clone()
+    match viewer {
+        Role::Patient => format!("{} · {}", a.doctor_name, a.specialization),
+        Role::Doctor => a.patient_name.clone(),
+        _ => format!("{} with {}", a.patient_name, a.doctor_name),
     }
 }
 
@@ -445,7 +508,7 @@ pub fn UpcomingVisitsPanel() -> impl IntoView {
 /// The doctor's dashboard: today's visits and the requests waiting for an answer.
 #[component]
 pub fn DoctorDayPanels() -> impl IntoView {
-    let today = Resource::new(|| (), |_| appointment_calendar(Some("day".into()), None));
+    let today = Resource::new(|| (), |_| appointment_calendar(Some("day".into()), None, None, None));
     let panel = move |title: &'static str, empty: &'static str, pick: fn(super::Calendar) -> Vec<Appointment>| {
         view! {
             <section class="card panel">

@@ -1,6 +1,6 @@
 //! `/api/appointments…`.
 
-use super::{service, Appointment, AppointmentFilter, Calendar, CalendarSpan, AppointmentStatus, BookingRequest, RescheduleRequest, StatusChange};
+use super::{service, Appointment, AppointmentFilter, AppointmentStatus, Calendar, CalendarQuery, BookingRequest, RescheduleRequest, StatusChange};
 use crate::auth::actor::Actor;
 use crate::error::AppResult;
 use crate::server::extract::{Json, Path, Query};
@@ -18,19 +18,8 @@ pub async fn list(State(state): State<AppState>, actor: Actor, Query(filter): Qu
     Ok(axum::Json(service::list(&state, &actor, &filter).await?))
 }
 
-/// `GET /api/appointments/calendar?span=day|week&date=YYYY-MM-DD`.
-#[derive(Debug, serde::Deserialize)]
-pub struct CalendarQuery {
-    span: Option<String>,
-    date: Option<String>,
-}
-
 pub async fn calendar(State(state): State<AppState>, actor: Actor, Query(query): Query<CalendarQuery>) -> AppResult<axum::Json<Calendar>> {
-    let span = match query.span.as_deref() {
-        None | Some("day") | Some("week") => CalendarSpan::parse(query.span.as_deref()),
-        Some(other) => return Err(crate::error::AppError::validation(format!("span must be day or week, not '{other}'."))),
-    };
-    Ok(axum::Json(service::calendar(&state, &actor, span, query.date.as_deref()).await?))
+    Ok(axum::Json(service::calendar(&state, &actor, &query).await?))
 }
 
 pub async fn get(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<axum::Json<Appointment>> {

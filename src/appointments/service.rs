@@ -4,8 +4,8 @@
 use super::db::{self, AppointmentRow, BookingParties, NewBooking, PartiesKey, PatientKey, Scope};
 use super::slots::{check_slot, parse_slot_time, start_of_day, WorkBlock};
 use super::{
-    Appointment, AppointmentFilter, AppointmentStatus, BookingRequest, Calendar, CalendarDay, CalendarSpan, PatientChoice, RescheduleRequest,
-    StatusChange, PATIENT_SEARCH_LIMIT,
+    Appointment, AppointmentFilter, AppointmentStatus, BookingRequest, Calendar, CalendarDay, CalendarQuery, CalendarSpan, PatientChoice,
+    RescheduleRequest, StatusChange, MOST_PER_PAGE, PATIENT_SEARCH_LIMIT,
 };
 use crate::audit::{self, Entry};
 use crate::auth::actor::Actor;
@@ -271,17 +271,40 @@ async fn list_in(conn: &mut PgConnection, state: &AppState, scope: Scope, filter
 }
 
 pub async fn list(state: &AppState, actor: &Actor, filter: &AppointmentFilter) -> AppResult<Vec<Appointment>> {
+    check_page(filter)?;
     let mut conn = state.pool.acquire().await?;
     let scope = scope_of(&mut conn, actor).await?;
     list_in(&mut conn, state, scope, filter).await
 }
 
-/// The day or week around `date` (default today, clinic time) for the actor's scope, with
-/// the doctor's upcoming requests awaiting an answer.
-pub async fn calendar(state: &AppState, actor: &Actor, span: CalendarSpan, date: Option<&str>) -> AppResult<Calendar> {
+/// A page asked for must exist: `limit` 1 to [`MOST_PER_PAGE`], `offset` from 0.
+fn check_page(filter: &AppointmentFilter) -> AppResult<()> {
+    if filter.limit.is_some_and(|limit| !(1..=MOST_PER_PAGE).contains(&limit)) {
+        return Err(AppError::validation(format!("limit must be between 1 and {MOST_PER_PAGE}.")));
+    }
+    if filter.offset.is_some_and(|offset| offset < 0) {
+        return Err(AppError::validation("offset must be 0 or more."));
+    }
+    Ok(())
+}
+
+/// The day or week around `date` (default today, clinic time) for the actor's scope, a page
+/// of [`MOST_PER_PAGE`] at a time, optionally of one doctor; with the doctor's upcoming
+/// requests awaiting an answer, and for the clinic the doctors it can be narrowed to.
+pub async fn calendar(state: &AppState, actor: &Actor, query: &CalendarQuery) -> AppResult<Calendar> {
+    let span = match query.span.as_deref().map(str::trim) {
+        None | Some("") => CalendarSpan::default(),
+        Some("day") => CalendarSpan::Day,
+        Some("week") => CalendarSpan::Week,
+        Some(other) => return Err(AppError::validation(format!("span must be day or week, not '{other}'."))),
+    };
+    let page = query.page.unwrap_or(0);
+    if page < 0 {
+        return Err(AppError::validation("page must be 0 or more."));
+    }
     let tz = state.config.timezone;
     let today = Utc::now().with_timezone(&tz).date_naive();
-    let date = match date.map(str::trim).filter(|d| !d.is_empty()) {
+    let date = match query.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         Some(text) => parse_date(text)?,
         None => today,
     };
@@ -289,26 +312,41 @@ pub async fn calendar(state: &AppState, actor: &Actor, span: CalendarSpan, date:
         CalendarSpan::Day => (date, 1, 1),
         CalendarSpan::Week => (date - Duration::days(i64::from(date.weekday().num_days_from_monday())), 7, 7),
     };
-    let window = AppointmentFilter { status: None, from: Some(start_of_day(&tz, first)), to: Some(start_of_day(&tz, first + Duration::days(days))) };
+    let window = AppointmentFilter {
+        from: Some(start_of_day(&tz, first)),
+        to: Some(start_of_day(&tz, first + Duration::days(days))),
+        doctor_id: query.doctor_id,
+        offset: Some(page.saturating_mul(MOST_PER_PAGE)),
+        ..AppointmentFilter::default()
+    };
     let mut conn = state.pool.acquire().await?;
     let scope = scope_of(&mut conn, actor).await?;
     let appointments = list_in(&mut conn, state, scope, &window).await?;
+    // Counted only when this page may not be all there is.
+    // Counted apart only when this page may not be all there is.
+    let per_day = if page == 0 && (appointments.len() as i64) < MOST_PER_PAGE {
+        None
+    } else {
+        Some(db::count_by_day(&mut conn, scope, &AppointmentFilter { offset: None, ..window.clone() }, tz).await?)
+    };
     let pending = if actor.is(Role::Doctor) {
-        let waiting = AppointmentFilter { status: Some(AppointmentStatus::Pending), from: Some(Utc::now()), to: None };
+        let waiting = AppointmentFilter { status: Some(AppointmentStatus::Pending), from: Some(Utc::now()), ..AppointmentFilter::default() };
         list_in(&mut conn, state, scope, &waiting).await?
     } else {
         Vec::new()
     };
+    let doctors = if matches!(scope, Scope::All) { db::doctor_choices(&mut conn).await? } else { Vec::new() };
+    let appointments_len = appointments.len() as i64;
     let days = (0..days)
         .map(|offset| {
             let day = first + Duration::days(offset);
             let key = day.format("%Y-%m-%d").to_string();
-            CalendarDay {
-                label: day.format("%a %-d %b").to_string(),
-                is_today: day == today,
-                appointments: appointments.iter().filter(|a| a.date == key).cloned().collect(),
-                date: key,
-            }
+            let shown: Vec<Appointment> = appointments.iter().filter(|a| a.date == key).cloned().collect();
+            let total = match &per_day {
+                Some(counts) => counts.iter().find(|(d, _)| *d == day).map_or(0, |(_, n)| *n),
+                None => shown.len() as i64,
+            };
+            CalendarDay { label: day.format("%a %-d %b").to_string(), is_today: day == today, appointments: shown, total, date: key }
         })
         .collect();
     let title = match span {
@@ -324,6 +362,10 @@ pub async fn calendar(state: &AppState, actor: &Actor, span: CalendarSpan, date:
         today: today.to_string(),
         days,
         pending,
+        doctor_id: query.doctor_id,
+        doctors,
+        page,
+        total: per_day.map_or(appointments_len, |counts| counts.iter().map(|(_, n)| n).sum()),
     })
 }
 

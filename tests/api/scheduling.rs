@@ -589,3 +589,88 @@ async fn a_doctors_week_and_day_calendar_show_their_visits_and_pending_requests(
     let bad_date = app.get("/api/appointments/calendar?date=tomorrow", Some(&doctor_token)).await;
     assert_eq!(bad_date.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
+
+/// Fills `doctor_id`'s time from `from` with `count` back-to-back half-hour visits of one
+/// patient, straight into the table (the setup of a busy week, not a test of booking).
+async fn fill_week(pool: &PgPool, doctor_id: i64, patient_id: i64, from: NaiveDate, count: i32) {
+    sqlx::query(
+        "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, fee_cents, currency)
+         SELECT $1, $2, $3::date + n * INTERVAL '30 minutes', $3::date + (n + 1) * INTERVAL '30 minutes', 12000, 'USD'
+           FROM generate_series(0, $4 - 1) AS n",
+    )
+    .bind(doctor_id)
+    .bind(patient_id)
+    .bind(from)
+    .bind(count)
+    .execute(pool)
+    .await
+    .unwrap();
+}
+
+fn ids_of(calendar: &Value) -> Vec<i64> {
+    calendar["days"].as_array().unwrap().iter().flat_map(|day| day["appointments"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap())).collect()
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_clinic_calendar_narrows_to_one_doctor_and_pages_through_a_busy_week(pool: PgPool) {
+    let app = TestApp::spawn(pool.clone()).await;
+    let admin = app.admin().await;
+    let (grey, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
+    let (okafor, okafor_token) = doctor(&app, &admin, "Dr. Amara Okafor", "amara@clinic.test", "Dermatology", "Riverton").await;
+    let (ann_id, ann) = verified_patient(&app, "ann@example.org").await;
+    let (bob_id, _) = verified_patient(&app, "bob@example.org").await;
+    app.post("/api/users", json!({"name": "Sam Staff", "email": "sam@clinic.test", "password": PASSWORD, "role": "staff"}), Some(&admin)).await;
+    let staff = app.token("sam@clinic.test", PASSWORD).await;
+    // 600 visits in one week: 300 with each doctor.
+    let monday = next(Weekday::Mon) + Duration::days(7);
+    fill_week(&pool, grey, ann_id, monday, 300).await;
+    fill_week(&pool, okafor, bob_id, monday, 300).await;
+    let week = |query: &str| format!("/api/appointments/calendar?span=week&date={monday}{query}");
+
+    let first = body(app.get(&week(""), Some(&staff)).await).await;
+    assert_eq!(first["total"], 600);
+    assert_eq!(first["page"], 0);
+    let names: Vec<&str> = first["doctors"].as_array().unwrap().iter().map(|d| d["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["Dr. Amara Okafor", "Dr. Derek Grey"], "the desk can narrow to any doctor, by name");
+    let second = body(app.get(&week("&page=1"), Some(&staff)).await).await;
+    let (mut first_ids, second_ids) = (ids_of(&first), ids_of(&second));
+    assert_eq!((first_ids.len(), second_ids.len()), (500, 100));
+    first_ids.extend(&second_ids);
+    first_ids.sort();
+    first_ids.dedup();
+    assert_eq!(first_ids.len(), 600, "the two pages hold every visit once");
+    assert!(ids_of(&body(app.get(&week("&page=2"), Some(&staff)).await).await).is_empty());
+    // Each day counts all its visits, whichever page shows them: 96 a day, 24 on Sunday; the
+    // first page ends 20 visits into Saturday.
+    let day = |calendar: &Value, nr: usize| (calendar["days"][nr]["total"].as_i64().unwrap(), calendar["days"][nr]["appointments"].as_array().unwrap().len());
+    assert_eq!([day(&first, 0), day(&first, 5), day(&first, 6)], [(96, 96), (96, 20), (24, 0)]);
+    assert_eq!([day(&second, 0), day(&second, 5), day(&second, 6)], [(96, 0), (96, 76), (24, 24)]);
+
+    let one = body(app.get(&week(&format!("&doctor_id={okafor}")), Some(&staff)).await).await;
+    assert_eq!((one["total"].as_i64(), one["doctor_id"].as_i64()), (Some(300), Some(okafor)));
+    assert_eq!(ids_of(&one).len(), 300);
+    assert!(one["days"].as_array().unwrap().iter().flat_map(|d| d["appointments"].as_array().unwrap()).all(|a| a["doctor_id"] == okafor));
+    // A doctor's calendar is theirs alone, whatever doctor it names; they get no choice of doctors.
+    let own = body(app.get(&week(&format!("&doctor_id={grey}")), Some(&okafor_token)).await).await;
+    assert_eq!((own["total"].as_i64(), own["doctors"].as_array().unwrap().len()), (Some(0), 0));
+
+    for (bad, status) in [("&page=-1", 422), ("&page=two", 400), ("&doctor_id=x", 400)] {
+        assert_eq!(app.get(&week(bad), Some(&staff)).await.status().as_u16(), status, "{bad}");
+    }
+
+    // The list pages the same way, by start time.
+    let page = |query: &str| format!("/api/appointments?doctor_id={grey}&{query}");
+    let head = body(app.get(&page("limit=100"), Some(&staff)).await).await;
+    let tail = body(app.get(&page("limit=100&offset=250"), Some(&staff)).await).await;
+    assert_eq!((head.as_array().unwrap().len(), tail.as_array().unwrap().len()), (100, 50));
+    let starts: Vec<&str> = head.as_array().unwrap().iter().map(|a| a["starts_at"].as_str().unwrap()).collect();
+    assert!(starts.windows(2).all(|w| w[0] < w[1]), "by start time");
+    assert!(head.as_array().unwrap().iter().all(|a| a["doctor_id"] == grey));
+    for (bad, status) in [("limit=0", 422), ("limit=501", 422), ("offset=-1", 422), ("limit=lots", 400)] {
+        assert_eq!(app.get(&page(bad), Some(&staff)).await.status().as_u16(), status, "{bad}");
+    }
+    // A patient naming another patient still sees only their own.
+    let mine = body(app.get(&format!("/api/appointments?patient_id={bob_id}"), Some(&ann)).await).await;
+    assert!(mine.as_array().unwrap().is_empty());
+    assert_eq!(body(app.get(&format!("/api/appointments?patient_id={ann_id}&limit=5"), Some(&ann)).await).await.as_array().unwrap().len(), 5);
+}
