@@ -4,7 +4,8 @@
 use super::api::{appointment_calendar, appointment_slots, get_appointment, my_appointments, ChangeAppointment, LeaveReview, RescheduleAppointment};
 use super::{Appointment, AppointmentStatus, Calendar, CalendarDay, CalendarSpan};
 use crate::auth::Role;
-use crate::ui::{action_error, money, use_user, ErrorView, RequireUser};
+use crate::error::ApiError;
+use crate::ui::{action_error, money, page_resource, use_user, ErrorView, RequireUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -21,15 +22,31 @@ fn status_badge(status: AppointmentStatus) -> impl IntoView {
 
 #[component]
 pub fn AppointmentsPage() -> impl IntoView {
-    // Actions live outside RequireUser so their results survive its re-renders.
+    // Actions live outside RequireUser so their results survive its re-renders; so do the
+    // resources (see `page_resource`).
     let change = ServerAction::<ChangeAppointment>::new();
+    let query = use_query_map();
+    let list = page_resource(
+        move || change.version().get(),
+        |role, _| async move { if role == Role::Patient { my_appointments().await } else { Ok(Vec::new()) } },
+    );
+    let calendar_query = move || {
+        let q = query.read();
+        (q.get("span"), q.get("date"), q.get("doctor_id").and_then(|id| id.parse().ok()), q.get("page").and_then(|page| page.parse().ok()))
+    };
+    let calendar = page_resource(
+        move || (calendar_query(), change.version().get()),
+        |role, ((span, date, doctor_id, page), _)| async move {
+            if role == Role::Patient { Ok(None) } else { appointment_calendar(span, date, doctor_id, page).await.map(Some) }
+        },
+    );
     view! {
         <Title text="Appointments"/>
         <RequireUser>
             {move || if use_user().role == Role::Patient {
-                view! { <AppointmentList change=change/> }.into_any()
+                view! { <AppointmentList change=change appointments=list/> }.into_any()
             } else {
-                view! { <CalendarView change=change/> }.into_any()
+                view! { <CalendarView change=change calendar=calendar/> }.into_any()
             }}
         </RequireUser>
     }
@@ -38,17 +55,8 @@ pub fn AppointmentsPage() -> impl IntoView {
 /// Doctors' day and week schedule (and the desk's view of the clinic): the window comes from
 /// `?span=day|week&date=YYYY-MM-DD`, so every view is a plain link.
 #[component]
-fn CalendarView(change: ServerAction<ChangeAppointment>) -> impl IntoView {
+fn CalendarView(change: ServerAction<ChangeAppointment>, calendar: Resource<Option<Result<Option<Calendar>, ApiError>>>) -> impl IntoView {
     let me = use_user();
-    let query = use_query_map();
-    let calendar_query = move || {
-        let q = query.read();
-        (q.get("span"), q.get("date"), q.get("doctor_id").and_then(|id| id.parse().ok()), q.get("page").and_then(|page| page.parse().ok()))
-    };
-    let calendar = Resource::new(
-        move || (calendar_query(), change.version().get()),
-        |((span, date, doctor_id, page), _)| appointment_calendar(span, date, doctor_id, page),
-    );
     let (title, intro) = if me.role == Role::Doctor {
         ("Your schedule", "Answer new requests, then complete each visit with your notes.")
     } else {
@@ -61,9 +69,10 @@ fn CalendarView(change: ServerAction<ChangeAppointment>) -> impl IntoView {
         </section>
         {action_error(change.value())}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || calendar.get().map(|result| match result {
+            {move || calendar.get().flatten().map(|result| match result {
                 Err(err) => view! { <ErrorView error=err/> }.into_any(),
-                Ok(cal) => {
+                Ok(None) => ().into_any(),
+                Ok(Some(cal)) => {
                     let span = cal.span.as_str();
                     let other = if cal.span == CalendarSpan::Week { ("day", "Day") } else { ("week", "Week") };
                     let doctor = cal.doctor_id;
@@ -179,9 +188,8 @@ fn CalendarDayView(day: CalendarDay, change: ServerAction<ChangeAppointment>, de
 }
 
 #[component]
-fn AppointmentList(change: ServerAction<ChangeAppointment>) -> impl IntoView {
+fn AppointmentList(change: ServerAction<ChangeAppointment>, appointments: Resource<Option<Result<Vec<Appointment>, ApiError>>>) -> impl IntoView {
     let me = use_user();
-    let appointments = Resource::new(move || change.version().get(), |_| my_appointments());
     let (title, intro) = match me.role {
         Role::Patient => ("Your appointments", "Upcoming visits first. Open one to move or cancel it."),
         Role::Doctor => ("Your schedule", "Accept or decline requests, then complete visits with your notes."),
@@ -195,7 +203,7 @@ fn AppointmentList(change: ServerAction<ChangeAppointment>) -> impl IntoView {
         </section>
         {action_error(change.value())}
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || appointments.get().map(|result| match result {
+            {move || appointments.get().flatten().map(|result| match result {
                 Err(err) => view! { <ErrorView error=err/> }.into_any(),
                 Ok(list) => {
                     let (live, past): (Vec<Appointment>, Vec<Appointment>) = list.into_iter().partition(|a| a.status.is_live());
@@ -295,15 +303,27 @@ fn StatusActions(appointment: Appointment, change: ServerAction<ChangeAppointmen
     }
 }
 
+/// The free times to move an appointment to: the day shown and its slots.
+type SlotsResource = Resource<Option<Result<(String, Vec<String>), ApiError>>>;
+
 #[component]
 pub fn AppointmentPage() -> impl IntoView {
     let change = ServerAction::<ChangeAppointment>::new();
     let reschedule = ServerAction::<RescheduleAppointment>::new();
     let review = ServerAction::<LeaveReview>::new();
+    let params = use_params_map();
+    let query = use_query_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
+    let appointment = page_resource(
+        move || (id(), change.version().get(), reschedule.version().get(), review.version().get()),
+        |_, (id, ..)| get_appointment(id),
+    );
+    let date_param = move || query.read().get("date").filter(|d| !d.is_empty());
+    let slots = page_resource(move || (id(), date_param(), reschedule.version().get()), |_, (id, date, _)| appointment_slots(id, date));
     view! {
         <Title text="Appointment"/>
         <RequireUser>
-            <AppointmentDetails change=change reschedule=reschedule review=review/>
+            <AppointmentDetails change=change reschedule=reschedule review=review appointment=appointment slots=slots/>
         </RequireUser>
     }
 }
@@ -313,22 +333,14 @@ fn AppointmentDetails(
     change: ServerAction<ChangeAppointment>,
     reschedule: ServerAction<RescheduleAppointment>,
     review: ServerAction<LeaveReview>,
+    appointment: Resource<Option<Result<Appointment, ApiError>>>,
+    slots: SlotsResource,
 ) -> impl IntoView {
-    let params = use_params_map();
     let query = use_query_map();
     let viewer_role = use_user().role;
-    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
-    let appointment = Resource::new(
-        move || (id(), change.version().get(), reschedule.version().get(), review.version().get()),
-        |(id, ..)| get_appointment(id),
-    );
-    // Created here, not inside the Suspense below: resources made while hydrating nested
-    // Suspense content would not find their server data.
-    let date_param = move || query.read().get("date").filter(|d| !d.is_empty());
-    let slots = Resource::new(move || (id(), date_param(), reschedule.version().get()), |(id, date, _)| appointment_slots(id, date));
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || appointment.get().map(|result| match result {
+            {move || appointment.get().flatten().map(|result| match result {
                 Err(err) => view! { <ErrorView error=err/> }.into_any(),
                 Ok(a) => {
                     let booked = query.read().get("booked").is_some();
@@ -370,7 +382,7 @@ fn AppointmentDetails(
 fn RescheduleCard(
     appointment: Appointment,
     reschedule: ServerAction<RescheduleAppointment>,
-    slots: Resource<Result<(String, Vec<String>), crate::error::ApiError>>,
+    slots: SlotsResource,
 ) -> impl IntoView {
     let me = use_user();
     let may = appointment.status.is_live() && matches!(me.role, Role::Patient | Role::Staff | Role::Admin);
@@ -380,7 +392,7 @@ fn RescheduleCard(
             <h2 id="move-heading">"Move this appointment"</h2>
             {action_error(reschedule.value())}
             <Suspense fallback=|| view! { <p class="muted">"Finding free times…"</p> }>
-                {move || slots.get().map(|result| match result {
+                {move || slots.get().flatten().map(|result| match result {
                     Err(err) => view! { <p class="alert error">{err.message}</p> }.into_any(),
                     Ok((date, times)) => {
                         let slot_list = if times.is_empty() {
@@ -476,15 +488,22 @@ fn visit_line(a: Appointment, viewer: Role) -> impl IntoView {
 /// How many visits a dashboard panel shows before "See all".
 const PANEL_VISITS: usize = 3;
 
+/// What [`UpcomingVisitsPanel`] shows: the patient's appointments (nothing for other roles).
+pub type VisitsResource = Resource<Option<Result<Vec<Appointment>, ApiError>>>;
+
+/// Loads [`UpcomingVisitsPanel`]'s data; call it where the page starts (see `page_resource`).
+pub fn upcoming_visits() -> VisitsResource {
+    page_resource(|| (), |role, _| async move { if role == Role::Patient { my_appointments().await } else { Ok(Vec::new()) } })
+}
+
 /// The patient's dashboard: their next live visits.
 #[component]
-pub fn UpcomingVisitsPanel() -> impl IntoView {
-    let visits = Resource::new(|| (), |_| my_appointments());
+pub fn UpcomingVisitsPanel(visits: VisitsResource) -> impl IntoView {
     view! {
         <section class="card panel">
             <h2>"Upcoming appointments"</h2>
             <Suspense fallback=|| ()>
-                {move || visits.get().map(|result| {
+                {move || visits.get().flatten().map(|result| {
                     let upcoming: Vec<Appointment> = result.unwrap_or_default().into_iter().filter(|a| a.status.is_live()).take(PANEL_VISITS).collect();
                     if upcoming.is_empty() {
                         view! {
@@ -505,17 +524,26 @@ pub fn UpcomingVisitsPanel() -> impl IntoView {
     }
 }
 
+/// What [`DoctorDayPanels`] show: the doctor's day (nothing for other roles).
+pub type DayResource = Resource<Option<Result<Option<Calendar>, ApiError>>>;
+
+/// Loads [`DoctorDayPanels`]' data; call it where the page starts (see `page_resource`).
+pub fn doctor_day() -> DayResource {
+    page_resource(|| (), |role, _| async move {
+        if role == Role::Doctor { appointment_calendar(Some("day".into()), None, None, None).await.map(Some) } else { Ok(None) }
+    })
+}
+
 /// The doctor's dashboard: today's visits and the requests waiting for an answer.
 #[component]
-pub fn DoctorDayPanels() -> impl IntoView {
-    let today = Resource::new(|| (), |_| appointment_calendar(Some("day".into()), None, None, None));
+pub fn DoctorDayPanels(today: DayResource) -> impl IntoView {
     let panel = move |title: &'static str, empty: &'static str, pick: fn(super::Calendar) -> Vec<Appointment>| {
         view! {
             <section class="card panel">
                 <h2>{title}</h2>
                 <Suspense fallback=|| ()>
-                    {move || today.get().map(|result| {
-                        let visits = result.map(pick).unwrap_or_default();
+                    {move || today.get().flatten().map(|result| {
+                        let visits = result.ok().flatten().map(pick).unwrap_or_default();
                         if visits.is_empty() {
                             view! { <p class="muted empty">{empty}</p> }.into_any()
                         } else {

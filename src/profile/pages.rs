@@ -3,8 +3,10 @@
 use super::api::{get_profile, UpdateProfile};
 use super::{Profile, BLOOD_GROUPS, GENDERS};
 use crate::auth::api::{list_sessions, ChangePassword, RevokeSession};
+use crate::auth::SessionInfo;
 use crate::auth::describe_user_agent;
-use crate::ui::{action_error, format_time, use_auth, ErrorView, Field, RequireUser};
+use crate::error::ApiError;
+use crate::ui::{action_error, format_time, page_resource, use_auth, ErrorView, Field, RequireUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -20,24 +22,27 @@ pub fn ProfilePage() -> impl IntoView {
             auth.user.refetch();
         }
     });
+    let revoke = ServerAction::<RevokeSession>::new();
+    // Loaded here, read inside RequireUser (see `page_resource`).
+    let profile = page_resource(move || update.version().get(), |_, _| get_profile());
+    let sessions = page_resource(move || revoke.version().get(), |_, _| list_sessions());
     view! {
         <Title text="Your profile"/>
         <RequireUser>
-            <ProfileEditor update=update/>
+            <ProfileEditor update=update profile=profile/>
             <PasswordCard/>
-            <SessionsCard/>
+            <SessionsCard revoke=revoke sessions=sessions/>
         </RequireUser>
     }
 }
 
 #[component]
-fn ProfileEditor(update: ServerAction<UpdateProfile>) -> impl IntoView {
-    let profile = Resource::new(move || update.version().get(), |_| get_profile());
+fn ProfileEditor(update: ServerAction<UpdateProfile>, profile: Resource<Option<Result<Profile, ApiError>>>) -> impl IntoView {
     view! {
         <section class="card">
             <h1>"Your profile"</h1>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || profile.get().map(|result| match result {
+                {move || profile.get().flatten().map(|result| match result {
                     Ok(profile) => view! { <ProfileForm profile=profile update=update/> }.into_any(),
                     Err(err) => view! { <ErrorView error=err/> }.into_any(),
                 })}
@@ -125,15 +130,13 @@ fn PasswordCard() -> impl IntoView {
 }
 
 #[component]
-fn SessionsCard() -> impl IntoView {
-    let revoke = ServerAction::<RevokeSession>::new();
-    let sessions = Resource::new(move || revoke.version().get(), |_| list_sessions());
+fn SessionsCard(revoke: ServerAction<RevokeSession>, sessions: Resource<Option<Result<Vec<SessionInfo>, ApiError>>>) -> impl IntoView {
     view! {
         <section class="card">
             <h2>"Where you're signed in"</h2>
             {action_error(revoke.value())}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || sessions.get().map(|result| match result {
+                {move || sessions.get().flatten().map(|result| match result {
                     Ok(list) => view! {
                         <ul class="list">
                             {list.into_iter().map(|s| {

@@ -141,6 +141,39 @@ pub fn RequireUser(#[prop(optional)] roles: &'static [Role], children: ChildrenF
     }
 }
 
+/// Data for a page behind [`RequireUser`], to be created in the page component, outside the
+/// `RequireUser`, and read inside it. Leptos walks a `Suspense`'s children again until no new
+/// resource read appears, so a resource created inside one is created, and fetched, once per
+/// walk: the appointment list page fetched its list three times per render.
+///
+/// `fetch` runs once the signed-in user is known, with their role and `source()`; the resource
+/// holds `None` until then (and for visitors, whom `RequireUser` sends to sign in anyway).
+pub fn page_resource<S, T, Fut>(
+    source: impl Fn() -> S + Send + Sync + 'static,
+    fetch: impl Fn(Role, S) -> Fut + Send + Sync + 'static,
+) -> Resource<Option<Result<T, ApiError>>>
+where
+    S: Clone + PartialEq + Send + Sync + 'static,
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    Fut: std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
+{
+    let auth = use_auth();
+    let signed_in = move || auth.user.get().and_then(|user| user.ok().flatten()).map(|user| (user.id, user.role));
+    let fetch = std::sync::Arc::new(fetch);
+    Resource::new(
+        move || (signed_in(), source()),
+        move |(user, source)| {
+            let fetch = fetch.clone();
+            async move {
+                match user {
+                    Some((_, role)) => Some(fetch(role, source).await),
+                    None => None,
+                }
+            }
+        },
+    )
+}
+
 /// The signed-in user inside a [`RequireUser`].
 pub fn use_user() -> CurrentUser {
     use_context::<CurrentUser>().expect("used inside RequireUser")

@@ -1,22 +1,39 @@
 //! Dashboards, user management, outbox and audit pages.
 
 use super::api::{get_outbox, list_users, search_audit, CreateAccount, DeactivateUser, VerifyDoctor, VerifyUserEmail};
-use super::UserSummary;
-use crate::appointments::pages::{DoctorDayPanels, UpcomingVisitsPanel};
+use super::{OutboxMessage, UserSummary};
+use crate::audit::AuditRecord;
+use crate::appointments::pages::{doctor_day, upcoming_visits, DayResource, DoctorDayPanels, UpcomingVisitsPanel, VisitsResource};
+use crate::error::ApiError;
 use crate::auth::{CurrentUser, Role};
-use crate::ui::{action_error, format_time, use_auth, use_user, ErrorView, Field, RequireUser};
+use crate::ui::{action_error, format_time, page_resource, use_auth, use_user, ErrorView, Field, RequireUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
 
+/// The panels' data, loaded where the page starts (see `page_resource`).
+#[derive(Clone, Copy)]
+struct PanelData {
+    pending_doctors: Resource<Option<Result<Vec<UserSummary>, ApiError>>>,
+    visits: VisitsResource,
+    day: DayResource,
+}
+
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let auth = use_auth();
+    let data = PanelData {
+        pending_doctors: page_resource(|| (), |role, _| async move {
+            if role == Role::Admin { list_users(Some(Role::Doctor), None).await } else { Ok(Vec::new()) }
+        }),
+        visits: upcoming_visits(),
+        day: doctor_day(),
+    };
     view! {
         <Title text=""/>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || auth.user.get().map(|user| match user {
-                Ok(Some(user)) => view! { <Dashboard user=user/> }.into_any(),
+                Ok(Some(user)) => view! { <Dashboard user=user data=data/> }.into_any(),
                 Ok(None) => view! { <Welcome/> }.into_any(),
                 Err(err) => view! { <ErrorView error=err/> }.into_any(),
             })}
@@ -52,7 +69,7 @@ fn panels(role: Role) -> &'static [(&'static str, &'static str)] {
 }
 
 #[component]
-fn Dashboard(user: CurrentUser) -> impl IntoView {
+fn Dashboard(user: CurrentUser, data: PanelData) -> impl IntoView {
     let first_name = user.name.split_whitespace().find(|w| !w.ends_with('.')).unwrap_or(&user.name).to_owned();
     view! {
         <section class="page-head">
@@ -70,9 +87,9 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
             </p>
         })}
         <div class="panels">
-            {(user.role == Role::Admin).then(|| view! { <PendingDoctorsPanel/> })}
-            {(user.role == Role::Patient).then(|| view! { <UpcomingVisitsPanel/> })}
-            {(user.role == Role::Doctor).then(|| view! { <DoctorDayPanels/> })}
+            {(user.role == Role::Admin).then(|| view! { <PendingDoctorsPanel doctors=data.pending_doctors/> })}
+            {(user.role == Role::Patient).then(|| view! { <UpcomingVisitsPanel visits=data.visits/> })}
+            {(user.role == Role::Doctor).then(|| view! { <DoctorDayPanels today=data.day/> })}
             {panels(user.role).iter().map(|(title, empty)| view! {
                 <section class="card panel">
                     <h2>{*title}</h2>
@@ -84,13 +101,12 @@ fn Dashboard(user: CurrentUser) -> impl IntoView {
 }
 
 #[component]
-fn PendingDoctorsPanel() -> impl IntoView {
-    let doctors = Resource::new(|| (), |_| list_users(Some(Role::Doctor), None));
+fn PendingDoctorsPanel(doctors: Resource<Option<Result<Vec<UserSummary>, ApiError>>>) -> impl IntoView {
     view! {
         <section class="card panel">
             <h2>"Doctors awaiting verification"</h2>
             <Suspense fallback=|| ()>
-                {move || doctors.get().map(|result| {
+                {move || doctors.get().flatten().map(|result| {
                     let pending: Vec<UserSummary> = result.unwrap_or_default().into_iter().filter(|d| !d.verified && d.active).collect();
                     if pending.is_empty() {
                         view! { <p class="muted empty">"None — every doctor is verified."</p> }.into_any()
@@ -270,24 +286,24 @@ fn UserRow(
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {
+    let messages = page_resource(|| (), |role, _| async move { if role == Role::Admin { get_outbox().await } else { Ok(Vec::new()) } });
     view! {
         <Title text="Outbox"/>
         <RequireUser roles=&[Role::Admin]>
-            <OutboxList/>
+            <OutboxList messages=messages/>
         </RequireUser>
     }
 }
 
 #[component]
-fn OutboxList() -> impl IntoView {
-    let messages = Resource::new(|| (), |_| get_outbox());
+fn OutboxList(messages: Resource<Option<Result<Vec<OutboxMessage>, ApiError>>>) -> impl IntoView {
     view! {
         <section class="page-head">
             <h1>"Outbox"</h1>
             <p class="muted">"Emails the system sent or queued. Without an SMTP server configured, they wait here."</p>
         </section>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || messages.get().map(|result| match result {
+            {move || messages.get().flatten().map(|result| match result {
                 Ok(list) if list.is_empty() => view! { <p class="muted empty">"No emails yet."</p> }.into_any(),
                 Ok(list) => list.into_iter().map(|m| view! {
                     <article class="card mail">
@@ -326,19 +342,24 @@ fn linkify(text: &str) -> impl IntoView {
 
 #[component]
 pub fn AuditPage() -> impl IntoView {
+    let filters = (signal(String::new()), signal(String::new()));
+    let ((action, _), (outcome, _)) = filters;
+    let entries = page_resource(move || (action.get(), outcome.get()), |role, (a, o)| async move {
+        if role == Role::Admin { search_audit(Some(a), Some(o)).await } else { Ok(Vec::new()) }
+    });
     view! {
         <Title text="Audit log"/>
         <RequireUser roles=&[Role::Admin]>
-            <AuditList/>
+            <AuditList filters=filters entries=entries/>
         </RequireUser>
     }
 }
 
+type Filter = (ReadSignal<String>, WriteSignal<String>);
+
 #[component]
-fn AuditList() -> impl IntoView {
-    let (action, set_action) = signal(String::new());
-    let (outcome, set_outcome) = signal(String::new());
-    let entries = Resource::new(move || (action.get(), outcome.get()), |(a, o)| search_audit(Some(a), Some(o)));
+fn AuditList(filters: (Filter, Filter), entries: Resource<Option<Result<Vec<AuditRecord>, ApiError>>>) -> impl IntoView {
+    let ((_, set_action), (_, set_outcome)) = filters;
     view! {
         <section class="page-head">
             <h1>"Audit log"</h1>
@@ -357,7 +378,7 @@ fn AuditList() -> impl IntoView {
                 </select>
             </div>
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || entries.get().map(|result| match result {
+                {move || entries.get().flatten().map(|result| match result {
                     Ok(list) => view! {
                         <div class="table-wrap">
                             <table class="table">
