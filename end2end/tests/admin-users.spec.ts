@@ -17,6 +17,15 @@ test("an admin creates a nurse account and the nurse signs in", async ({ page },
   await expect(page.getByRole("status")).toContainText(`Created nurse account for Nina Nightingale (${email})`);
   await expect(page.locator(`tr[data-email="${email}"]`)).toContainText("Nurse");
 
+  // The list narrows by role and by part of a name, as the admin types.
+  await page.getByLabel("Filter by role").selectOption("doctor");
+  await expect(page.locator(`tr[data-email="${email}"]`)).toHaveCount(0);
+  await expect(page.locator("tbody tr").first()).toContainText("Doctor");
+  await page.getByLabel("Filter by role").selectOption("");
+  await page.getByLabel("Search users").fill(email);
+  await expect(page.locator("tbody tr")).toHaveCount(1);
+  await expect(page.locator("tbody tr")).toContainText("Nina Nightingale");
+
   await signOut(page);
   await signIn(page, email, password);
   await expect(page.getByText("Nurse dashboard")).toBeVisible();

@@ -126,29 +126,48 @@ fn PendingDoctorsPanel(doctors: Resource<Option<Result<Vec<UserSummary>, ApiErro
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
-    view! {
-        <Title text="Users"/>
-        <RequireUser roles=&[Role::Admin, Role::Staff]>
-            <UserAdmin/>
-        </RequireUser>
-    }
-}
-
-#[component]
-fn UserAdmin() -> impl IntoView {
-    let me = use_user();
-    let is_admin = me.role == Role::Admin;
+    // Loaded here, read inside RequireUser (see `page_resource`).
     let query = use_query_map();
     let create = ServerAction::<CreateAccount>::new();
     let verify = ServerAction::<VerifyDoctor>::new();
     let verify_email = ServerAction::<VerifyUserEmail>::new();
     let deactivate = ServerAction::<DeactivateUser>::new();
-    let (role_filter, set_role_filter) = signal(query.read_untracked().get("role").and_then(|r| r.parse::<Role>().ok()));
-    let (search, set_search) = signal(String::new());
-    let users = Resource::new(
+    let role_filter = RwSignal::new(query.read_untracked().get("role").and_then(|r| r.parse::<Role>().ok()));
+    let search = RwSignal::new(String::new());
+    let users = page_resource(
         move || (role_filter.get(), search.get(), create.version().get(), verify.version().get(), verify_email.version().get(), deactivate.version().get()),
-        |(role, q, ..)| list_users(role, Some(q)),
+        |role, (filter, q, ..)| async move {
+            if matches!(role, Role::Admin | Role::Staff) { list_users(filter, Some(q)).await } else { Ok(Vec::new()) }
+        },
     );
+    let state = UserAdminState { create, verify, verify_email, deactivate, role_filter, search, users };
+    view! {
+        <Title text="Users"/>
+        <RequireUser roles=&[Role::Admin, Role::Staff]>
+            <UserAdmin state=state/>
+        </RequireUser>
+    }
+}
+
+/// The users page's actions, filters and list.
+#[derive(Clone, Copy)]
+struct UserAdminState {
+    create: ServerAction<CreateAccount>,
+    verify: ServerAction<VerifyDoctor>,
+    verify_email: ServerAction<VerifyUserEmail>,
+    deactivate: ServerAction<DeactivateUser>,
+    role_filter: RwSignal<Option<Role>>,
+    search: RwSignal<String>,
+    users: Resource<Option<Result<Vec<UserSummary>, ApiError>>>,
+}
+
+#[component]
+fn UserAdmin(state: UserAdminState) -> impl IntoView {
+    let me = use_user();
+    let is_admin = me.role == Role::Admin;
+    let UserAdminState { create, verify, verify_email, deactivate, role_filter, search, users } = state;
+    let (role_filter, set_role_filter) = role_filter.split();
+    let set_search = search.write_only();
     let created = move || create.value().get().and_then(Result::ok);
     let (new_role, set_new_role) = signal(if is_admin { "nurse".to_owned() } else { "patient".to_owned() });
     let creatable: Vec<Role> = if is_admin { Role::ALL.to_vec() } else { vec![Role::Patient] };
@@ -209,7 +228,7 @@ fn UserAdmin() -> impl IntoView {
             {action_error(verify_email.value())}
             {action_error(deactivate.value())}
             <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || users.get().map(|result| match result {
+                {move || users.get().flatten().map(|result| match result {
                     Ok(list) if list.is_empty() => view! { <p class="muted empty">"No accounts match."</p> }.into_any(),
                     Ok(list) => view! {
                         <div class="table-wrap">
