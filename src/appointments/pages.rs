@@ -20,26 +20,23 @@ fn status_badge(status: AppointmentStatus) -> impl IntoView {
     view! { <span class=format!("badge {kind}")>{status.label()}</span> }
 }
 
+/// Who works with a calendar rather than a list of their own visits.
+const CLINIC: &[Role] = &[Role::Doctor, Role::Nurse, Role::Staff, Role::Manager, Role::Admin];
+
 #[component]
 pub fn AppointmentsPage() -> impl IntoView {
     // Actions live outside RequireUser so their results survive its re-renders; so do the
     // resources (see `page_resource`).
     let change = ServerAction::<ChangeAppointment>::new();
     let query = use_query_map();
-    let list = page_resource(
-        move || change.version().get(),
-        |role, _| async move { if role == Role::Patient { my_appointments().await } else { Ok(Vec::new()) } },
-    );
+    let list = page_resource(&[Role::Patient], move || change.version().get(), |_| my_appointments());
     let calendar_query = move || {
         let q = query.read();
         (q.get("span"), q.get("date"), q.get("doctor_id").and_then(|id| id.parse().ok()), q.get("page").and_then(|page| page.parse().ok()))
     };
-    let calendar = page_resource(
-        move || (calendar_query(), change.version().get()),
-        |role, ((span, date, doctor_id, page), _)| async move {
-            if role == Role::Patient { Ok(None) } else { appointment_calendar(span, date, doctor_id, page).await.map(Some) }
-        },
-    );
+    let calendar = page_resource(CLINIC, move || (calendar_query(), change.version().get()), |((span, date, doctor_id, page), _)| {
+        appointment_calendar(span, date, doctor_id, page)
+    });
     view! {
         <Title text="Appointments"/>
         <RequireUser>
@@ -55,7 +52,7 @@ pub fn AppointmentsPage() -> impl IntoView {
 /// Doctors' day and week schedule (and the desk's view of the clinic): the window comes from
 /// `?span=day|week&date=YYYY-MM-DD`, so every view is a plain link.
 #[component]
-fn CalendarView(change: ServerAction<ChangeAppointment>, calendar: Resource<Option<Result<Option<Calendar>, ApiError>>>) -> impl IntoView {
+fn CalendarView(change: ServerAction<ChangeAppointment>, calendar: CalendarResource) -> impl IntoView {
     let me = use_user();
     let (title, intro) = if me.role == Role::Doctor {
         ("Your schedule", "Answer new requests, then complete each visit with your notes.")
@@ -71,8 +68,7 @@ fn CalendarView(change: ServerAction<ChangeAppointment>, calendar: Resource<Opti
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || calendar.get().flatten().map(|result| match result {
                 Err(err) => view! { <ErrorView error=err/> }.into_any(),
-                Ok(None) => ().into_any(),
-                Ok(Some(cal)) => {
+                Ok(cal) => {
                     let span = cal.span.as_str();
                     let other = if cal.span == CalendarSpan::Week { ("day", "Day") } else { ("week", "Week") };
                     let doctor = cal.doctor_id;
@@ -84,7 +80,7 @@ fn CalendarView(change: ServerAction<ChangeAppointment>, calendar: Resource<Opti
                                 <ul class="list">{cal.pending.clone().into_iter().map(|a| view! { <AppointmentRow appointment=a change=change/> }).collect_view()}</ul>
                             </section>
                         })}
-                        {(!cal.doctors.is_empty()).then(|| view! { <DoctorFilter calendar=cal.clone()/> })}
+                        {(!cal.doctors.is_empty()).then(|| doctor_filter(&cal))}
                         <nav class="calendar-nav" aria-label="Calendar">
                             <a class="button small" href=link(span, &cal.previous) aria-label=format!("Previous {span}")>"‹"</a>
                             <a class="button small" href=link(span, &cal.today)>"Today"</a>
@@ -92,7 +88,7 @@ fn CalendarView(change: ServerAction<ChangeAppointment>, calendar: Resource<Opti
                             <h2 class="calendar-title">{cal.title.clone()}</h2>
                             <a class="button small ghost" href=link(other.0, &cal.date)>{format!("{} view", other.1)}</a>
                         </nav>
-                        <CalendarPager calendar=cal.clone()/>
+                        {calendar_pager(&cal)}
                         <div class=format!("calendar {span}")>
                             {cal.days.into_iter().map(|day| view! { <CalendarDayView day=day change=change detailed=span == "day"/> }).collect_view()}
                         </div>
@@ -116,20 +112,22 @@ fn calendar_link(span: &str, date: &str, doctor_id: Option<i64>, page: i64) -> S
 }
 
 /// The clinic's calendar for all doctors or one (staff).
-#[component]
-fn DoctorFilter(calendar: Calendar) -> impl IntoView {
-    let selected = calendar.doctor_id;
+fn doctor_filter(calendar: &Calendar) -> impl IntoView {
+    let (span, date, selected) = (calendar.span.as_str(), calendar.date.clone(), calendar.doctor_id);
+    let options = calendar
+        .doctors
+        .iter()
+        .map(|d| view! { <option value=d.id.to_string() selected=selected == Some(d.id)>{format!("{} · {}", d.name, d.specialization)}</option> })
+        .collect_view();
     view! {
         <Form method="GET" action="/appointments" attr:class="calendar-filter" attr:aria-label="Whose appointments">
-            <input type="hidden" name="span" value=calendar.span.as_str()/>
-            <input type="hidden" name="date" value=calendar.date.clone()/>
+            <input type="hidden" name="span" value=span/>
+            <input type="hidden" name="date" value=date/>
             <div class="field">
                 <label for="calendar-doctor">"Doctor"</label>
                 <select id="calendar-doctor" name="doctor_id">
                     <option value="" selected=selected.is_none()>"All doctors"</option>
-                    {calendar.doctors.into_iter().map(|d| view! {
-                        <option value=d.id.to_string() selected=selected == Some(d.id)>{format!("{} · {}", d.name, d.specialization)}</option>
-                    }).collect_view()}
+                    {options}
                 </select>
             </div>
             <button type="submit" class="button">"Show"</button>
@@ -138,21 +136,16 @@ fn DoctorFilter(calendar: Calendar) -> impl IntoView {
 }
 
 /// Where this page is among the span's appointments, when they don't fit on one.
-#[component]
-fn CalendarPager(calendar: Calendar) -> impl IntoView {
-    let Some((first, last)) = calendar.shown().filter(|_| calendar.page > 0 || calendar.has_next_page()) else {
-        return ().into_any();
-    };
-    let span = calendar.span.as_str();
-    let link = |page: i64| calendar_link(span, &calendar.date, calendar.doctor_id, page);
-    view! {
+fn calendar_pager(calendar: &Calendar) -> Option<impl IntoView> {
+    let (first, last) = calendar.shown().filter(|_| calendar.page > 0 || calendar.has_next_page())?;
+    let link = |page: i64| calendar_link(calendar.span.as_str(), &calendar.date, calendar.doctor_id, page);
+    Some(view! {
         <nav class="calendar-pager" aria-label="Pages">
             <span>{format!("Appointments {first}–{last} of {}", calendar.total)}</span>
             {(calendar.page > 0).then(|| view! { <a class="button small" href=link(calendar.page - 1)>"‹ Earlier"</a> })}
             {calendar.has_next_page().then(|| view! { <a class="button small" href=link(calendar.page + 1)>"Later ›"</a> })}
         </nav>
-    }
-    .into_any()
+    })
 }
 
 #[component]
@@ -315,11 +308,12 @@ pub fn AppointmentPage() -> impl IntoView {
     let query = use_query_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
     let appointment = page_resource(
+        &[],
         move || (id(), change.version().get(), reschedule.version().get(), review.version().get()),
-        |_, (id, ..)| get_appointment(id),
+        |(id, ..)| get_appointment(id),
     );
     let date_param = move || query.read().get("date").filter(|d| !d.is_empty());
-    let slots = page_resource(move || (id(), date_param(), reschedule.version().get()), |_, (id, date, _)| appointment_slots(id, date));
+    let slots = page_resource(&[], move || (id(), date_param(), reschedule.version().get()), |(id, date, _)| appointment_slots(id, date));
     view! {
         <Title text="Appointment"/>
         <RequireUser>
@@ -493,7 +487,7 @@ pub type VisitsResource = Resource<Option<Result<Vec<Appointment>, ApiError>>>;
 
 /// Loads [`UpcomingVisitsPanel`]'s data; call it where the page starts (see `page_resource`).
 pub fn upcoming_visits() -> VisitsResource {
-    page_resource(|| (), |role, _| async move { if role == Role::Patient { my_appointments().await } else { Ok(Vec::new()) } })
+    page_resource(&[Role::Patient], || (), |_| my_appointments())
 }
 
 /// The patient's dashboard: their next live visits.
@@ -524,26 +518,24 @@ pub fn UpcomingVisitsPanel(visits: VisitsResource) -> impl IntoView {
     }
 }
 
-/// What [`DoctorDayPanels`] show: the doctor's day (nothing for other roles).
-pub type DayResource = Resource<Option<Result<Option<Calendar>, ApiError>>>;
+/// A calendar: the doctor's day on the dashboard, the appointments page of the clinic.
+pub type CalendarResource = Resource<Option<Result<Calendar, ApiError>>>;
 
 /// Loads [`DoctorDayPanels`]' data; call it where the page starts (see `page_resource`).
-pub fn doctor_day() -> DayResource {
-    page_resource(|| (), |role, _| async move {
-        if role == Role::Doctor { appointment_calendar(Some("day".into()), None, None, None).await.map(Some) } else { Ok(None) }
-    })
+pub fn doctor_day() -> CalendarResource {
+    page_resource(&[Role::Doctor], || (), |_| appointment_calendar(Some("day".into()), None, None, None))
 }
 
 /// The doctor's dashboard: today's visits and the requests waiting for an answer.
 #[component]
-pub fn DoctorDayPanels(today: DayResource) -> impl IntoView {
+pub fn DoctorDayPanels(today: CalendarResource) -> impl IntoView {
     let panel = move |title: &'static str, empty: &'static str, pick: fn(super::Calendar) -> Vec<Appointment>| {
         view! {
             <section class="card panel">
                 <h2>{title}</h2>
                 <Suspense fallback=|| ()>
                     {move || today.get().flatten().map(|result| {
-                        let visits = result.ok().flatten().map(pick).unwrap_or_default();
+                        let visits = result.map(pick).unwrap_or_default();
                         if visits.is_empty() {
                             view! { <p class="muted empty">{empty}</p> }.into_any()
                         } else {

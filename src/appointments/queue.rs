@@ -33,7 +33,8 @@ const WRITERS: usize = 2;
 /// Readers at work at once (1 or 2 measure the same, within the noise; a second keeps one slow
 /// read from holding up every booking).
 const READERS: usize = 2;
-/// Bookings waiting for a writer, beyond which requests wait to be queued.
+/// Bookings waiting for a reader (and, read, for a writer), beyond which requests wait to be
+/// queued.
 const QUEUE_CAPACITY: usize = 1024;
 /// How often a booking is tried again when what stood in its way was cancelled meanwhile.
 const ATTEMPTS: usize = 3;
@@ -52,7 +53,7 @@ struct Job {
     answer: Answer,
 }
 
-/// What the writers need besides the pool.
+/// What the readers and writers need besides the pool.
 struct Clinic {
     pool: PgPool,
     public_url: Arc<str>,
@@ -66,8 +67,8 @@ pub struct BookingQueue {
 }
 
 impl BookingQueue {
-    /// Starts the writers (on the current Tokio runtime). They stop when the last handle is
-    /// dropped.
+    /// Starts the readers and writers (on the current Tokio runtime). They stop when the last
+    /// handle is dropped.
     pub fn start(pool: PgPool, public_url: Arc<str>, timezone: Tz) -> Self {
         let (orders, waiting) = mpsc::channel(QUEUE_CAPACITY);
         tokio::spawn(dispatch(Arc::new(Clinic { pool, public_url, timezone }), waiting));

@@ -322,7 +322,6 @@ pub async fn calendar(state: &AppState, actor: &Actor, query: &CalendarQuery) ->
     let mut conn = state.pool.acquire().await?;
     let scope = scope_of(&mut conn, actor).await?;
     let appointments = list_in(&mut conn, state, scope, &window).await?;
-    // Counted only when this page may not be all there is.
     // Counted apart only when this page may not be all there is.
     let per_day = if page == 0 && (appointments.len() as i64) < MOST_PER_PAGE {
         None
@@ -336,7 +335,6 @@ pub async fn calendar(state: &AppState, actor: &Actor, query: &CalendarQuery) ->
         Vec::new()
     };
     let doctors = if matches!(scope, Scope::All) { db::doctor_choices(&mut conn).await? } else { Vec::new() };
-    let appointments_len = appointments.len() as i64;
     let days = (0..days)
         .map(|offset| {
             let day = first + Duration::days(offset);
@@ -365,7 +363,7 @@ pub async fn calendar(state: &AppState, actor: &Actor, query: &CalendarQuery) ->
         doctor_id: query.doctor_id,
         doctors,
         page,
-        total: per_day.map_or(appointments_len, |counts| counts.iter().map(|(_, n)| n).sum()),
+        total: per_day.map_or(appointments.len() as i64, |counts| counts.iter().map(|(_, n)| n).sum()),
     })
 }
 

@@ -24,8 +24,8 @@ pub fn ProfilePage() -> impl IntoView {
     });
     let revoke = ServerAction::<RevokeSession>::new();
     // Loaded here, read inside RequireUser (see `page_resource`).
-    let profile = page_resource(move || update.version().get(), |_, _| get_profile());
-    let sessions = page_resource(move || revoke.version().get(), |_, _| list_sessions());
+    let profile = page_resource(&[], move || update.version().get(), |_| get_profile());
+    let sessions = page_resource(&[], move || revoke.version().get(), |_| list_sessions());
     view! {
         <Title text="Your profile"/>
         <RequireUser>

@@ -126,7 +126,7 @@ pub fn RequireUser(#[prop(optional)] roles: &'static [Role], children: ChildrenF
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || auth.user.get().map(|user| match user {
-                Ok(Some(user)) if roles.is_empty() || roles.contains(&user.role) => {
+                Ok(Some(user)) if allows(roles, user.role) => {
                     provide_context(user);
                     children.read_value()().into_any()
                 }
@@ -146,11 +146,13 @@ pub fn RequireUser(#[prop(optional)] roles: &'static [Role], children: ChildrenF
 /// resource read appears, so a resource created inside one is created, and fetched, once per
 /// walk: the appointment list page fetched its list three times per render.
 ///
-/// `fetch` runs once the signed-in user is known, with their role and `source()`; the resource
-/// holds `None` until then (and for visitors, whom `RequireUser` sends to sign in anyway).
+/// `fetch` runs with `source()` once the signed-in user is known and has one of `roles` (any
+/// role when empty, as for `RequireUser`); the resource holds `None` until then and for
+/// everyone else.
 pub fn page_resource<S, T, Fut>(
+    roles: &'static [Role],
     source: impl Fn() -> S + Send + Sync + 'static,
-    fetch: impl Fn(Role, S) -> Fut + Send + Sync + 'static,
+    fetch: impl Fn(S) -> Fut + Send + Sync + 'static,
 ) -> Resource<Option<Result<T, ApiError>>>
 where
     S: Clone + PartialEq + Send + Sync + 'static,
@@ -158,20 +160,24 @@ where
     Fut: std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
 {
     let auth = use_auth();
-    let signed_in = move || auth.user.get().and_then(|user| user.ok().flatten()).map(|user| (user.id, user.role));
-    let fetch = std::sync::Arc::new(fetch);
+    let allowed_user = move || auth.user.get().and_then(|user| user.ok().flatten()).filter(|user| allows(roles, user.role)).map(|user| user.id);
     Resource::new(
-        move || (signed_in(), source()),
+        move || (allowed_user(), source()),
         move |(user, source)| {
-            let fetch = fetch.clone();
+            let fetching = user.map(|_| fetch(source));
             async move {
-                match user {
-                    Some((_, role)) => Some(fetch(role, source).await),
+                match fetching {
+                    Some(fetching) => Some(fetching.await),
                     None => None,
                 }
             }
         },
     )
+}
+
+/// Whether a page for `roles` (any role when empty) is open to `role`.
+fn allows(roles: &[Role], role: Role) -> bool {
+    roles.is_empty() || roles.contains(&role)
 }
 
 /// The signed-in user inside a [`RequireUser`].

@@ -3,7 +3,7 @@
 use super::api::{get_outbox, list_users, search_audit, CreateAccount, DeactivateUser, VerifyDoctor, VerifyUserEmail};
 use super::{OutboxMessage, UserSummary};
 use crate::audit::AuditRecord;
-use crate::appointments::pages::{doctor_day, upcoming_visits, DayResource, DoctorDayPanels, UpcomingVisitsPanel, VisitsResource};
+use crate::appointments::pages::{doctor_day, upcoming_visits, CalendarResource, DoctorDayPanels, UpcomingVisitsPanel, VisitsResource};
 use crate::error::ApiError;
 use crate::auth::{CurrentUser, Role};
 use crate::ui::{action_error, format_time, page_resource, use_auth, use_user, ErrorView, Field, RequireUser};
@@ -16,16 +16,14 @@ use leptos_router::hooks::use_query_map;
 struct PanelData {
     pending_doctors: Resource<Option<Result<Vec<UserSummary>, ApiError>>>,
     visits: VisitsResource,
-    day: DayResource,
+    day: CalendarResource,
 }
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
     let auth = use_auth();
     let data = PanelData {
-        pending_doctors: page_resource(|| (), |role, _| async move {
-            if role == Role::Admin { list_users(Some(Role::Doctor), None).await } else { Ok(Vec::new()) }
-        }),
+        pending_doctors: page_resource(&[Role::Admin], || (), |_| list_users(Some(Role::Doctor), None)),
         visits: upcoming_visits(),
         day: doctor_day(),
     };
@@ -124,6 +122,9 @@ fn PendingDoctorsPanel(doctors: Resource<Option<Result<Vec<UserSummary>, ApiErro
     }
 }
 
+/// Who manages accounts (staff register patients only).
+const USER_ADMINS: &[Role] = &[Role::Admin, Role::Staff];
+
 #[component]
 pub fn UsersPage() -> impl IntoView {
     // Loaded here, read inside RequireUser (see `page_resource`).
@@ -135,15 +136,14 @@ pub fn UsersPage() -> impl IntoView {
     let role_filter = RwSignal::new(query.read_untracked().get("role").and_then(|r| r.parse::<Role>().ok()));
     let search = RwSignal::new(String::new());
     let users = page_resource(
+        USER_ADMINS,
         move || (role_filter.get(), search.get(), create.version().get(), verify.version().get(), verify_email.version().get(), deactivate.version().get()),
-        |role, (filter, q, ..)| async move {
-            if matches!(role, Role::Admin | Role::Staff) { list_users(filter, Some(q)).await } else { Ok(Vec::new()) }
-        },
+        |(filter, q, ..)| list_users(filter, Some(q)),
     );
     let state = UserAdminState { create, verify, verify_email, deactivate, role_filter, search, users };
     view! {
         <Title text="Users"/>
-        <RequireUser roles=&[Role::Admin, Role::Staff]>
+        <RequireUser roles=USER_ADMINS>
             <UserAdmin state=state/>
         </RequireUser>
     }
@@ -305,7 +305,7 @@ fn UserRow(
 
 #[component]
 pub fn OutboxPage() -> impl IntoView {
-    let messages = page_resource(|| (), |role, _| async move { if role == Role::Admin { get_outbox().await } else { Ok(Vec::new()) } });
+    let messages = page_resource(&[Role::Admin], || (), |_| get_outbox());
     view! {
         <Title text="Outbox"/>
         <RequireUser roles=&[Role::Admin]>
@@ -363,9 +363,7 @@ fn linkify(text: &str) -> impl IntoView {
 pub fn AuditPage() -> impl IntoView {
     let filters = (signal(String::new()), signal(String::new()));
     let ((action, _), (outcome, _)) = filters;
-    let entries = page_resource(move || (action.get(), outcome.get()), |role, (a, o)| async move {
-        if role == Role::Admin { search_audit(Some(a), Some(o)).await } else { Ok(Vec::new()) }
-    });
+    let entries = page_resource(&[Role::Admin], move || (action.get(), outcome.get()), |(a, o)| search_audit(Some(a), Some(o)));
     view! {
         <Title text="Audit log"/>
         <RequireUser roles=&[Role::Admin]>
