@@ -28,6 +28,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
+phase "Formatting (cargo fmt --check)"
+cargo fmt --check
+
 phase "Starting a throwaway PostgreSQL for the database and API tests"
 mkdir -p "$work/pg" "$work/sock"
 [[ $(id -u) -eq 0 ]] && chown postgres: "$work/pg" "$work/sock"

@@ -1,12 +1,13 @@
 //! The HTML shell, the root component and the page routes.
 
-use crate::auth::api::{get_current_user, Login, Logout};
 use crate::appointments::pages::{AppointmentPage, AppointmentsPage};
-use crate::notifications::pages::NotificationsPage;
+use crate::auth::api::{get_current_user, Login, Logout};
 use crate::auth::pages::{LoginPage, RegisterPage, VerifyEmailPage};
 use crate::doctors::pages::{DirectoryPage, DoctorPage, PracticePage};
+use crate::notifications::pages::NotificationsPage;
 use crate::profile::pages::ProfilePage;
-use crate::ui::{AuthContext, Layout, NotFound};
+use crate::shell::Layout;
+use crate::ui::{AuthContext, NotFound};
 use crate::users::pages::{AuditPage, DashboardPage, OutboxPage, UsersPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

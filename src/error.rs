@@ -14,11 +14,15 @@ pub struct ApiError {
     pub status: u16,
     pub code: String,
     pub message: String,
+    /// The id of the request that failed, as its log line names it, so that a user's report
+    /// leads to that line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
 }
 
 impl ApiError {
     pub fn new(status: u16, code: &str, message: impl Into<String>) -> Self {
-        Self { status, code: code.to_owned(), message: message.into() }
+        Self { status, code: code.to_owned(), message: message.into(), request_id: None }
     }
 
     pub fn is_unauthorized(&self) -> bool {
@@ -48,6 +52,16 @@ mod server {
     use axum::http::{header, HeaderValue, StatusCode};
     use axum::response::{IntoResponse, Response};
     use serde_json::json;
+
+    tokio::task_local! {
+        /// The id of the request being served (set by the request-log middleware).
+        pub static REQUEST_ID: String;
+    }
+
+    /// The id of the request this task serves, if any.
+    pub fn current_request_id() -> Option<String> {
+        REQUEST_ID.try_with(Clone::clone).ok()
+    }
 
     /// Every way a request can fail, with the status it deserves. `Internal` and
     /// `Unavailable` keep their cause for the log only.
@@ -140,7 +154,7 @@ mod server {
                 }
                 other => other.to_string(),
             };
-            ApiError::new(self.status().as_u16(), self.code(), message)
+            ApiError { request_id: current_request_id(), ..ApiError::new(self.status().as_u16(), self.code(), message) }
         }
     }
 
@@ -154,6 +168,18 @@ mod server {
                 }
                 sqlx::Error::Database(db) if db.code().as_deref().is_some_and(|c| c.starts_with("57P") || c.starts_with("08")) => {
                     Self::Unavailable(err.into())
+                }
+                // A statement that ran past `statement_timeout`, or was cancelled.
+                sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => Self::Unavailable(err.into()),
+                // Two transactions collided: nothing was written; the client may try again.
+                sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01")) => {
+                    Self::Conflict("Someone else changed this at the same moment. Please try again.".into())
+                }
+                // Values PostgreSQL can't hold (a date past its range, a number too large, a
+                // character it can't store) are the client's input, whichever check missed them.
+                sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("22008" | "22003" | "22021" | "22P05")) => {
+                    tracing::warn!(error = ?err, "input reached the database unchecked");
+                    Self::Validation("A value is out of the range this system can store.".into())
                 }
                 _ => Self::Internal(err.into()),
             }
@@ -183,7 +209,7 @@ mod server {
                 _ => None,
             };
             let api = self.to_api_error();
-            let body = json!({ "error": { "code": api.code, "message": api.message } });
+            let body = json!({ "error": { "code": api.code, "message": api.message, "request_id": api.request_id } });
             let mut response = (self.status(), axum::Json(body)).into_response();
             if let Some(secs) = retry_after {
                 if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
@@ -206,4 +232,4 @@ mod server {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{conflict_on, AppError, AppResult};
+pub use server::{conflict_on, current_request_id, AppError, AppResult, REQUEST_ID};

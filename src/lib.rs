@@ -12,8 +12,13 @@ pub mod audit;
 pub mod auth;
 pub mod doctors;
 pub mod error;
+#[cfg(feature = "ssr")]
+pub mod extract;
+pub mod money;
 pub mod notifications;
+pub mod patients;
 pub mod profile;
+pub mod shell;
 pub mod ui;
 pub mod users;
 

@@ -2,9 +2,9 @@
 //! come back from here as 409s.
 
 use super::{Appointment, AppointmentFilter, AppointmentStatus, DoctorChoice, PatientChoice, MOST_PER_PAGE};
+use crate::auth::Role;
 use crate::doctors::db::WEEK_ARRAYS;
 use crate::error::{AppError, AppResult};
-use crate::auth::Role;
 use crate::notifications::service::{base_url, Notice};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use chrono_tz::Tz;
@@ -173,6 +173,7 @@ fn column<'a, T>(bookings: &[&'a NewBooking], field: impl Fn(&'a NewBooking) -> 
 /// Why a booking that [`insert_booked`] skipped was refused: the 409 of the rule it broke, or
 /// `None` when no live appointment holds the time any more (it was cancelled meanwhile, so
 /// the booking may be tried again). The partial GiST indexes of the two constraints answer.
+#[tracing::instrument(skip_all)]
 pub async fn why_refused(conn: &mut PgConnection, booking: &NewBooking) -> AppResult<Option<AppError>> {
     let (slot_taken, patient_busy): (bool, bool) = sqlx::query_as(
         "SELECT EXISTS (SELECT 1 FROM appointments WHERE doctor_id = $1 AND status IN ('pending', 'accepted')
@@ -196,6 +197,7 @@ pub async fn why_refused(conn: &mut PgConnection, booking: &NewBooking) -> AppRe
 }
 
 /// Active patients whose name or email contains `query` (case-insensitive), by name.
+#[tracing::instrument(skip_all, fields(limit = limit))]
 pub async fn find_patients(conn: &mut PgConnection, query: &str, limit: i64) -> AppResult<Vec<PatientChoice>> {
     Ok(sqlx::query_as(
         "SELECT p.id AS patient_id, u.name, u.email, u.email_verified_at IS NOT NULL AS email_verified
@@ -248,6 +250,7 @@ pub struct PartiesKey {
 
 /// The parties of several bookings in one read (the booking queue reads a batch at once), in
 /// the order asked; None where the doctor does not exist.
+#[tracing::instrument(skip_all)]
 pub async fn booking_parties(conn: &mut PgConnection, keys: &[PartiesKey]) -> AppResult<Vec<Option<BookingParties>>> {
     let account = |k: &PartiesKey| match k.patient {
         PatientKey::Account(user_id) => Some(user_id),
@@ -293,6 +296,7 @@ struct NumberedParties {
     parties: BookingParties,
 }
 
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn find(conn: &mut PgConnection, id: i64) -> AppResult<Option<AppointmentRow>> {
     Ok(sqlx::query_as(&format!("{SELECT} WHERE a.id = $1")).bind(id).fetch_optional(conn).await?)
 }
@@ -309,6 +313,7 @@ pub enum Scope {
 /// [`MOST_PER_PAGE`]). The statement names only the filters given, so each combination is
 /// prepared once per connection with a plan for its index (planning it per call had been
 /// 0.46 ms, three times per list page).
+#[tracing::instrument(skip_all)]
 pub async fn list(conn: &mut PgConnection, scope: Scope, filter: &AppointmentFilter) -> AppResult<Vec<AppointmentRow>> {
     let mut sql = QueryBuilder::new(SELECT);
     push_conditions(&mut sql, scope, filter);
@@ -320,7 +325,13 @@ pub async fn list(conn: &mut PgConnection, scope: Scope, filter: &AppointmentFil
 }
 
 /// How many appointments in `scope` match `filter` (all pages), per day in `timezone`.
-pub async fn count_by_day(conn: &mut PgConnection, scope: Scope, filter: &AppointmentFilter, timezone: Tz) -> AppResult<Vec<(NaiveDate, i64)>> {
+#[tracing::instrument(skip_all)]
+pub async fn count_by_day(
+    conn: &mut PgConnection,
+    scope: Scope,
+    filter: &AppointmentFilter,
+    timezone: Tz,
+) -> AppResult<Vec<(NaiveDate, i64)>> {
     let mut sql = QueryBuilder::new("SELECT (a.starts_at AT TIME ZONE ");
     sql.push_bind(timezone.name()).push(")::date AS day, count(*) FROM appointments a");
     push_conditions(&mut sql, scope, filter);
@@ -357,6 +368,7 @@ fn push_conditions(sql: &mut QueryBuilder<'_, Postgres>, scope: Scope, filter: &
 }
 
 /// Every active doctor, by name: whom the clinic's calendar can be narrowed to.
+#[tracing::instrument(skip_all)]
 pub async fn doctor_choices(conn: &mut PgConnection) -> AppResult<Vec<DoctorChoice>> {
     Ok(sqlx::query_as(
         "SELECT d.id, u.name, d.specialization FROM doctors d JOIN users u ON u.id = d.user_id
@@ -367,7 +379,13 @@ pub async fn doctor_choices(conn: &mut PgConnection) -> AppResult<Vec<DoctorChoi
 }
 
 /// Starts of the doctor's live appointments in [from, to).
-pub async fn taken_starts(conn: &mut PgConnection, doctor_id: i64, from: DateTime<Utc>, to: DateTime<Utc>) -> AppResult<Vec<DateTime<Utc>>> {
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
+pub async fn taken_starts(
+    conn: &mut PgConnection,
+    doctor_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<DateTime<Utc>>> {
     Ok(sqlx::query_scalar(
         "SELECT starts_at FROM appointments
           WHERE doctor_id = $1 AND status IN ('pending', 'accepted') AND starts_at >= $2 AND starts_at < $3",
@@ -380,6 +398,7 @@ pub async fn taken_starts(conn: &mut PgConnection, doctor_id: i64, from: DateTim
 }
 
 /// Moves `id` from status `from` to `to`; false when someone changed it first.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn set_status(
     conn: &mut PgConnection,
     id: i64,
@@ -405,30 +424,22 @@ pub async fn set_status(
 /// Moves a live appointment to another slot in one statement: the constraints see the
 /// old slot released and the new one taken atomically. A moved visit waits for the doctor's
 /// confirmation again.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn move_to(conn: &mut PgConnection, id: i64, starts_at: DateTime<Utc>, ends_at: DateTime<Utc>) -> AppResult<bool> {
-    let done = sqlx::query("UPDATE appointments SET starts_at = $2, ends_at = $3, status = 'pending'
-          WHERE id = $1 AND status IN ('pending', 'accepted')")
-        .bind(id)
-        .bind(starts_at)
-        .bind(ends_at)
-        .execute(conn)
-        .await
-        .map_err(booking_conflict)?;
+    let done = sqlx::query(
+        "UPDATE appointments SET starts_at = $2, ends_at = $3, status = 'pending'
+          WHERE id = $1 AND status IN ('pending', 'accepted')",
+    )
+    .bind(id)
+    .bind(starts_at)
+    .bind(ends_at)
+    .execute(conn)
+    .await
+    .map_err(booking_conflict)?;
     Ok(done.rows_affected() == 1)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn patient_id_of_user(conn: &mut PgConnection, user_id: i64) -> AppResult<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1").bind(user_id).fetch_optional(conn).await?)
-}
-
-/// Have this doctor and patient (user ids) ever had an appointment together?
-pub async fn have_met(conn: &mut PgConnection, doctor_user_id: i64, patient_user_id: i64) -> AppResult<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM appointments a JOIN doctors d ON d.id = a.doctor_id JOIN patients p ON p.id = a.patient_id
-                         WHERE d.user_id = $1 AND p.user_id = $2 AND a.status IN ('pending', 'accepted', 'completed', 'no_show'))",
-    )
-    .bind(doctor_user_id)
-    .bind(patient_user_id)
-    .fetch_one(conn)
-    .await?)
 }

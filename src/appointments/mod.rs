@@ -41,7 +41,12 @@ impl AppointmentStatus {
         use AppointmentStatus::*;
         matches!(
             (self, next),
-            (Pending, Accepted) | (Pending, Rejected) | (Pending, Cancelled) | (Accepted, Completed) | (Accepted, NoShow) | (Accepted, Cancelled)
+            (Pending, Accepted)
+                | (Pending, Rejected)
+                | (Pending, Cancelled)
+                | (Accepted, Completed)
+                | (Accepted, NoShow)
+                | (Accepted, Cancelled)
         )
     }
 

@@ -1,11 +1,14 @@
 //! "My appointments" (patients), the schedule (doctors), the desk's list, and one
 //! appointment's page with its confirmation, rescheduling and cancellation.
 
-use super::api::{appointment_calendar, appointment_slots, get_appointment, my_appointments, ChangeAppointment, LeaveReview, RescheduleAppointment};
+use super::api::{
+    appointment_calendar, appointment_slots, get_appointment, my_appointments, ChangeAppointment, LeaveReview, RescheduleAppointment,
+};
 use super::{Appointment, AppointmentStatus, Calendar, CalendarDay, CalendarSpan};
 use crate::auth::Role;
 use crate::error::ApiError;
-use crate::ui::{action_error, money, page_resource, use_user, ErrorView, RequireUser};
+use crate::money::Money;
+use crate::ui::{action_error, page_resource, use_user, ErrorView, RequireUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -34,9 +37,11 @@ pub fn AppointmentsPage() -> impl IntoView {
         let q = query.read();
         (q.get("span"), q.get("date"), q.get("doctor_id").and_then(|id| id.parse().ok()), q.get("page").and_then(|page| page.parse().ok()))
     };
-    let calendar = page_resource(CLINIC, move || (calendar_query(), change.version().get()), |((span, date, doctor_id, page), _)| {
-        appointment_calendar(span, date, doctor_id, page)
-    });
+    let calendar = page_resource(
+        CLINIC,
+        move || (calendar_query(), change.version().get()),
+        |((span, date, doctor_id, page), _)| appointment_calendar(span, date, doctor_id, page),
+    );
     view! {
         <Title text="Appointments"/>
         <RequireUser>
@@ -181,7 +186,10 @@ fn CalendarDayView(day: CalendarDay, change: ServerAction<ChangeAppointment>, de
 }
 
 #[component]
-fn AppointmentList(change: ServerAction<ChangeAppointment>, appointments: Resource<Option<Result<Vec<Appointment>, ApiError>>>) -> impl IntoView {
+fn AppointmentList(
+    change: ServerAction<ChangeAppointment>,
+    appointments: Resource<Option<Result<Vec<Appointment>, ApiError>>>,
+) -> impl IntoView {
     let me = use_user();
     let (title, intro) = match me.role {
         Role::Patient => ("Your appointments", "Upcoming visits first. Open one to move or cancel it."),
@@ -286,12 +294,17 @@ fn StatusActions(appointment: Appointment, change: ServerAction<ChangeAppointmen
         }
     };
     match (me.role, a.status) {
-        (Role::Doctor, AppointmentStatus::Pending) => view! { {simple("accept", "Accept")} {with_text("reject", "reason", "Reason for declining", "Decline")} }.into_any(),
+        (Role::Doctor, AppointmentStatus::Pending) => {
+            view! { {simple("accept", "Accept")} {with_text("reject", "reason", "Reason for declining", "Decline")} }.into_any()
+        }
         (Role::Doctor, AppointmentStatus::Accepted) => view! {
             {with_text("complete", "notes", "Visit notes", "Complete")} {simple("no_show", "Missed")}
-        }.into_any(),
+        }
+        .into_any(),
         (Role::Patient, status) if status.is_live() => simple("cancel", "Cancel").into_any(),
-        (Role::Staff | Role::Admin, status) if status.is_live() => with_text("cancel", "reason", "Reason for cancelling", "Cancel").into_any(),
+        (Role::Staff | Role::Admin, status) if status.is_live() => {
+            with_text("cancel", "reason", "Reason for cancelling", "Cancel").into_any()
+        }
         _ => ().into_any(),
     }
 }
@@ -345,7 +358,7 @@ fn AppointmentDetails(
                         {booked.then(|| view! {
                             <p class="alert success" role="status">
                                 {format!("Booked! {whose} with {} on {} at {} is waiting for the doctor's confirmation. Cost: {}.",
-                                    a.doctor_name, a.date, a.time_slot, money(a.fee_cents, &a.currency))}
+                                    a.doctor_name, a.date, a.time_slot, Money::new(a.fee_cents, a.currency.clone()))}
                             </p>
                         })}
                         {moved.then(|| view! { <p class="alert success" role="status">{format!("Moved to {} at {}.", a.date, a.time_slot)}</p> })}
@@ -355,7 +368,7 @@ fn AppointmentDetails(
                             <dl class="facts">
                                 <div><dt>"Doctor"</dt><dd>{a.doctor_name.clone()} " · " {a.specialization.clone()}</dd></div>
                                 <div><dt>"Patient"</dt><dd>{a.patient_name.clone()}</dd></div>
-                                <div><dt>"Cost"</dt><dd>{money(a.fee_cents, &a.currency)}</dd></div>
+                                <div><dt>"Cost"</dt><dd>{Money::new(a.fee_cents, a.currency.clone()).to_string()}</dd></div>
                                 {a.reason.clone().map(|r| view! { <div><dt>"Reason"</dt><dd>{r}</dd></div> })}
                                 {a.status_reason.clone().map(|r| view! { <div><dt>"Note"</dt><dd>{r}</dd></div> })}
                             </dl>
@@ -373,56 +386,54 @@ fn AppointmentDetails(
 
 /// Patients (and the desk) move a live appointment to another free slot of the same doctor.
 #[component]
-fn RescheduleCard(
-    appointment: Appointment,
-    reschedule: ServerAction<RescheduleAppointment>,
-    slots: SlotsResource,
-) -> impl IntoView {
+fn RescheduleCard(appointment: Appointment, reschedule: ServerAction<RescheduleAppointment>, slots: SlotsResource) -> impl IntoView {
     let me = use_user();
     let may = appointment.status.is_live() && matches!(me.role, Role::Patient | Role::Staff | Role::Admin);
     let id = appointment.id;
-    may.then(|| view! {
-        <section class="card" aria-labelledby="move-heading">
-            <h2 id="move-heading">"Move this appointment"</h2>
-            {action_error(reschedule.value())}
-            <Suspense fallback=|| view! { <p class="muted">"Finding free times…"</p> }>
-                {move || slots.get().flatten().map(|result| match result {
-                    Err(err) => view! { <p class="alert error">{err.message}</p> }.into_any(),
-                    Ok((date, times)) => {
-                        let slot_list = if times.is_empty() {
-                            view! { <p class="muted empty">"No free times that day."</p> }.into_any()
-                        } else {
-                            let items = times
-                                .into_iter()
-                                .map(|t| {
-                                    let slot_date = date.clone();
-                                    let label = format!("Move to {t}");
-                                    view! {
-                                        <li>
-                                            <ActionForm action=reschedule attr:class="inline">
-                                                <input type="hidden" name="id" value=id/>
-                                                <input type="hidden" name="date" value=slot_date/>
-                                                <input type="hidden" name="time_slot" value=t.clone()/>
-                                                <button type="submit" class="slot" aria-label=label>{t}</button>
-                                            </ActionForm>
-                                        </li>
-                                    }
-                                })
-                                .collect_view();
-                            view! { <ul class="slots" aria-label=format!("Free times on {date}")>{items}</ul> }.into_any()
-                        };
-                        view! {
-                            <Form method="GET" action=format!("/appointments/{id}") attr:class="inline-form">
-                                <label for="move-date">"Date"</label>
-                                <input id="move-date" type="date" name="date" value=date required=true/>
-                                <button type="submit" class="button small">"Show free times"</button>
-                            </Form>
-                            {slot_list}
-                        }.into_any()
-                    }
-                })}
-            </Suspense>
-        </section>
+    may.then(|| {
+        view! {
+            <section class="card" aria-labelledby="move-heading">
+                <h2 id="move-heading">"Move this appointment"</h2>
+                {action_error(reschedule.value())}
+                <Suspense fallback=|| view! { <p class="muted">"Finding free times…"</p> }>
+                    {move || slots.get().flatten().map(|result| match result {
+                        Err(err) => view! { <p class="alert error">{err.message}</p> }.into_any(),
+                        Ok((date, times)) => {
+                            let slot_list = if times.is_empty() {
+                                view! { <p class="muted empty">"No free times that day."</p> }.into_any()
+                            } else {
+                                let items = times
+                                    .into_iter()
+                                    .map(|t| {
+                                        let slot_date = date.clone();
+                                        let label = format!("Move to {t}");
+                                        view! {
+                                            <li>
+                                                <ActionForm action=reschedule attr:class="inline">
+                                                    <input type="hidden" name="id" value=id/>
+                                                    <input type="hidden" name="date" value=slot_date/>
+                                                    <input type="hidden" name="time_slot" value=t.clone()/>
+                                                    <button type="submit" class="slot" aria-label=label>{t}</button>
+                                                </ActionForm>
+                                            </li>
+                                        }
+                                    })
+                                    .collect_view();
+                                view! { <ul class="slots" aria-label=format!("Free times on {date}")>{items}</ul> }.into_any()
+                            };
+                            view! {
+                                <Form method="GET" action=format!("/appointments/{id}") attr:class="inline-form">
+                                    <label for="move-date">"Date"</label>
+                                    <input id="move-date" type="date" name="date" value=date required=true/>
+                                    <button type="submit" class="button small">"Show free times"</button>
+                                </Form>
+                                {slot_list}
+                            }.into_any()
+                        }
+                    })}
+                </Suspense>
+            </section>
+        }
     })
 }
 

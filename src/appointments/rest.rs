@@ -1,9 +1,11 @@
 //! `/api/appointments…`.
 
-use super::{service, Appointment, AppointmentFilter, AppointmentStatus, Calendar, CalendarQuery, BookingRequest, RescheduleRequest, StatusChange};
+use super::{
+    service, Appointment, AppointmentFilter, AppointmentStatus, BookingRequest, Calendar, CalendarQuery, RescheduleRequest, StatusChange,
+};
 use crate::auth::actor::Actor;
 use crate::error::AppResult;
-use crate::server::extract::{Json, Path, Query};
+use crate::extract::{Json, Path, Query};
 use crate::server::state::AppState;
 use axum::body::Bytes;
 use axum::extract::State;
@@ -14,7 +16,11 @@ pub async fn book(State(state): State<AppState>, actor: Actor, Json(request): Js
     Ok((StatusCode::CREATED, axum::Json(service::book(&state, &actor, request).await?)))
 }
 
-pub async fn list(State(state): State<AppState>, actor: Actor, Query(filter): Query<AppointmentFilter>) -> AppResult<axum::Json<Vec<Appointment>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(filter): Query<AppointmentFilter>,
+) -> AppResult<axum::Json<Vec<Appointment>>> {
     Ok(axum::Json(service::list(&state, &actor, &filter).await?))
 }
 
@@ -26,7 +32,12 @@ pub async fn get(State(state): State<AppState>, actor: Actor, Path(id): Path<i64
     Ok(axum::Json(service::get(&state, &actor, id).await?))
 }
 
-pub async fn reschedule(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>, Json(request): Json<RescheduleRequest>) -> AppResult<axum::Json<Appointment>> {
+pub async fn reschedule(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Json(request): Json<RescheduleRequest>,
+) -> AppResult<axum::Json<Appointment>> {
     Ok(axum::Json(service::reschedule(&state, &actor, id, request).await?))
 }
 
@@ -40,7 +51,12 @@ fn change_from(body: &Bytes) -> AppResult<StatusChange> {
 
 macro_rules! status_handler {
     ($name:ident, $status:expr) => {
-        pub async fn $name(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>, body: Bytes) -> AppResult<axum::Json<Appointment>> {
+        pub async fn $name(
+            State(state): State<AppState>,
+            actor: Actor,
+            Path(id): Path<i64>,
+            body: Bytes,
+        ) -> AppResult<axum::Json<Appointment>> {
             let change = change_from(&body)?;
             Ok(axum::Json(service::change_status(&state, &actor, id, $status, change).await?))
         }

@@ -12,8 +12,8 @@ use crate::auth::actor::Actor;
 use crate::auth::Role;
 use crate::doctors::db as doctors_db;
 use crate::error::{AppError, AppResult};
+use crate::money::Money;
 use crate::notifications::service::{self as notifications, Notice};
-use crate::ui::money;
 use crate::server::state::AppState;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -43,6 +43,7 @@ fn patient_key(actor: &Actor, requested: Option<i64>) -> AppResult<PatientKey> {
 
 /// The front desk's patient search for booking on someone's behalf: name or email contains
 /// `query`; staff and admins only.
+#[tracing::instrument(skip_all)]
 pub async fn find_patients(state: &AppState, actor: &Actor, query: &str) -> AppResult<Vec<PatientChoice>> {
     actor.require_role(&[Role::Staff, Role::Admin])?;
     let query = query.trim();
@@ -187,7 +188,9 @@ pub fn prepare_booking(tz: &Tz, order: BookingOrder, parties: Option<BookingPart
             title: "Appointment requested".into(),
             body: format!(
                 "Your appointment with {} ({}) on {when} is booked and waiting for the doctor's confirmation.\nConsultation fee: {}.",
-                parties.doctor_name, parties.specialization, money(parties.fee_cents, &parties.currency)
+                parties.doctor_name,
+                parties.specialization,
+                Money::new(parties.fee_cents, parties.currency.clone())
             ),
             link: None,
         },
@@ -244,12 +247,14 @@ fn party_of(actor: &Actor, row: &AppointmentRow) -> Option<Party> {
 }
 
 /// The appointment if the actor may see it; 404 otherwise (its existence is not revealed).
+#[tracing::instrument(skip_all, fields(id = id))]
 async fn visible(conn: &mut PgConnection, actor: &Actor, id: i64) -> AppResult<(AppointmentRow, Party)> {
     let row = db::find(conn, id).await?.ok_or_else(|| AppError::not_found("Appointment"))?;
     let party = party_of(actor, &row).ok_or_else(|| AppError::not_found("Appointment"))?;
     Ok((row, party))
 }
 
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Appointment> {
     let mut conn = state.pool.acquire().await?;
     let (row, _) = visible(&mut conn, actor, id).await?;
@@ -257,19 +262,24 @@ pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Appointm
 }
 
 /// Whose appointments the actor sees: their own (patients, doctors) or all (the clinic).
+#[tracing::instrument(skip_all)]
 async fn scope_of(conn: &mut PgConnection, actor: &Actor) -> AppResult<Scope> {
     Ok(match actor.role {
         Role::Patient => Scope::Patient(db::patient_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?),
-        Role::Doctor => Scope::Doctor(doctors_db::doctor_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Doctor"))?),
+        Role::Doctor => {
+            Scope::Doctor(doctors_db::doctor_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Doctor"))?)
+        }
         Role::Staff | Role::Admin | Role::Nurse | Role::Manager => Scope::All,
     })
 }
 
+#[tracing::instrument(skip_all)]
 async fn list_in(conn: &mut PgConnection, state: &AppState, scope: Scope, filter: &AppointmentFilter) -> AppResult<Vec<Appointment>> {
     let rows = db::list(conn, scope, filter).await?;
     Ok(rows.into_iter().map(|row| row.into_appointment(state.config.timezone)).collect())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn list(state: &AppState, actor: &Actor, filter: &AppointmentFilter) -> AppResult<Vec<Appointment>> {
     check_page(filter)?;
     let mut conn = state.pool.acquire().await?;
@@ -291,6 +301,7 @@ fn check_page(filter: &AppointmentFilter) -> AppResult<()> {
 /// The day or week around `date` (default today, clinic time) for the actor's scope, a page
 /// of [`MOST_PER_PAGE`] at a time, optionally of one doctor; with the doctor's upcoming
 /// requests awaiting an answer, and for the clinic the doctors it can be narrowed to.
+#[tracing::instrument(skip_all)]
 pub async fn calendar(state: &AppState, actor: &Actor, query: &CalendarQuery) -> AppResult<Calendar> {
     let span = match query.span.as_deref().map(str::trim) {
         None | Some("") => CalendarSpan::default(),
@@ -329,7 +340,8 @@ pub async fn calendar(state: &AppState, actor: &Actor, query: &CalendarQuery) ->
         Some(db::count_by_day(&mut conn, scope, &AppointmentFilter { offset: None, ..window.clone() }, tz).await?)
     };
     let pending = if actor.is(Role::Doctor) {
-        let waiting = AppointmentFilter { status: Some(AppointmentStatus::Pending), from: Some(Utc::now()), ..AppointmentFilter::default() };
+        let waiting =
+            AppointmentFilter { status: Some(AppointmentStatus::Pending), from: Some(Utc::now()), ..AppointmentFilter::default() };
         list_in(&mut conn, state, scope, &waiting).await?
     } else {
         Vec::new()
@@ -368,7 +380,14 @@ pub async fn calendar(state: &AppState, actor: &Actor, query: &CalendarQuery) ->
 }
 
 /// Moves an appointment through its lifecycle, enforcing who may make each move.
-pub async fn change_status(state: &AppState, actor: &Actor, id: i64, to: AppointmentStatus, change: StatusChange) -> AppResult<Appointment> {
+#[tracing::instrument(skip_all, fields(id = id))]
+pub async fn change_status(
+    state: &AppState,
+    actor: &Actor,
+    id: i64,
+    to: AppointmentStatus,
+    change: StatusChange,
+) -> AppResult<Appointment> {
     use AppointmentStatus::*;
     let mut tx = state.pool.begin().await?;
     let (row, party) = visible(&mut tx, actor, id).await?;
@@ -384,7 +403,10 @@ pub async fn change_status(state: &AppState, actor: &Actor, id: i64, to: Appoint
         return Err(AppError::forbidden());
     }
     if !row.status.can_become(to) {
-        return Err(AppError::Conflict(format!("This appointment is {}; it can't be changed that way.", row.status.label().to_lowercase())));
+        return Err(AppError::Conflict(format!(
+            "This appointment is {}; it can't be changed that way.",
+            row.status.label().to_lowercase()
+        )));
     }
     let now = Utc::now();
     match to {
@@ -404,7 +426,8 @@ pub async fn change_status(state: &AppState, actor: &Actor, id: i64, to: Appoint
     }
     let updated = db::find(&mut tx, id).await?.ok_or_else(|| AppError::not_found("Appointment"))?;
     notify_change(&mut tx, state, &updated, party).await?;
-    audit::record(&mut tx, Entry::new(format!("appointment.{}", action_name(to))).by(actor).on("appointment", id).patient(row.patient_id)).await?;
+    audit::record(&mut tx, Entry::new(format!("appointment.{}", action_name(to))).by(actor).on("appointment", id).patient(row.patient_id))
+        .await?;
     tx.commit().await?;
     Ok(updated.into_appointment(state.config.timezone))
 }
@@ -426,6 +449,7 @@ fn cutoff(state: &AppState) -> Duration {
 
 /// Moves a live appointment to another free slot of the same doctor, atomically. A moved
 /// visit waits for the doctor's confirmation again.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn reschedule(state: &AppState, actor: &Actor, id: i64, request: RescheduleRequest) -> AppResult<Appointment> {
     let mut tx = state.pool.begin().await?;
     let (row, party) = visible(&mut tx, actor, id).await?;
@@ -452,12 +476,18 @@ pub async fn reschedule(state: &AppState, actor: &Actor, id: i64, request: Resch
     let updated = db::find(&mut tx, id).await?.ok_or_else(|| AppError::not_found("Appointment"))?;
     let when = describe_time(&updated, state.config.timezone);
     let notices = [
-        notice(&updated, updated.doctor_user_id, "Appointment moved", format!(
-            "{}'s appointment was moved to {when}. Please confirm the new time.", updated.patient_name
-        )),
-        notice(&updated, updated.patient_user_id, "Appointment moved", format!(
-            "Your appointment with {} is now on {when}, waiting for the doctor's confirmation.", updated.doctor_name
-        )),
+        notice(
+            &updated,
+            updated.doctor_user_id,
+            "Appointment moved",
+            format!("{}'s appointment was moved to {when}. Please confirm the new time.", updated.patient_name),
+        ),
+        notice(
+            &updated,
+            updated.patient_user_id,
+            "Appointment moved",
+            format!("Your appointment with {} is now on {when}, waiting for the doctor's confirmation.", updated.doctor_name),
+        ),
     ];
     notifications::send(&mut tx, &state.public_url, &notices).await?;
     audit::record(&mut tx, Entry::new("appointment.reschedule").by(actor).on("appointment", id).patient(row.patient_id)).await?;
@@ -466,16 +496,33 @@ pub async fn reschedule(state: &AppState, actor: &Actor, id: i64, request: Resch
 }
 
 /// Tells the other side of the appointment what happened.
+#[tracing::instrument(skip_all)]
 async fn notify_change(conn: &mut PgConnection, state: &AppState, row: &AppointmentRow, by: Party) -> AppResult<()> {
     let when = describe_time(row, state.config.timezone);
     let reason = row.status_reason.as_deref().map(|r| format!("\nReason: {r}")).unwrap_or_default();
     let (recipient, title, body) = match (row.status, by) {
-        (AppointmentStatus::Accepted, _) => (row.patient_user_id, "Appointment confirmed", format!("{} confirmed your appointment on {when}.", row.doctor_name)),
-        (AppointmentStatus::Rejected, _) => (row.patient_user_id, "Appointment declined", format!("{} could not take your appointment on {when}.{reason}", row.doctor_name)),
-        (AppointmentStatus::Completed, _) => (row.patient_user_id, "Visit completed", format!("Your visit with {} on {when} is complete. The visit notes are in your appointments.", row.doctor_name)),
-        (AppointmentStatus::NoShow, _) => (row.patient_user_id, "Missed appointment", format!("You missed your appointment with {} on {when}.", row.doctor_name)),
-        (AppointmentStatus::Cancelled, Party::Patient) => (row.doctor_user_id, "Appointment cancelled", format!("{} cancelled the appointment on {when}.{reason}", row.patient_name)),
-        (AppointmentStatus::Cancelled, _) => (row.patient_user_id, "Appointment cancelled", format!("Your appointment with {} on {when} was cancelled.{reason}", row.doctor_name)),
+        (AppointmentStatus::Accepted, _) => {
+            (row.patient_user_id, "Appointment confirmed", format!("{} confirmed your appointment on {when}.", row.doctor_name))
+        }
+        (AppointmentStatus::Rejected, _) => {
+            (row.patient_user_id, "Appointment declined", format!("{} could not take your appointment on {when}.{reason}", row.doctor_name))
+        }
+        (AppointmentStatus::Completed, _) => (
+            row.patient_user_id,
+            "Visit completed",
+            format!("Your visit with {} on {when} is complete. The visit notes are in your appointments.", row.doctor_name),
+        ),
+        (AppointmentStatus::NoShow, _) => {
+            (row.patient_user_id, "Missed appointment", format!("You missed your appointment with {} on {when}.", row.doctor_name))
+        }
+        (AppointmentStatus::Cancelled, Party::Patient) => {
+            (row.doctor_user_id, "Appointment cancelled", format!("{} cancelled the appointment on {when}.{reason}", row.patient_name))
+        }
+        (AppointmentStatus::Cancelled, _) => (
+            row.patient_user_id,
+            "Appointment cancelled",
+            format!("Your appointment with {} on {when} was cancelled.{reason}", row.doctor_name),
+        ),
         (AppointmentStatus::Pending, _) => return Ok(()),
     };
     notifications::send(conn, &state.public_url, &[notice(row, recipient, title, body)]).await

@@ -23,7 +23,9 @@ fn hm(hour: u32, minute: u32) -> NaiveTime {
 /// The clinic default: Monday to Friday, 10:00–13:00 and 14:00–17:00 (12 slots a day).
 pub fn default_week() -> Vec<WorkBlock> {
     (1..=5)
-        .flat_map(|weekday| [WorkBlock { weekday, starts: hm(10, 0), ends: hm(13, 0) }, WorkBlock { weekday, starts: hm(14, 0), ends: hm(17, 0) }])
+        .flat_map(|weekday| {
+            [WorkBlock { weekday, starts: hm(10, 0), ends: hm(13, 0) }, WorkBlock { weekday, starts: hm(14, 0), ends: hm(17, 0) }]
+        })
         .collect()
 }
 
@@ -222,10 +224,8 @@ mod tests {
     fn free_slots_leave_out_the_past_and_the_taken() {
         let (y, m, d) = MONDAY;
         let taken = [at(y, m, d, 14, 0)];
-        let free: Vec<String> = free_slots(&default_week(), false, &UTC, at(y, m, d, 11, 10), day(y, m, d), &taken)
-            .into_iter()
-            .map(format_slot_time)
-            .collect();
+        let free: Vec<String> =
+            free_slots(&default_week(), false, &UTC, at(y, m, d, 11, 10), day(y, m, d), &taken).into_iter().map(format_slot_time).collect();
         assert_eq!(free, ["11:30", "12:00", "12:30", "14:30", "15:00", "15:30", "16:00", "16:30"]);
         assert!(free_slots(&default_week(), true, &UTC, at(y, m, d, 8, 0), day(y, m, d), &[]).is_empty());
     }
@@ -265,10 +265,8 @@ mod tests {
 
     #[test]
     fn custom_weeks_with_several_breaks_work() {
-        let week = vec![
-            WorkBlock { weekday: 2, starts: hm(8, 0), ends: hm(9, 0) },
-            WorkBlock { weekday: 2, starts: hm(9, 30), ends: hm(10, 30) },
-        ];
+        let week =
+            vec![WorkBlock { weekday: 2, starts: hm(8, 0), ends: hm(9, 0) }, WorkBlock { weekday: 2, starts: hm(9, 30), ends: hm(10, 30) }];
         let tuesday = day(2026, 11, 24);
         let times: Vec<String> = slot_times(&week, tuesday).into_iter().map(format_slot_time).collect();
         assert_eq!(times, ["08:00", "08:30", "09:30", "10:00"]);

@@ -42,4 +42,3 @@ pub struct AuditQuery {
     pub before_id: Option<i64>,
     pub limit: Option<i64>,
 }
-

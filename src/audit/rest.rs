@@ -3,7 +3,7 @@
 use super::{AuditQuery, AuditRecord};
 use crate::auth::actor::Actor;
 use crate::error::AppResult;
-use crate::server::extract::Query;
+use crate::extract::Query;
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::Json;

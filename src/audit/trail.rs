@@ -115,6 +115,7 @@ pub async fn record(conn: &mut PgConnection, entry: Entry) -> AppResult<()> {
 
 /// Records on its own connection: for failures and denials, whose request transaction (if
 /// any) is rolled back. A lost audit write is logged, and does not hide the original answer.
+#[tracing::instrument(skip_all)]
 pub async fn record_detached(pool: &sqlx::PgPool, entry: Entry) {
     let result = async {
         let mut conn = pool.acquire().await?;
@@ -127,6 +128,7 @@ pub async fn record_detached(pool: &sqlx::PgPool, entry: Entry) {
 }
 
 /// Admin search, newest first, paged by `before_id`.
+#[tracing::instrument(skip_all)]
 pub async fn search(conn: &mut PgConnection, actor: &Actor, query: &AuditQuery) -> AppResult<Vec<AuditRecord>> {
     actor.require_role(&[Role::Admin])?;
     let limit = query.limit.unwrap_or(100).clamp(1, 500);
@@ -171,6 +173,7 @@ pub enum Sealed {
 }
 
 /// Seals every final, unsealed entry into one new block (see migration `…07`).
+#[tracing::instrument(skip_all)]
 pub async fn seal(conn: &mut PgConnection) -> AppResult<Sealed> {
     let sealed: i32 = sqlx::query_scalar("SELECT audit_log_seal()").fetch_one(conn).await?;
     Ok(if sealed < 0 { Sealed::CounterBehind } else { Sealed::Entries(sealed) })
@@ -178,6 +181,7 @@ pub async fn seal(conn: &mut PgConnection) -> AppResult<Sealed> {
 
 /// Runs for the life of the server: entries join the chain within about a second of their
 /// transaction's end.
+#[tracing::instrument(skip_all)]
 pub async fn run_sealer(pool: sqlx::PgPool) {
     let mut ticks = tokio::time::interval(SEAL_INTERVAL);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -206,6 +210,7 @@ pub struct ChainBreak {
 
 /// Seals what is final, then recomputes every block in order; returns the first that does not
 /// match.
+#[tracing::instrument(skip_all)]
 pub async fn verify_chain(conn: &mut PgConnection) -> AppResult<Option<ChainBreak>> {
     seal(&mut *conn).await?;
     Ok(sqlx::query_as(

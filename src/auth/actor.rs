@@ -1,12 +1,13 @@
 //! Who is asking, and what they may do. The actor is resolved once per request by
 //! [`resolve_actor`] (from a bearer token or the session cookie) and read from there by REST
-//! handlers (the [`Actor`] extractor) and server functions ([`current_actor`]). Every rule
-//! about access lives in this file.
+//! handlers (the [`Actor`] extractor) and server functions ([`current_actor`]). Who may see a
+//! patient's data is the patients domain's rule (`patients::access`).
 
 use super::sign_ins::SignInKey;
 use super::{db, CurrentUser, Role};
 use crate::audit::{self, Entry, Outcome};
 use crate::error::{AppError, AppResult};
+use crate::server::request_log::ActorId;
 use crate::server::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
@@ -14,7 +15,6 @@ use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
-use sqlx::PgConnection;
 use std::net::SocketAddr;
 use tower_sessions::Session;
 
@@ -37,10 +37,14 @@ pub struct Actor {
 /// The outcome of resolving a request's credentials.
 #[derive(Debug, Clone)]
 pub enum Authentication {
-    Anonymous { ip: String },
+    Anonymous {
+        ip: String,
+    },
     Authenticated(Actor),
     /// A bearer token was sent but is unknown, expired or revoked.
-    InvalidToken { ip: String },
+    InvalidToken {
+        ip: String,
+    },
 }
 
 impl Actor {
@@ -69,30 +73,6 @@ impl Actor {
     }
 }
 
-/// May `actor` see the clinical data of the patient whose account is `patient_user_id`?
-/// Patients see their own; nurses, staff and admins work with every patient; doctors only
-/// with patients they have (had) an appointment with. Managers see aggregates, never records.
-pub async fn can_access_patient(conn: &mut PgConnection, actor: &Actor, patient_user_id: i64) -> AppResult<bool> {
-    Ok(match actor.role {
-        Role::Patient => actor.user_id == patient_user_id,
-        Role::Nurse | Role::Staff | Role::Admin => true,
-        Role::Doctor => crate::appointments::db::have_met(conn, actor.user_id, patient_user_id).await?,
-        Role::Manager => false,
-    })
-}
-
-/// Like [`can_access_patient`], as an error: a patient probing someone else gets 404 (the
-/// record's existence is not revealed); staff without the right get 403.
-pub async fn require_patient_access(conn: &mut PgConnection, actor: &Actor, patient_user_id: i64) -> AppResult<()> {
-    if can_access_patient(conn, actor, patient_user_id).await? {
-        Ok(())
-    } else if actor.is(Role::Patient) {
-        Err(AppError::not_found("Patient"))
-    } else {
-        Err(AppError::forbidden())
-    }
-}
-
 pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
@@ -118,8 +98,15 @@ pub async fn resolve_actor(State(state): State<AppState>, mut request: Request, 
         _ => Entry::new("access.denied").from_ip(&ip),
     };
     let what = format!("{} {}", request.method(), request.uri().path());
+    let actor_id = match &authentication {
+        Authentication::Authenticated(actor) => Some(ActorId(actor.user_id)),
+        _ => None,
+    };
     request.extensions_mut().insert(authentication);
-    let response = next.run(request).await;
+    let mut response = next.run(request).await;
+    if let Some(actor_id) = actor_id {
+        response.extensions_mut().insert(actor_id);
+    }
     if response.status() == StatusCode::FORBIDDEN {
         audit::record_detached(&state.pool, denied_as.outcome(Outcome::Denied).detail(what)).await;
     }
@@ -238,8 +225,8 @@ impl<S: Send + Sync> FromRequestParts<S> for Authentication {
 
 /// Server functions: the request's authentication, from the context leptos_axum provides.
 pub fn current_authentication() -> AppResult<Authentication> {
-    let parts = leptos::prelude::use_context::<Parts>()
-        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("request parts missing from context")))?;
+    let parts =
+        leptos::prelude::use_context::<Parts>().ok_or_else(|| AppError::Internal(anyhow::anyhow!("request parts missing from context")))?;
     authentication_of(&parts)
 }
 
@@ -250,9 +237,7 @@ pub fn current_actor() -> AppResult<Actor> {
 
 /// The request's cookie session (server functions).
 pub async fn current_session() -> AppResult<Session> {
-    leptos_axum::extract::<Session>()
-        .await
-        .map_err(|e| AppError::Internal(anyhow::anyhow!("session layer missing: {e}")))
+    leptos_axum::extract::<Session>().await.map_err(|e| AppError::Internal(anyhow::anyhow!("session layer missing: {e}")))
 }
 
 #[cfg(test)]

@@ -38,7 +38,10 @@ mod ssr {
 
     /// Only same-site paths may be redirect targets (no open redirects).
     pub fn safe_next(next: Option<String>) -> String {
-        next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\')).unwrap_or_else(|| "/".to_owned())
+        // Browsers drop tabs and newlines inside URLs ("/\t/evil.example" becomes
+        // "//evil.example"), so any control character disqualifies the target.
+        next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') && !n.chars().any(char::is_control))
+            .unwrap_or_else(|| "/".to_owned())
     }
 }
 
@@ -145,7 +148,16 @@ mod tests {
     #[test]
     fn only_same_site_paths_are_redirect_targets() {
         assert_eq!(safe_next(Some("/profile?tab=1".into())), "/profile?tab=1");
-        for hostile in ["https://evil.example", "//evil.example/x", "/\\evil.example", "javascript:alert(1)", ""] {
+        for hostile in [
+            "https://evil.example",
+            "//evil.example/x",
+            "/\\evil.example",
+            "javascript:alert(1)",
+            "",
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\0x",
+        ] {
             assert_eq!(safe_next(Some(hostile.into())), "/", "{hostile}");
         }
         assert_eq!(safe_next(None), "/");

@@ -36,6 +36,7 @@ pub async fn insert_user(conn: &mut PgConnection, new: &NewUser<'_>) -> AppResul
 }
 
 /// The role-specific row every patient and doctor has.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn insert_role_row(conn: &mut PgConnection, user_id: i64, role: Role) -> AppResult<()> {
     let sql = match role {
         Role::Patient => "INSERT INTO patients (user_id) VALUES ($1)",
@@ -54,17 +55,17 @@ pub struct Credentials {
     pub active: bool,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn find_credentials(conn: &mut PgConnection, email: &str) -> AppResult<Option<Credentials>> {
-    Ok(sqlx::query_as("SELECT id, role, password_hash, active FROM users WHERE email = $1")
-        .bind(email)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as("SELECT id, role, password_hash, active FROM users WHERE email = $1").bind(email).fetch_optional(conn).await?)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn password_hash_of(conn: &mut PgConnection, user_id: i64) -> AppResult<String> {
     Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_one(conn).await?)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn set_password_hash(conn: &mut PgConnection, user_id: i64, hash: &str) -> AppResult<()> {
     sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1").bind(user_id).bind(hash).execute(conn).await?;
     Ok(())
@@ -85,6 +86,7 @@ pub struct NewSession<'a> {
     pub expires_at: DateTime<Utc>,
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn insert_session(conn: &mut PgConnection, new: &NewSession<'_>) -> AppResult<i64> {
     let kind = match new.kind {
         SessionKind::Browser => "browser",
@@ -123,20 +125,17 @@ const SESSION_USER: &str = "SELECT s.id AS session_id, u.id AS user_id, u.name, 
    FROM auth_sessions s JOIN users u ON u.id = s.user_id
   WHERE s.revoked_at IS NULL AND s.expires_at > now() AND u.active";
 
+#[tracing::instrument(skip_all, fields(session_id = session_id))]
 pub async fn session_user_by_id(conn: &mut PgConnection, session_id: i64) -> AppResult<Option<SessionUser>> {
-    Ok(sqlx::query_as(&format!("{SESSION_USER} AND s.id = $1 AND s.kind = 'browser'"))
-        .bind(session_id)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(&format!("{SESSION_USER} AND s.id = $1 AND s.kind = 'browser'")).bind(session_id).fetch_optional(conn).await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn session_user_by_token(conn: &mut PgConnection, token_hash: &[u8]) -> AppResult<Option<SessionUser>> {
-    Ok(sqlx::query_as(&format!("{SESSION_USER} AND s.token_hash = $1 AND s.kind = 'api'"))
-        .bind(token_hash)
-        .fetch_optional(conn)
-        .await?)
+    Ok(sqlx::query_as(&format!("{SESSION_USER} AND s.token_hash = $1 AND s.kind = 'api'")).bind(token_hash).fetch_optional(conn).await?)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id, session_id = session_id))]
 pub async fn revoke_session(conn: &mut PgConnection, user_id: i64, session_id: i64) -> AppResult<bool> {
     let done = sqlx::query("UPDATE auth_sessions SET revoked_at = now() WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL")
         .bind(session_id)
@@ -146,6 +145,7 @@ pub async fn revoke_session(conn: &mut PgConnection, user_id: i64, session_id: i
     Ok(done.rows_affected() == 1)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn revoke_all_sessions(conn: &mut PgConnection, user_id: i64) -> AppResult<u64> {
     let done = sqlx::query("UPDATE auth_sessions SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL")
         .bind(user_id)
@@ -164,6 +164,7 @@ pub struct SessionRow {
     pub expires_at: DateTime<Utc>,
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn live_sessions(conn: &mut PgConnection, user_id: i64) -> AppResult<Vec<SessionRow>> {
     Ok(sqlx::query_as(
         "SELECT id, kind, ip, user_agent, created_at, expires_at FROM auth_sessions
@@ -174,6 +175,7 @@ pub async fn live_sessions(conn: &mut PgConnection, user_id: i64) -> AppResult<V
     .await?)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn insert_email_verification(conn: &mut PgConnection, user_id: i64, token_hash: &[u8]) -> AppResult<()> {
     sqlx::query("INSERT INTO email_verifications (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '7 days')")
         .bind(token_hash)
@@ -184,6 +186,7 @@ pub async fn insert_email_verification(conn: &mut PgConnection, user_id: i64, to
 }
 
 /// Consumes a verification token; returns the user it verified.
+#[tracing::instrument(skip_all)]
 pub async fn use_email_verification(conn: &mut PgConnection, token_hash: &[u8]) -> AppResult<Option<i64>> {
     let user_id: Option<i64> = sqlx::query_scalar(
         "UPDATE email_verifications SET used_at = now()
@@ -198,6 +201,7 @@ pub async fn use_email_verification(conn: &mut PgConnection, token_hash: &[u8]) 
     Ok(user_id)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn mark_email_verified(conn: &mut PgConnection, user_id: i64) -> AppResult<bool> {
     let done = sqlx::query("UPDATE users SET email_verified_at = coalesce(email_verified_at, now()) WHERE id = $1")
         .bind(user_id)
@@ -206,12 +210,12 @@ pub async fn mark_email_verified(conn: &mut PgConnection, user_id: i64) -> AppRe
     Ok(done.rows_affected() == 1)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn current_user(conn: &mut PgConnection, user_id: i64) -> AppResult<Option<CurrentUser>> {
-    let row: Option<(i64, String, String, Role, bool, bool)> = sqlx::query_as(
-        "SELECT id, name, email, role, email_verified_at IS NOT NULL, verified_at IS NOT NULL FROM users WHERE id = $1",
-    )
-    .bind(user_id)
-    .fetch_optional(conn)
-    .await?;
+    let row: Option<(i64, String, String, Role, bool, bool)> =
+        sqlx::query_as("SELECT id, name, email, role, email_verified_at IS NOT NULL, verified_at IS NOT NULL FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?;
     Ok(row.map(|(id, name, email, role, email_verified, verified)| CurrentUser { id, name, email, role, email_verified, verified }))
 }

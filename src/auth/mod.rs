@@ -84,10 +84,7 @@ impl FromStr for Role {
     type Err = String;
 
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL
-            .into_iter()
-            .find(|role| role.as_str() == s.trim().to_ascii_lowercase())
-            .ok_or_else(|| format!("Unknown role '{s}'."))
+        Role::ALL.into_iter().find(|role| role.as_str() == s.trim().to_ascii_lowercase()).ok_or_else(|| format!("Unknown role '{s}'."))
     }
 }
 
@@ -175,10 +172,11 @@ pub fn describe_user_agent(user_agent: &str) -> String {
         .into_iter()
         .find(|(marker, _)| ua.contains(marker))
         .map(|(_, name)| name);
-    let system = [("android", "Android"), ("iphone", "iPhone"), ("ipad", "iPad"), ("windows", "Windows"), ("mac os x", "macOS"), ("linux", "Linux")]
-        .into_iter()
-        .find(|(marker, _)| ua.contains(marker))
-        .map(|(_, name)| name);
+    let system =
+        [("android", "Android"), ("iphone", "iPhone"), ("ipad", "iPad"), ("windows", "Windows"), ("mac os x", "macOS"), ("linux", "Linux")]
+            .into_iter()
+            .find(|(marker, _)| ua.contains(marker))
+            .map(|(_, name)| name);
     match (browser, system) {
         (Some(b), Some(s)) => format!("{b} on {s}"),
         (Some(b), None) => b.to_owned(),
@@ -211,7 +209,17 @@ mod tests {
 
     #[test]
     fn malformed_emails_are_refused() {
-        for bad in ["", "ann", "ann@", "@example.org", "ann@example", "a b@example.org", "ann@@example.org", "ann@example..org", "ann@.example.org"] {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.org",
+            "ann@example",
+            "a b@example.org",
+            "ann@@example.org",
+            "ann@example..org",
+            "ann@.example.org",
+        ] {
             assert!(Email::parse(bad).is_err(), "{bad:?} should be refused");
         }
     }

@@ -11,8 +11,12 @@ use leptos_router::hooks::use_query_map;
 /// Messages for the codes that redirects put in the query string.
 fn notice_for(key: &str, value: &str) -> Option<(&'static str, &'static str)> {
     Some(match (key, value) {
-        ("registered", "patient") => ("success", "Your account is ready. We sent a confirmation link to your email address — you can sign in now."),
-        ("registered", _) => ("success", "Your account is ready. An administrator will verify your doctor profile before patients can book you."),
+        ("registered", "patient") => {
+            ("success", "Your account is ready. We sent a confirmation link to your email address — you can sign in now.")
+        }
+        ("registered", _) => {
+            ("success", "Your account is ready. An administrator will verify your doctor profile before patients can book you.")
+        }
         ("verified", _) => ("success", "Thank you — your email address is confirmed. Sign in to continue."),
         ("signed_out", _) => ("info", "You have been signed out."),
         ("password_changed", _) => ("success", "Your password was changed and every device was signed out. Sign in with the new password."),

@@ -86,6 +86,7 @@ pub struct AccountDraft {
 
 /// Inserts the account with its role row (patients, doctors); a patient whose email is not
 /// confirmed yet is sent the confirmation link.
+#[tracing::instrument(skip_all)]
 pub async fn insert_account(conn: &mut sqlx::PgConnection, public_url: &str, draft: &AccountDraft) -> AppResult<i64> {
     let new_user = NewUser {
         email: draft.email.as_str(),
@@ -104,6 +105,7 @@ pub async fn insert_account(conn: &mut sqlx::PgConnection, public_url: &str, dra
     Ok(user_id)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn send_verification_email(
     conn: &mut sqlx::PgConnection,
     public_url: &str,
@@ -122,13 +124,15 @@ pub async fn send_verification_email(
 }
 
 /// Confirms an email address from the link's token.
+#[tracing::instrument(skip_all)]
 pub async fn verify_email(state: &AppState, token: &str, client: &Client) -> AppResult<CurrentUser> {
     let mut tx = state.pool.begin().await?;
     let user_id = db::use_email_verification(&mut tx, &hash_token(token.trim()))
         .await?
         .ok_or_else(|| AppError::validation("This verification link is invalid, expired or already used."))?;
     let user = db::current_user(&mut tx, user_id).await?.ok_or_else(|| AppError::not_found("Account"))?;
-    audit::record(&mut tx, Entry::new("account.email_verified").by_user(user.id, user.role).from_ip(&client.ip).on("user", user.id)).await?;
+    audit::record(&mut tx, Entry::new("account.email_verified").by_user(user.id, user.role).from_ip(&client.ip).on("user", user.id))
+        .await?;
     tx.commit().await?;
     state.sign_ins.forget_user(user.id);
     Ok(user)
@@ -158,7 +162,15 @@ pub async fn login(state: &AppState, input: LoginInput, client: &Client, kind: S
         }
     };
     if !credentials.active {
-        audit::record(&mut conn, Entry::new("auth.login").by_user(credentials.id, credentials.role).from_ip(&client.ip).outcome(Outcome::Denied).detail("account deactivated")).await?;
+        audit::record(
+            &mut conn,
+            Entry::new("auth.login")
+                .by_user(credentials.id, credentials.role)
+                .from_ip(&client.ip)
+                .outcome(Outcome::Denied)
+                .detail("account deactivated"),
+        )
+        .await?;
         return Err(AppError::Forbidden("This account has been deactivated. Contact the clinic.".into()));
     }
 
@@ -178,12 +190,17 @@ pub async fn login(state: &AppState, input: LoginInput, client: &Client, kind: S
         },
     )
     .await?;
-    audit::record(&mut tx, Entry::new("auth.login").by_user(credentials.id, credentials.role).from_ip(&client.ip).on("session", session_id)).await?;
+    audit::record(
+        &mut tx,
+        Entry::new("auth.login").by_user(credentials.id, credentials.role).from_ip(&client.ip).on("session", session_id),
+    )
+    .await?;
     let user = db::current_user(&mut tx, credentials.id).await?.ok_or_else(|| AppError::not_found("Account"))?;
     tx.commit().await?;
     Ok(LoginOutcome { user, session_id, token })
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn logout(state: &AppState, actor: &Actor) -> AppResult<()> {
     let mut tx = state.pool.begin().await?;
     db::revoke_session(&mut tx, actor.user_id, actor.session_id).await?;
@@ -194,6 +211,7 @@ pub async fn logout(state: &AppState, actor: &Actor) -> AppResult<()> {
 }
 
 /// Changes the password and ends every sign-in of the account, this one included.
+#[tracing::instrument(skip_all)]
 pub async fn change_password(state: &AppState, actor: &Actor, current: String, new: String) -> AppResult<()> {
     let mut conn = state.pool.acquire().await?;
     let stored = db::password_hash_of(&mut conn, actor.user_id).await?;
@@ -205,12 +223,17 @@ pub async fn change_password(state: &AppState, actor: &Actor, current: String, n
     let mut tx = state.pool.begin().await?;
     db::set_password_hash(&mut tx, actor.user_id, &new_hash).await?;
     let ended = db::revoke_all_sessions(&mut tx, actor.user_id).await?;
-    audit::record(&mut tx, Entry::new("account.password_changed").by(actor).on("user", actor.user_id).detail(format!("{ended} sign-ins ended"))).await?;
+    audit::record(
+        &mut tx,
+        Entry::new("account.password_changed").by(actor).on("user", actor.user_id).detail(format!("{ended} sign-ins ended")),
+    )
+    .await?;
     tx.commit().await?;
     state.sign_ins.forget_user(actor.user_id);
     Ok(())
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn sessions(state: &AppState, actor: &Actor) -> AppResult<Vec<super::SessionInfo>> {
     let mut conn = state.pool.acquire().await?;
     let rows = db::live_sessions(&mut conn, actor.user_id).await?;
@@ -228,6 +251,7 @@ pub async fn sessions(state: &AppState, actor: &Actor) -> AppResult<Vec<super::S
         .collect())
 }
 
+#[tracing::instrument(skip_all, fields(session_id = session_id))]
 pub async fn revoke_session(state: &AppState, actor: &Actor, session_id: i64) -> AppResult<()> {
     let mut tx = state.pool.begin().await?;
     if !db::revoke_session(&mut tx, actor.user_id, session_id).await? {

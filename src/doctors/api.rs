@@ -98,8 +98,9 @@ pub async fn save_practice(
     let state = AppState::from_context()?;
     let actor = crate::auth::actor::current_actor()?;
     let id = own_doctor_id(&state, &actor).await?;
-    let experience_years = experience_years.trim().parse::<i32>().map_err(|_| AppError::validation("Years of experience is a whole number, like 12."))?;
-    let fee_cents = crate::ui::parse_money(&fee).ok_or_else(|| AppError::validation("Write the fee like 120 or 120.50."))?;
+    let experience_years =
+        experience_years.trim().parse::<i32>().map_err(|_| AppError::validation("Years of experience is a whole number, like 12."))?;
+    let fee_cents = crate::money::Money::parse_minor(&fee).ok_or_else(|| AppError::validation("Write the fee like 120 or 120.50."))?;
     let update = super::DoctorUpdate {
         specialization: Some(specialization),
         license_number: Some(license_number),
@@ -119,7 +120,15 @@ pub async fn save_practice(
 /// The weekly hours, one text per weekday (see [`super::parse_day_hours`]).
 #[allow(clippy::too_many_arguments)]
 #[server(prefix = "/sfn", endpoint = "save_hours")]
-pub async fn save_hours(monday: String, tuesday: String, wednesday: String, thursday: String, friday: String, saturday: String, sunday: String) -> Result<(), ApiError> {
+pub async fn save_hours(
+    monday: String,
+    tuesday: String,
+    wednesday: String,
+    thursday: String,
+    friday: String,
+    saturday: String,
+    sunday: String,
+) -> Result<(), ApiError> {
     let state = AppState::from_context()?;
     let actor = crate::auth::actor::current_actor()?;
     let id = own_doctor_id(&state, &actor).await?;

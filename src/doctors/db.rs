@@ -17,6 +17,7 @@ const CARD: &str = "SELECT d.id, d.user_id, u.name, d.specialization, d.city, d.
 /// each of the eight combinations is its own prepared statement with a plan that uses that
 /// combination's index — planned once per connection, not per page (see
 /// `server::startup::connect`).
+#[tracing::instrument(skip_all)]
 pub async fn search(conn: &mut PgConnection, query: &DirectoryQuery) -> AppResult<Vec<DoctorCard>> {
     let page = query.page.unwrap_or(1).max(1);
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
@@ -54,6 +55,7 @@ struct ProfileExtra {
 }
 
 /// Any doctor by id (listed or not); the service decides who may see an unlisted one.
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn profile(conn: &mut PgConnection, doctor_id: i64) -> AppResult<Option<DoctorProfile>> {
     let card: Option<DoctorCard> = sqlx::query_as(&format!("{CARD} WHERE d.id = $1")).bind(doctor_id).fetch_optional(&mut *conn).await?;
     let Some(card) = card else { return Ok(None) };
@@ -77,6 +79,7 @@ pub async fn profile(conn: &mut PgConnection, doctor_id: i64) -> AppResult<Optio
     }))
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn doctor_id_of_user(conn: &mut PgConnection, user_id: i64) -> AppResult<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM doctors WHERE user_id = $1").bind(user_id).fetch_optional(conn).await?)
 }
@@ -91,6 +94,7 @@ pub const WEEK_ARRAYS: &str = "SELECT coalesce(array_agg(h.weekday ORDER BY h.we
 
 /// The doctor's blocks, or the clinic default when they never set a schedule.
 /// One query: it is on the path of every booking and slot lookup.
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn weekly_schedule(conn: &mut PgConnection, doctor_id: i64) -> AppResult<Vec<WorkBlock>> {
     let (custom, weekdays, starts, ends): (bool, Vec<i16>, Vec<NaiveTime>, Vec<NaiveTime>) = sqlx::query_as(&format!(
         "SELECT d.custom_schedule, week.weekdays, week.starts, week.ends
@@ -112,6 +116,7 @@ pub fn schedule_from(custom: bool, weekdays: Vec<i16>, starts: Vec<NaiveTime>, e
     weekdays.into_iter().zip(starts).zip(ends).map(|((weekday, starts), ends)| WorkBlock { weekday: weekday as u8, starts, ends }).collect()
 }
 
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn replace_schedule(conn: &mut PgConnection, doctor_id: i64, blocks: &[WorkBlock]) -> AppResult<()> {
     sqlx::query("DELETE FROM doctor_working_hours WHERE doctor_id = $1").bind(doctor_id).execute(&mut *conn).await?;
     for block in blocks {
@@ -127,6 +132,7 @@ pub async fn replace_schedule(conn: &mut PgConnection, doctor_id: i64, blocks: &
     Ok(())
 }
 
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn is_day_off(conn: &mut PgConnection, doctor_id: i64, day: NaiveDate) -> AppResult<bool> {
     Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM doctor_days_off WHERE doctor_id = $1 AND day = $2)")
         .bind(doctor_id)
@@ -135,6 +141,7 @@ pub async fn is_day_off(conn: &mut PgConnection, doctor_id: i64, day: NaiveDate)
         .await?)
 }
 
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn days_off(conn: &mut PgConnection, doctor_id: i64, from: NaiveDate) -> AppResult<Vec<NaiveDate>> {
     Ok(sqlx::query_scalar("SELECT day FROM doctor_days_off WHERE doctor_id = $1 AND day >= $2 ORDER BY day")
         .bind(doctor_id)

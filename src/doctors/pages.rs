@@ -1,13 +1,16 @@
 //! The directory and the doctor page (with free slots and booking).
 
-use super::api::{directory_facets, doctor_reviews, doctor_slots, get_doctor_profile, my_practice, search_doctors, AddMyDayOff, SaveHours, SavePractice};
+use super::api::{
+    directory_facets, doctor_reviews, doctor_slots, get_doctor_profile, my_practice, search_doctors, AddMyDayOff, SaveHours, SavePractice,
+};
 use super::{format_day_hours, DoctorCard, DoctorProfile, WEEKDAY_NAMES};
 use crate::appointments::api::{find_patients, BookAppointment};
-use crate::appointments::PatientChoice;
-use crate::error::ApiError;
 use crate::appointments::slots::WorkBlock;
+use crate::appointments::PatientChoice;
 use crate::auth::Role;
-use crate::ui::{action_error, money, urlencode, use_auth, ErrorView, Field, RequireUser};
+use crate::error::ApiError;
+use crate::money::Money;
+use crate::ui::{action_error, urlencode, use_auth, ErrorView, Field, RequireUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};
@@ -95,7 +98,7 @@ fn DoctorCardView(doctor: DoctorCard) -> impl IntoView {
             <h2><a href=href.clone()>{doctor.name.clone()}</a></h2>
             <p class="spec">{doctor.specialization.clone()} {doctor.city.clone().map(|c| format!(" · {c}"))}</p>
             <p class="muted small">{format!("{} years of experience", doctor.experience_years)} " · " {stars(doctor.rating, doctor.review_count)}</p>
-            <p class="fee">{money(doctor.fee_cents, &doctor.currency)} <span class="muted small">" per visit"</span></p>
+            <p class="fee">{Money::new(doctor.fee_cents, doctor.currency.clone()).to_string()} <span class="muted small">" per visit"</span></p>
             <a class="button small" href=href>"See free times"</a>
         </li>
     }
@@ -144,7 +147,7 @@ fn DoctorDetails(profile: DoctorProfile, slots: SlotsResource, reviews: ReviewsR
             <h1>{card.name.clone()}</h1>
             <p class="spec">{card.specialization.clone()} {card.city.clone().map(|c| format!(" · {c}"))}</p>
             <dl class="facts">
-                <div><dt>"Consultation fee"</dt><dd>{money(card.fee_cents, &card.currency)}</dd></div>
+                <div><dt>"Consultation fee"</dt><dd>{Money::new(card.fee_cents, card.currency.clone()).to_string()}</dd></div>
                 <div><dt>"Experience"</dt><dd>{format!("{} years", card.experience_years)}</dd></div>
                 <div><dt>"Rating"</dt><dd>{stars(card.rating, card.review_count)}</dd></div>
                 {profile.license_number.clone().map(|l| view! { <div><dt>"License"</dt><dd>{l}</dd></div> })}
@@ -154,7 +157,7 @@ fn DoctorDetails(profile: DoctorProfile, slots: SlotsResource, reviews: ReviewsR
             {profile.address.clone().map(|a| view! { <p class="muted">{a}</p> })}
         </section>
         <div class="grid two wide">
-            <SlotPicker doctor_id=doctor_id fee=money(card.fee_cents, &card.currency) doctor_name=card.name.clone() slots=slots matches=matches/>
+            <SlotPicker doctor_id=doctor_id fee=Money::new(card.fee_cents, card.currency.clone()).to_string() doctor_name=card.name.clone() slots=slots matches=matches/>
             <section class="card">
                 <h2>"Working hours"</h2>
                 <table class="table compact">
@@ -266,7 +269,13 @@ fn SlotPicker(doctor_id: i64, fee: String, doctor_name: String, slots: SlotsReso
 /// The fields of a booking form, named as `book_appointment` takes them: the chosen slot
 /// (hidden), anything the form adds (`children`), then the optional reason.
 #[component]
-fn BookingFields(doctor_id: i64, date: String, time: String, reason_id: &'static str, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+fn BookingFields(
+    doctor_id: i64,
+    date: String,
+    time: String,
+    reason_id: &'static str,
+    #[prop(optional)] children: Option<Children>,
+) -> impl IntoView {
     view! {
         <input type="hidden" name="doctor_id" value=doctor_id/>
         <input type="hidden" name="date" value=date/>
@@ -286,7 +295,13 @@ fn patient_matches() -> PatientMatches {
     let query = use_query_map();
     Resource::new(
         move || query.read().get("patient_q").unwrap_or_default(),
-        |text| async move { if text.trim().is_empty() { Ok(Vec::new()) } else { find_patients(text).await } },
+        |text| async move {
+            if text.trim().is_empty() {
+                Ok(Vec::new())
+            } else {
+                find_patients(text).await
+            }
+        },
     )
 }
 
@@ -362,10 +377,8 @@ pub fn PracticePage() -> impl IntoView {
     let save_profile = ServerAction::<SavePractice>::new();
     let save_hours = ServerAction::<SaveHours>::new();
     let add_day_off = ServerAction::<AddMyDayOff>::new();
-    let practice = Resource::new(
-        move || (save_profile.version().get(), save_hours.version().get(), add_day_off.version().get()),
-        |_| my_practice(),
-    );
+    let practice =
+        Resource::new(move || (save_profile.version().get(), save_hours.version().get(), add_day_off.version().get()), |_| my_practice());
     let saved = move |version: usize, ok: bool| (version > 0 && ok).then(|| view! { <p class="alert success" role="status">"Saved."</p> });
     view! {
         <Title text="Your practice"/>
@@ -392,7 +405,7 @@ pub fn PracticePage() -> impl IntoView {
                                     <Field label="City" name="city" value=card.city.clone().unwrap_or_default()/>
                                     <Field label="Address" name="address" value=p.address.clone().unwrap_or_default()/>
                                     <Field label="Years of experience" name="experience_years" kind="number" value=card.experience_years.to_string()/>
-                                    <Field label="Consultation fee" name="fee" value=format!("{}.{:02}", card.fee_cents / 100, card.fee_cents % 100) hint="For example 120 or 120.50"/>
+                                    <Field label="Consultation fee" name="fee" value=Money::new(card.fee_cents, card.currency.clone()).amount() hint="For example 120 or 120.50"/>
                                     <Field label="Currency" name="currency" value=card.currency.clone() hint="Three letters, like USD"/>
                                     <Field label="Languages" name="languages" value=p.languages.join(", ") hint="Separated by commas"/>
                                     <div class="field span-two">

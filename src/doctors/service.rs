@@ -13,12 +13,14 @@ use crate::server::state::AppState;
 use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+#[tracing::instrument(skip_all)]
 pub async fn search(state: &AppState, query: &DirectoryQuery) -> AppResult<Vec<DoctorCard>> {
     let mut conn = state.pool.acquire().await?;
     db::search(&mut conn, query).await
 }
 
 /// Listed doctors are public; an unlisted one is visible to themselves and admins only.
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn profile(state: &AppState, viewer: Option<&Actor>, doctor_id: i64) -> AppResult<DoctorProfile> {
     let mut conn = state.pool.acquire().await?;
     let profile = db::profile(&mut conn, doctor_id).await?.ok_or_else(|| AppError::not_found("Doctor"))?;
@@ -40,6 +42,7 @@ fn require_owner_or_admin(actor: &Actor, profile: &DoctorProfile) -> AppResult<(
     }
 }
 
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn update(state: &AppState, actor: &Actor, doctor_id: i64, update: DoctorUpdate) -> AppResult<DoctorProfile> {
     let current = profile(state, Some(actor), doctor_id).await?;
     require_owner_or_admin(actor, &current)?;
@@ -57,7 +60,8 @@ pub async fn update(state: &AppState, actor: &Actor, doctor_id: i64, update: Doc
     let experience_years = update.experience_years.map(super::check_experience_years).transpose().map_err(AppError::Validation)?;
     let fee_cents = update.fee_cents.map(super::check_fee_cents).transpose().map_err(AppError::Validation)?;
     let currency = update.currency.as_deref().map(super::parse_currency).transpose().map_err(AppError::Validation)?;
-    let languages = update.languages.map(|langs| langs.into_iter().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect::<Vec<_>>());
+    let languages =
+        update.languages.map(|langs| langs.into_iter().map(|l| l.trim().to_owned()).filter(|l| !l.is_empty()).collect::<Vec<_>>());
     if let Some(blocks) = &update.weekly_schedule {
         check_schedule(blocks).map_err(AppError::Validation)?;
     }
@@ -104,6 +108,7 @@ pub struct AvailableSlots {
 }
 
 /// Free slots of a listed doctor on a date (clinic time): not past, not taken, not off.
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn available_slots(state: &AppState, doctor_id: i64, date: &str) -> AppResult<AvailableSlots> {
     let date = parse_date(date)?;
     let slots = free_days(state, doctor_id, date, 1).await?.into_iter().next().map(|(_, slots)| slots).unwrap_or_default();
@@ -112,6 +117,7 @@ pub async fn available_slots(state: &AppState, doctor_id: i64, date: &str) -> Ap
 
 /// The first day from tomorrow (clinic time) with a free slot, within 60 days; tomorrow
 /// with no slots if there is none.
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn next_available_slots(state: &AppState, doctor_id: i64) -> AppResult<AvailableSlots> {
     let tomorrow = Utc::now().with_timezone(&state.config.timezone).date_naive() + Duration::days(1);
     let days = free_days(state, doctor_id, tomorrow, 60).await?;
@@ -121,14 +127,14 @@ pub async fn next_available_slots(state: &AppState, doctor_id: i64) -> AppResult
 
 /// The free slots of each of `count` days from `first`, from one read of the doctor's schedule,
 /// days off and live bookings. 404 for an unknown or unlisted doctor.
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id, count = count))]
 async fn free_days(state: &AppState, doctor_id: i64, first: NaiveDate, count: i64) -> AppResult<Vec<(NaiveDate, Vec<String>)>> {
     let mut conn = state.pool.acquire().await?;
-    let listed: Option<bool> = sqlx::query_scalar(
-        "SELECT u.active AND u.verified_at IS NOT NULL FROM doctors d JOIN users u ON u.id = d.user_id WHERE d.id = $1",
-    )
-    .bind(doctor_id)
-    .fetch_optional(&mut *conn)
-    .await?;
+    let listed: Option<bool> =
+        sqlx::query_scalar("SELECT u.active AND u.verified_at IS NOT NULL FROM doctors d JOIN users u ON u.id = d.user_id WHERE d.id = $1")
+            .bind(doctor_id)
+            .fetch_optional(&mut *conn)
+            .await?;
     if listed != Some(true) {
         return Err(AppError::not_found("Doctor"));
     }
@@ -156,11 +162,13 @@ pub struct DayOffRequest {
 }
 
 /// Days off in the future. Live appointments on that day stay; the doctor cancels them.
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn days_off(state: &AppState, doctor_id: i64) -> AppResult<Vec<NaiveDate>> {
     let mut conn = state.pool.acquire().await?;
     db::days_off(&mut conn, doctor_id, Utc::now().date_naive()).await
 }
 
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn add_day_off(state: &AppState, actor: &Actor, doctor_id: i64, request: DayOffRequest) -> AppResult<Vec<NaiveDate>> {
     let current = profile(state, Some(actor), doctor_id).await?;
     require_owner_or_admin(actor, &current)?;
@@ -200,6 +208,7 @@ pub struct NewReview {
     pub text: String,
 }
 
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn reviews(state: &AppState, doctor_id: i64) -> AppResult<Vec<Review>> {
     profile(state, None, doctor_id).await?;
     let mut conn = state.pool.acquire().await?;
@@ -215,6 +224,7 @@ pub async fn reviews(state: &AppState, doctor_id: i64) -> AppResult<Vec<Review>>
 }
 
 /// One review per completed appointment, by its patient.
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn add_review(state: &AppState, actor: &Actor, doctor_id: i64, review: NewReview) -> AppResult<Review> {
     actor.require_role(&[Role::Patient])?;
     if !(1..=5).contains(&review.rating) {
@@ -233,15 +243,17 @@ pub async fn add_review(state: &AppState, actor: &Actor, doctor_id: i64, review:
         return Err(AppError::Forbidden("You can review a doctor after a completed visit with them.".into()));
     }
     let appointment = appointment.expect("eligible implies present");
-    let id: i64 = sqlx::query_scalar("INSERT INTO reviews (appointment_id, doctor_id, patient_id, rating, body) VALUES ($1, $2, $3, $4, $5) RETURNING id")
-        .bind(appointment.id)
-        .bind(doctor_id)
-        .bind(appointment.patient_id)
-        .bind(review.rating)
-        .bind(&text)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(conflict_on("reviews_appointment_id_key", "You already reviewed this visit."))?;
+    let id: i64 = sqlx::query_scalar(
+        "INSERT INTO reviews (appointment_id, doctor_id, patient_id, rating, body) VALUES ($1, $2, $3, $4, $5) RETURNING id",
+    )
+    .bind(appointment.id)
+    .bind(doctor_id)
+    .bind(appointment.patient_id)
+    .bind(review.rating)
+    .bind(&text)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(conflict_on("reviews_appointment_id_key", "You already reviewed this visit."))?;
     audit::record(&mut tx, Entry::new("review.create").by(actor).on("review", id)).await?;
     tx.commit().await?;
     let reviews = reviews(state, doctor_id).await?;

@@ -3,8 +3,6 @@
 //! task delivers unsent rows over SMTP when one is configured. Without SMTP, messages stay in
 //! the outbox, which admins read in the portal.
 
-
-
 use crate::error::AppResult;
 use lettre::message::Mailbox;
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -67,7 +65,9 @@ async fn deliver_batch(pool: &PgPool, transport: &AsyncSmtpTransport<Tokio1Execu
         .await;
         match sent {
             Ok(()) => sqlx::query("UPDATE outbox SET sent_at = now(), last_error = NULL WHERE id = $1").bind(id).execute(&mut *tx).await?,
-            Err(err) => sqlx::query("UPDATE outbox SET last_error = $2 WHERE id = $1").bind(id).bind(err.to_string()).execute(&mut *tx).await?,
+            Err(err) => {
+                sqlx::query("UPDATE outbox SET last_error = $2 WHERE id = $1").bind(id).bind(err.to_string()).execute(&mut *tx).await?
+            }
         };
     }
     tx.commit().await?;

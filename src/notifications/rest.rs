@@ -3,7 +3,7 @@
 use super::{service, Notification};
 use crate::auth::actor::Actor;
 use crate::error::AppResult;
-use crate::server::extract::Path;
+use crate::extract::Path;
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -16,6 +16,7 @@ pub struct Notice {
 
 /// Stores the notices for the bell and queues their emails, in one statement. Deactivated
 /// accounts get neither. `public_url` makes the emailed links absolute.
+#[tracing::instrument(skip_all)]
 pub async fn send(conn: &mut PgConnection, public_url: &str, notices: &[Notice]) -> AppResult<()> {
     let columns = NoticeColumns::of(notices);
     sqlx::query("SELECT notify($1, $2, $3, $4, $5)")
@@ -54,6 +55,7 @@ pub fn base_url(public_url: &str) -> &str {
 }
 
 /// The actor's newest notifications.
+#[tracing::instrument(skip_all)]
 pub async fn list(state: &AppState, actor: &Actor) -> AppResult<Vec<Notification>> {
     Ok(sqlx::query_as(
         "SELECT id, title, body, link, created_at, read_at IS NOT NULL AS read
@@ -65,6 +67,7 @@ pub async fn list(state: &AppState, actor: &Actor) -> AppResult<Vec<Notification
     .await?)
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn unread_count(state: &AppState, actor: &Actor) -> AppResult<i64> {
     Ok(sqlx::query_scalar("SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
         .bind(actor.user_id)
@@ -73,6 +76,7 @@ pub async fn unread_count(state: &AppState, actor: &Actor) -> AppResult<i64> {
 }
 
 /// Marks one of the actor's notifications read; someone else's is "not found".
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn mark_read(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
     let found = sqlx::query("UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND user_id = $2")
         .bind(id)
@@ -87,6 +91,7 @@ pub async fn mark_read(state: &AppState, actor: &Actor, id: i64) -> AppResult<()
 }
 
 /// Marks all of the actor's notifications read; returns how many were unread.
+#[tracing::instrument(skip_all)]
 pub async fn mark_all_read(state: &AppState, actor: &Actor) -> AppResult<u64> {
     Ok(sqlx::query("UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL")
         .bind(actor.user_id)

@@ -29,6 +29,16 @@ pub async fn update_profile(
     use crate::auth::actor::current_actor;
     use crate::server::state::AppState;
     let state = AppState::from_context()?;
-    let update = super::ProfileUpdate { name, email, phone, address, date_of_birth, gender, blood_group, emergency_contact_name, emergency_contact_phone };
+    let update = super::ProfileUpdate {
+        name,
+        email,
+        phone,
+        address,
+        date_of_birth,
+        gender,
+        blood_group,
+        emergency_contact_name,
+        emergency_contact_phone,
+    };
     Ok(super::service::update(&state, &current_actor()?, update).await?)
 }

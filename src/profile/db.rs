@@ -25,6 +25,7 @@ struct ProfileRow {
     emergency_contact_phone: Option<String>,
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn find(conn: &mut PgConnection, user_id: i64) -> AppResult<Option<Profile>> {
     let row: Option<ProfileRow> = sqlx::query_as(
         "SELECT u.id, u.name, u.email, u.role, u.phone, u.address, u.email_verified_at IS NOT NULL AS email_verified,
@@ -58,6 +59,7 @@ pub async fn find(conn: &mut PgConnection, user_id: i64) -> AppResult<Option<Pro
 }
 
 /// Writes the whole editable profile (the service merged the change into the current one).
+#[tracing::instrument(skip_all, fields(email_changed = email_changed))]
 pub async fn save(conn: &mut PgConnection, profile: &Profile, email_changed: bool) -> AppResult<()> {
     sqlx::query(
         "UPDATE users SET name = $2, email = $3, phone = $4, address = $5,

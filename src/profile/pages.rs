@@ -3,8 +3,8 @@
 use super::api::{get_profile, UpdateProfile};
 use super::{Profile, BLOOD_GROUPS, GENDERS};
 use crate::auth::api::{list_sessions, ChangePassword, RevokeSession};
-use crate::auth::SessionInfo;
 use crate::auth::describe_user_agent;
+use crate::auth::SessionInfo;
 use crate::error::ApiError;
 use crate::ui::{action_error, format_time, page_resource, use_auth, ErrorView, Field, RequireUser};
 use leptos::prelude::*;

@@ -3,7 +3,7 @@
 use super::{service, Profile, ProfileUpdate};
 use crate::auth::actor::Actor;
 use crate::error::AppResult;
-use crate::server::extract::Json;
+use crate::extract::Json;
 use crate::server::state::AppState;
 use axum::extract::State;
 

@@ -7,6 +7,7 @@ use crate::auth::{service as auth_service, Email, PersonName, Role};
 use crate::error::{AppError, AppResult};
 use crate::server::state::AppState;
 
+#[tracing::instrument(skip_all)]
 pub async fn get(state: &AppState, actor: &Actor) -> AppResult<Profile> {
     let mut conn = state.pool.acquire().await?;
     db::find(&mut conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Profile"))
@@ -14,6 +15,7 @@ pub async fn get(state: &AppState, actor: &Actor) -> AppResult<Profile> {
 
 /// Applies `update` to the actor's own profile. A new email address must be confirmed again
 /// (patients get a new link).
+#[tracing::instrument(skip_all)]
 pub async fn update(state: &AppState, actor: &Actor, update: ProfileUpdate) -> AppResult<Profile> {
     let mut tx = state.pool.begin().await?;
     let mut profile = db::find(&mut tx, actor.user_id).await?.ok_or_else(|| AppError::not_found("Profile"))?;
@@ -51,7 +53,8 @@ fn apply(profile: &mut Profile, update: ProfileUpdate, today: chrono::NaiveDate)
     if let Some(address) = update.address {
         profile.address = parse_text(&address, "address", 500)?;
     }
-    let patient_fields = [&update.date_of_birth, &update.gender, &update.blood_group, &update.emergency_contact_name, &update.emergency_contact_phone];
+    let patient_fields =
+        [&update.date_of_birth, &update.gender, &update.blood_group, &update.emergency_contact_name, &update.emergency_contact_phone];
     let Some(patient) = profile.patient.as_mut() else {
         if patient_fields.iter().any(|f| f.is_some()) {
             return Err("Date of birth, gender, blood group and emergency contact apply to patients only.".into());

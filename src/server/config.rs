@@ -100,6 +100,11 @@ pub struct Config {
     /// Maximum database connections of this process (default: four per CPU core).
     #[arg(long, env = "CADUCEUS_DB_MAX_CONNECTIONS", default_value_t = default_pool_size(), global = true)]
     pub db_max_connections: u32,
+
+    /// Longest a request's SQL statement may run, in seconds (0: unbounded); beyond it the
+    /// request gets a 503 instead of holding a connection.
+    #[arg(long, env = "CADUCEUS_STATEMENT_TIMEOUT_SECONDS", default_value_t = 10, global = true)]
+    pub statement_timeout_seconds: u64,
 }
 
 /// Four connections per core of this machine. More only queue up as PostgreSQL backends
@@ -138,7 +143,8 @@ mod tests {
     #[test]
     fn switches_accept_the_usual_spellings_from_the_environment() {
         // Flags given on the command line; env spellings share the same parser.
-        let cli = Cli::parse_from(["caduceus", "--demo", "--timezone", "Europe/Berlin", "create-admin", "--email", "a@b.co", "--name", "A"]);
+        let cli =
+            Cli::parse_from(["caduceus", "--demo", "--timezone", "Europe/Berlin", "create-admin", "--email", "a@b.co", "--name", "A"]);
         assert!(cli.config.demo);
         assert_eq!(cli.config.timezone, chrono_tz::Europe::Berlin);
         assert!(matches!(cli.command, Some(Command::CreateAdmin { .. })));

@@ -42,23 +42,82 @@ pub const BOOKER_AGENT: &str = "caduceus benchmark: booker";
 const REVIEWED_PERCENT: i64 = 10;
 
 const FIRST_NAMES: [&str; 40] = [
-    "Maria", "James", "Aisha", "Wei", "Olga", "Carlos", "Fatima", "John", "Priya", "Luca", "Emma", "Noah", "Yuki", "Omar", "Sofia",
-    "Liam", "Amara", "Mateo", "Hana", "David", "Elena", "Ivan", "Grace", "Kwame", "Lena", "Diego", "Sara", "Arjun", "Chloe", "Tomas",
-    "Nadia", "Peter", "Zara", "Ali", "Mia", "Samuel", "Leila", "Jonas", "Rosa", "Hugo",
+    "Maria", "James", "Aisha", "Wei", "Olga", "Carlos", "Fatima", "John", "Priya", "Luca", "Emma", "Noah", "Yuki", "Omar", "Sofia", "Liam",
+    "Amara", "Mateo", "Hana", "David", "Elena", "Ivan", "Grace", "Kwame", "Lena", "Diego", "Sara", "Arjun", "Chloe", "Tomas", "Nadia",
+    "Peter", "Zara", "Ali", "Mia", "Samuel", "Leila", "Jonas", "Rosa", "Hugo",
 ];
 const LAST_NAMES: [&str; 40] = [
-    "Garcia", "Smith", "Khan", "Chen", "Ivanova", "Silva", "Haddad", "Miller", "Patel", "Rossi", "Johnson", "Brown", "Tanaka",
-    "Farouk", "Lopez", "Wilson", "Okafor", "Fernandez", "Kim", "Cohen", "Popescu", "Petrov", "Taylor", "Mensah", "Fischer", "Moreno",
-    "Nielsen", "Sharma", "Martin", "Novak", "Rahman", "Schmidt", "Ahmed", "Hassan", "Larsen", "Adeyemi", "Karimi", "Berg", "Santos",
+    "Garcia",
+    "Smith",
+    "Khan",
+    "Chen",
+    "Ivanova",
+    "Silva",
+    "Haddad",
+    "Miller",
+    "Patel",
+    "Rossi",
+    "Johnson",
+    "Brown",
+    "Tanaka",
+    "Farouk",
+    "Lopez",
+    "Wilson",
+    "Okafor",
+    "Fernandez",
+    "Kim",
+    "Cohen",
+    "Popescu",
+    "Petrov",
+    "Taylor",
+    "Mensah",
+    "Fischer",
+    "Moreno",
+    "Nielsen",
+    "Sharma",
+    "Martin",
+    "Novak",
+    "Rahman",
+    "Schmidt",
+    "Ahmed",
+    "Hassan",
+    "Larsen",
+    "Adeyemi",
+    "Karimi",
+    "Berg",
+    "Santos",
     "Dubois",
 ];
 const SPECIALIZATIONS: [&str; 12] = [
-    "Cardiology", "Dermatology", "Pediatrics", "Neurology", "Orthopedics", "General Practice", "Otolaryngology", "Ophthalmology",
-    "Gynecology", "Psychiatry", "Endocrinology", "Gastroenterology",
+    "Cardiology",
+    "Dermatology",
+    "Pediatrics",
+    "Neurology",
+    "Orthopedics",
+    "General Practice",
+    "Otolaryngology",
+    "Ophthalmology",
+    "Gynecology",
+    "Psychiatry",
+    "Endocrinology",
+    "Gastroenterology",
 ];
 const CITIES: [&str; 15] = [
-    "Springfield", "Riverton", "Lakeside", "Fairview", "Georgetown", "Madison", "Clinton", "Franklin", "Greenville", "Bristol",
-    "Salem", "Ashland", "Dover", "Milton", "Oakland",
+    "Springfield",
+    "Riverton",
+    "Lakeside",
+    "Fairview",
+    "Georgetown",
+    "Madison",
+    "Clinton",
+    "Franklin",
+    "Greenville",
+    "Bristol",
+    "Salem",
+    "Ashland",
+    "Dover",
+    "Milton",
+    "Oakland",
 ];
 const BLOOD_GROUPS: [&str; 8] = ["O+", "A+", "B+", "AB+", "O-", "A-", "B-", "AB-"];
 const GENDERS: [&str; 4] = ["female", "male", "other", "undisclosed"];
@@ -180,7 +239,9 @@ async fn drop_for_load(conn: &mut PgConnection, tables: &[&str]) -> Result<Vec<S
         sqlx::query(&format!("ALTER TABLE {table} DROP CONSTRAINT {name}")).execute(&mut *conn).await?;
     }
     let mut restore = drop_secondary_indexes(conn, &tables).await?;
-    restore.extend(foreign_keys.into_iter().map(|(table, name, definition)| format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")));
+    restore.extend(
+        foreign_keys.into_iter().map(|(table, name, definition)| format!("ALTER TABLE {table} ADD CONSTRAINT {name} {definition}")),
+    );
     Ok(restore)
 }
 

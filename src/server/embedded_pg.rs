@@ -53,13 +53,10 @@ impl EmbeddedPostgres {
 
     /// Creates `database` unless it exists.
     pub async fn ensure_database(&self, database: &str) -> Result<()> {
-        let mut conn = PgConnection::connect_with(&self.connect_options("postgres"))
-            .await
-            .context("Failed to connect to the embedded PostgreSQL")?;
-        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)")
-            .bind(database)
-            .fetch_one(&mut conn)
-            .await?;
+        let mut conn =
+            PgConnection::connect_with(&self.connect_options("postgres")).await.context("Failed to connect to the embedded PostgreSQL")?;
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = $1)").bind(database).fetch_one(&mut conn).await?;
         if !exists {
             // Identifiers can't be bound; the name is ours, quoted anyway.
             sqlx::query(&format!("CREATE DATABASE \"{}\"", database.replace('"', "\"\"")))

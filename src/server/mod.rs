@@ -5,7 +5,7 @@ pub mod config;
 pub mod dataset;
 pub mod demo;
 pub mod embedded_pg;
-pub mod extract;
+pub mod request_log;
 pub mod security;
 pub mod startup;
 pub mod state;

@@ -24,13 +24,12 @@ use leptos::config::LeptosOptions;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use serde_json::json;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::{Connection, PgPool};
+use sqlx::{Connection, PgConnection, PgPool};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
@@ -42,7 +41,9 @@ const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 
 /// The database this process uses: the configured server, or the embedded cluster (which the
 /// caller must keep alive and stop).
-pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<EmbeddedPostgres>)> {
+/// With `statement_timeout`, every statement of the pool's connections is bounded by it (the
+/// server's requests); migrations, dataset generation and admin commands run unbounded.
+pub async fn connect(config: &Config, statement_timeout: Option<Duration>) -> anyhow::Result<(PgPool, Option<EmbeddedPostgres>)> {
     let (options, embedded) = match &config.database_url {
         Some(url) => (url.parse::<PgConnectOptions>().context("DATABASE_URL is not a valid PostgreSQL URL")?, None),
         None => {
@@ -61,6 +62,15 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<Embedded
     // appointment lists, name only the filters given (one prepared statement per
     // combination: `doctors::db::search`, `appointments::db::list`); the admin lists run
     // unprepared (`.persistent(false)`), planned for their filters.
+    // Migrations first, on a connection of their own: an index built on a big table may take
+    // longer than a request's statement is allowed to.
+    let mut migration_conn = PgConnection::connect_with(&options).await.context("Failed to connect to PostgreSQL")?;
+    MIGRATOR.run(&mut migration_conn).await.context("Failed to apply migrations")?;
+    migration_conn.close().await.ok();
+    let options = match statement_timeout.filter(|t| !t.is_zero()) {
+        Some(timeout) => options.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]),
+        None => options,
+    };
     let pool = PgPoolOptions::new()
         .max_connections(config.db_max_connections)
         // sqlx pings every connection it hands out by default: a round trip to PostgreSQL
@@ -81,7 +91,6 @@ pub async fn connect(config: &Config) -> anyhow::Result<(PgPool, Option<Embedded
         .connect_with(options)
         .await
         .context("Failed to connect to PostgreSQL")?;
-    MIGRATOR.run(&pool).await.context("Failed to apply migrations")?;
     Ok((pool, embedded))
 }
 
@@ -128,7 +137,7 @@ pub async fn router(state: AppState) -> anyhow::Result<Router> {
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(middleware::from_fn(payload_too_large_as_json))
         .layer(middleware::from_fn(security::security_headers))
-        .layer(TraceLayer::new_for_http())
+        .layer(middleware::from_fn(super::request_log::log_request))
         .with_state(state))
 }
 
@@ -217,7 +226,8 @@ fn spawn_housekeeping(state: &AppState) {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let leptos_options = leptos::config::get_configuration(None).context("Failed to read the Leptos configuration")?.leptos_options;
     let addr = leptos_options.site_addr;
-    let (pool, mut embedded) = connect(&config).await?;
+    let timeout = Duration::from_secs(config.statement_timeout_seconds);
+    let (pool, mut embedded) = connect(&config, Some(timeout)).await?;
     if config.demo {
         super::demo::seed(&pool).await.context("Failed to seed demo data")?;
     } else {
@@ -231,9 +241,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 
     let listener = tokio::net::TcpListener::bind(addr).await.with_context(|| format!("Failed to listen on {addr}"))?;
     tracing::info!("Caduceus is listening on http://{addr}");
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).with_graceful_shutdown(shutdown_signal()).await?;
     pool.close().await;
     if let Some(pg) = embedded.as_mut() {
         pg.stop();
@@ -269,7 +277,7 @@ pub async fn create_admin(config: Config, email: String, name: String) -> anyhow
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    let (pool, mut embedded) = connect(&config).await?;
+    let (pool, mut embedded) = connect(&config, None).await?;
     let result = users::service::create_first_admin(&pool, &email, &name, password).await;
     pool.close().await;
     if let Some(pg) = embedded.as_mut() {
@@ -286,7 +294,7 @@ pub async fn create_admin(config: Config, email: String, name: String) -> anyhow
 
 /// `caduceus generate-dataset`.
 pub async fn generate_dataset(config: Config, size: DatasetSize, bench_out: Option<PathBuf>, seed: u64) -> anyhow::Result<()> {
-    let (pool, mut embedded) = connect(&config).await?;
+    let (pool, mut embedded) = connect(&config, None).await?;
     let result = dataset::generate(&pool, config.timezone, size, bench_out.as_deref(), seed).await;
     pool.close().await;
     if let Some(pg) = embedded.as_mut() {

@@ -1,11 +1,11 @@
-//! Shared UI: the page layout with role-aware navigation, form helpers, status views.
+//! Shared UI: who is signed in (for pages to require a role), form helpers, status views.
+//! The app shell (layout, navigation, bell) is `crate::shell`, beside the router.
 
 use crate::auth::api::{Login, Logout};
 use crate::auth::{CurrentUser, Role};
-use crate::notifications::api::unread_notifications;
 use crate::error::ApiError;
 use leptos::prelude::*;
-use leptos_router::components::{Redirect, A};
+use leptos_router::components::Redirect;
 use leptos_router::hooks::use_location;
 
 /// The signed-in user, loaded once per page and refreshed after sign-in/out.
@@ -30,90 +30,6 @@ pub fn set_status(status: u16) {
     }
     #[cfg(not(feature = "ssr"))]
     let _ = status;
-}
-
-fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
-    let mut links = vec![("/", "Dashboard")];
-    match role {
-        Role::Patient => links.extend([("/doctors", "Find a doctor"), ("/appointments", "Appointments")]),
-        Role::Doctor => links.extend([("/appointments", "Schedule"), ("/practice", "Practice")]),
-        Role::Nurse | Role::Manager => links.push(("/appointments", "Appointments")),
-        Role::Admin => links.extend([("/appointments", "Appointments"), ("/users", "Users"), ("/admin/outbox", "Outbox"), ("/admin/audit", "Audit log")]),
-        Role::Staff => links.extend([("/appointments", "Appointments"), ("/users", "Patients")]),
-    }
-    links.push(("/profile", "Profile"));
-    links
-}
-
-#[component]
-pub fn Layout(children: Children) -> impl IntoView {
-    let auth = use_auth();
-    let location = use_location();
-    // The bell's count, refreshed on every navigation (one indexed count).
-    let unread = Resource::new(
-        move || (auth.user.get().and_then(|user| user.ok().flatten()).map(|user| user.id), location.pathname.get()),
-        |(user, _)| async move {
-            match user {
-                Some(_) => unread_notifications().await.unwrap_or(0),
-                None => 0,
-            }
-        },
-    );
-    view! {
-        <a class="skip-link" href="#main">"Skip to content"</a>
-        <header class="topbar">
-            <a class="brand" href="/" aria-label="Caduceus home">
-                <span class="brand-mark" aria-hidden="true">"⚕"</span>
-                <span>"Caduceus"</span>
-            </a>
-            <Transition fallback=|| ()>
-                {move || auth.user.get().map(|user| match user {
-                    Ok(Some(user)) => view! { <UserNav user=user unread=unread/> }.into_any(),
-                    _ => view! {
-                        <nav class="nav" aria-label="Account">
-                            <A href="/doctors">"Find a doctor"</A>
-                            <A href="/login">"Sign in"</A>
-                            <A href="/register" attr:class="button small">"Create account"</A>
-                        </nav>
-                    }.into_any(),
-                })}
-            </Transition>
-        </header>
-        <main id="main" class="container">{children()}</main>
-        <footer class="footer">"Caduceus — care, organised."</footer>
-    }
-}
-
-#[component]
-fn UserNav(user: CurrentUser, unread: Resource<i64>) -> impl IntoView {
-    let auth = use_auth();
-    let links = nav_links(user.role);
-    let count = move || unread.get().unwrap_or(0);
-    view! {
-        <nav class="nav" aria-label="Main">
-            {links.into_iter().map(|(href, label)| view! { <A href=href>{label}</A> }).collect_view()}
-        </nav>
-        <div class="usermenu">
-            <A href="/notifications" attr:class="bell" attr:aria-label=move || match count() {
-                0 => "Notifications".to_owned(),
-                n => format!("Notifications, {n} unread"),
-            }>
-                // An inline icon: an emoji bell depends on the device having an emoji font.
-                <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
-                    <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9"/>
-                    <path d="M13.73 21a2 2 0 0 1-3.46 0"/>
-                </svg>
-                {move || (count() > 0).then(|| view! { <span class="bell-count" aria-hidden="true">{count()}</span> })}
-            </A>
-            <span class="who">
-                <span class="who-name">{user.name.clone()}</span>
-                <span class=format!("badge role-{}", user.role)>{user.role.label()}</span>
-            </span>
-            <ActionForm action=auth.logout attr:class="inline">
-                <button type="submit" class="button ghost small">"Sign out"</button>
-            </ActionForm>
-        </div>
-    }
 }
 
 /// Renders `children` for a signed-in user with one of `roles` (any role when empty);
@@ -160,7 +76,8 @@ where
     Fut: std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
 {
     let auth = use_auth();
-    let allowed_user = move || auth.user.get().and_then(|user| user.ok().flatten()).filter(|user| allows(roles, user.role)).map(|user| user.id);
+    let allowed_user =
+        move || auth.user.get().and_then(|user| user.ok().flatten()).filter(|user| allows(roles, user.role)).map(|user| user.id);
     Resource::new(
         move || (allowed_user(), source()),
         move |(user, source)| {
@@ -285,43 +202,4 @@ pub fn format_time(at: &chrono::DateTime<chrono::Utc>) -> String {
 /// Keeps the user resource usable from server-function callbacks.
 pub fn refresh_user() {
     use_auth().user.refetch();
-}
-
-/// 12000, "USD" → "120.00 USD". Integer arithmetic: money never goes through floats.
-pub fn money(cents: i64, currency: &str) -> String {
-    let sign = if cents < 0 { "-" } else { "" };
-    format!("{sign}{}.{:02} {currency}", cents.abs() / 100, cents.abs() % 100)
-}
-
-/// "120", "120.5" or "120.50" in major units → cents; None for anything else.
-pub fn parse_money(text: &str) -> Option<i64> {
-    let text = text.trim();
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    if whole.is_empty() || fraction.len() > 2 || !whole.chars().chain(fraction.chars()).all(|c| c.is_ascii_digit()) {
-        return None;
-    }
-    let cents = format!("{fraction:0<2}").parse::<i64>().ok()?;
-    whole.parse::<i64>().ok()?.checked_mul(100)?.checked_add(cents)
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn money_is_parsed_to_cents_without_floats() {
-        use super::parse_money;
-        assert_eq!(parse_money("120"), Some(12000));
-        assert_eq!(parse_money("120.5"), Some(12050));
-        assert_eq!(parse_money("0.07"), Some(7));
-        assert_eq!(parse_money("12.345"), None);
-        assert_eq!(parse_money("-5"), None);
-        assert_eq!(parse_money("abc"), None);
-        assert_eq!(parse_money(".5"), None);
-    }
-
-    #[test]
-    fn money_is_shown_in_major_units_with_the_currency() {
-        assert_eq!(super::money(12000, "USD"), "120.00 USD");
-        assert_eq!(super::money(7, "EUR"), "0.07 EUR");
-        assert_eq!(super::money(-150, "USD"), "-1.50 USD");
-    }
 }

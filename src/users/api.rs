@@ -34,8 +34,21 @@ pub async fn create_account(
     let experience_years = blank(&experience_years)
         .map(|v| v.parse::<i32>().map_err(|_| AppError::validation("Years of experience must be a whole number.")))
         .transpose()?;
-    let fee_cents = blank(&fee).map(|v| crate::ui::parse_money(&v).ok_or_else(|| AppError::validation("Write the fee like 120 or 120.50."))).transpose()?;
-    let input = super::NewAccount { name, email, password, role, specialization, city, license_number, experience_years, fee_cents, currency: None };
+    let fee_cents = blank(&fee)
+        .map(|v| crate::money::Money::parse_minor(&v).ok_or_else(|| AppError::validation("Write the fee like 120 or 120.50.")))
+        .transpose()?;
+    let input = super::NewAccount {
+        name,
+        email,
+        password,
+        role,
+        specialization,
+        city,
+        license_number,
+        experience_years,
+        fee_cents,
+        currency: None,
+    };
     Ok(super::service::create(&state, &current_actor()?, input).await?)
 }
 

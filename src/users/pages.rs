@@ -2,10 +2,10 @@
 
 use super::api::{get_outbox, list_users, search_audit, CreateAccount, DeactivateUser, VerifyDoctor, VerifyUserEmail};
 use super::{OutboxMessage, UserSummary};
-use crate::audit::AuditRecord;
 use crate::appointments::pages::{doctor_day, upcoming_visits, CalendarResource, DoctorDayPanels, UpcomingVisitsPanel, VisitsResource};
-use crate::error::ApiError;
+use crate::audit::AuditRecord;
 use crate::auth::{CurrentUser, Role};
+use crate::error::ApiError;
 use crate::ui::{action_error, format_time, page_resource, use_auth, use_user, ErrorView, Field, RequireUser};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -60,7 +60,9 @@ fn panels(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Patient => &[("Messages", "No new messages."), ("Bills", "Nothing to pay.")],
         Role::Doctor => &[("Patient questions", "No open questions.")],
         Role::Nurse => &[("Emergency board", "No open emergencies."), ("Vitals to record", "Nothing waiting.")],
-        Role::Staff => &[("Front desk", "No patients waiting."), ("Billing", "No open invoices."), ("Emergency board", "No open emergencies.")],
+        Role::Staff => {
+            &[("Front desk", "No patients waiting."), ("Billing", "No open invoices."), ("Emergency board", "No open emergencies.")]
+        }
         Role::Manager => &[("Revenue", "No revenue recorded yet."), ("Patients", "No visits recorded yet.")],
         Role::Admin => &[("System", "All services running.")],
     }
@@ -137,7 +139,16 @@ pub fn UsersPage() -> impl IntoView {
     let search = RwSignal::new(String::new());
     let users = page_resource(
         USER_ADMINS,
-        move || (role_filter.get(), search.get(), create.version().get(), verify.version().get(), verify_email.version().get(), deactivate.version().get()),
+        move || {
+            (
+                role_filter.get(),
+                search.get(),
+                create.version().get(),
+                verify.version().get(),
+                verify_email.version().get(),
+                deactivate.version().get(),
+            )
+        },
         |(filter, q, ..)| list_users(filter, Some(q)),
     );
     let state = UserAdminState { create, verify, verify_email, deactivate, role_filter, search, users };

@@ -3,13 +3,17 @@
 use super::{service, AccountUpdate, NewAccount, OutboxMessage, UserFilter, UserSummary};
 use crate::auth::actor::Actor;
 use crate::error::AppResult;
-use crate::server::extract::{Json, Path, Query};
+use crate::extract::{Json, Path, Query};
 use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 
-pub async fn list(State(state): State<AppState>, actor: Actor, Query(filter): Query<UserFilter>) -> AppResult<axum::Json<Vec<UserSummary>>> {
+pub async fn list(
+    State(state): State<AppState>,
+    actor: Actor,
+    Query(filter): Query<UserFilter>,
+) -> AppResult<axum::Json<Vec<UserSummary>>> {
     Ok(axum::Json(service::list(&state, &actor, &filter).await?))
 }
 
@@ -21,7 +25,12 @@ pub async fn get(State(state): State<AppState>, actor: Actor, Path(id): Path<i64
     Ok(axum::Json(service::get(&state, &actor, id).await?))
 }
 
-pub async fn update(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>, Json(input): Json<AccountUpdate>) -> AppResult<axum::Json<UserSummary>> {
+pub async fn update(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Json(input): Json<AccountUpdate>,
+) -> AppResult<axum::Json<UserSummary>> {
     Ok(axum::Json(service::update(&state, &actor, id, input).await?))
 }
 

@@ -7,13 +7,14 @@ use crate::auth::db as auth_db;
 use crate::auth::service::{self as auth_service, AccountDraft};
 use crate::auth::{password, Email, PersonName, Role};
 use crate::error::{conflict_on, AppError, AppResult};
-use crate::{doctors, mail};
 use crate::server::state::AppState;
+use crate::{doctors, mail};
 use sqlx::PgConnection;
 
 const SUMMARY: &str = "SELECT id, name, email, role, active, email_verified_at IS NOT NULL AS email_verified,
         verified_at IS NOT NULL AS verified, created_at FROM users";
 
+#[tracing::instrument(skip_all)]
 pub async fn list(state: &AppState, actor: &Actor, filter: &UserFilter) -> AppResult<Vec<UserSummary>> {
     actor.require_role(&[Role::Admin, Role::Staff])?;
     // Staff see patients only: the desk has no business browsing colleagues' accounts.
@@ -34,6 +35,7 @@ pub async fn list(state: &AppState, actor: &Actor, filter: &UserFilter) -> AppRe
     .await?)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn get(state: &AppState, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
     actor.require_role(&[Role::Admin, Role::Staff])?;
     let mut conn = state.pool.acquire().await?;
@@ -44,17 +46,15 @@ pub async fn get(state: &AppState, actor: &Actor, user_id: i64) -> AppResult<Use
     Ok(user)
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 async fn find(conn: &mut PgConnection, user_id: i64) -> AppResult<UserSummary> {
-    sqlx::query_as(&format!("{SUMMARY} WHERE id = $1"))
-        .bind(user_id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or_else(|| AppError::not_found("User"))
+    sqlx::query_as(&format!("{SUMMARY} WHERE id = $1")).bind(user_id).fetch_optional(conn).await?.ok_or_else(|| AppError::not_found("User"))
 }
 
 /// Creates an account on someone's behalf. Staff accounts start with a confirmed email (the
 /// admin vouches for it); a doctor created by an admin is verified; a patient registered at
 /// the desk confirms their email like a self-registered one.
+#[tracing::instrument(skip_all)]
 pub async fn create(state: &AppState, actor: &Actor, input: NewAccount) -> AppResult<UserSummary> {
     let role: Role = input.role.parse().map_err(AppError::Validation)?;
     if !may_create(actor.role, role) {
@@ -106,6 +106,7 @@ impl DoctorFields {
         }))
     }
 
+    #[tracing::instrument(skip_all, fields(user_id = user_id))]
     pub async fn save(&self, conn: &mut PgConnection, user_id: i64) -> AppResult<()> {
         sqlx::query(
             "UPDATE doctors SET specialization = $2, city = $3, license_number = $4, experience_years = $5,
@@ -125,6 +126,7 @@ impl DoctorFields {
     }
 }
 
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn update(state: &AppState, actor: &Actor, user_id: i64, update: AccountUpdate) -> AppResult<UserSummary> {
     actor.require_role(&[Role::Admin])?;
     let mut tx = state.pool.begin().await?;
@@ -165,6 +167,7 @@ pub async fn update(state: &AppState, actor: &Actor, user_id: i64, update: Accou
 }
 
 /// Admin verification of a doctor: from then on they are listed and bookable.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn verify_doctor(state: &AppState, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
     actor.require_role(&[Role::Admin])?;
     let mut tx = state.pool.begin().await?;
@@ -181,6 +184,7 @@ pub async fn verify_doctor(state: &AppState, actor: &Actor, user_id: i64) -> App
 }
 
 /// Staff or an admin confirm a patient's email in person (e.g. at the front desk).
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn verify_email(state: &AppState, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
     actor.require_role(&[Role::Admin, Role::Staff])?;
     let mut tx = state.pool.begin().await?;
@@ -197,10 +201,12 @@ pub async fn verify_email(state: &AppState, actor: &Actor, user_id: i64) -> AppR
 }
 
 /// Deactivation keeps the account and its records but ends its sign-ins and blocks new ones.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn deactivate(state: &AppState, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
     update(state, actor, user_id, AccountUpdate { active: Some(false), ..Default::default() }).await
 }
 
+#[tracing::instrument(skip_all)]
 pub async fn outbox(state: &AppState, actor: &Actor) -> AppResult<Vec<OutboxMessage>> {
     actor.require_role(&[Role::Admin])?;
     let mut conn = state.pool.acquire().await?;
@@ -208,6 +214,7 @@ pub async fn outbox(state: &AppState, actor: &Actor) -> AppResult<Vec<OutboxMess
 }
 
 /// `caduceus create-admin`: an administrator created from the command line (no actor).
+#[tracing::instrument(skip_all)]
 pub async fn create_first_admin(pool: &sqlx::PgPool, email: &str, name: &str, password: String) -> AppResult<i64> {
     let name = PersonName::parse(name).map_err(AppError::Validation)?;
     let email = Email::parse(email).map_err(AppError::Validation)?;

@@ -7,7 +7,9 @@ use sqlx::PgPool;
 async fn an_admin_creates_a_nurse_who_can_then_sign_in(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
-    let created = app.post("/api/users", json!({"name": "Nina Nurse", "email": "nina@clinic.test", "password": PASSWORD, "role": "nurse"}), Some(&admin)).await;
+    let created = app
+        .post("/api/users", json!({"name": "Nina Nurse", "email": "nina@clinic.test", "password": PASSWORD, "role": "nurse"}), Some(&admin))
+        .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let nurse = body(created).await;
     assert_eq!(nurse["role"], "nurse");
@@ -19,7 +21,9 @@ async fn an_admin_creates_a_nurse_who_can_then_sign_in(pool: PgPool) {
 async fn only_admins_create_staff_accounts(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let (_, patient) = app.patient("ann@example.org").await;
-    let attempt = app.post("/api/users", json!({"name": "Evil", "email": "evil@example.org", "password": PASSWORD, "role": "admin"}), Some(&patient)).await;
+    let attempt = app
+        .post("/api/users", json!({"name": "Evil", "email": "evil@example.org", "password": PASSWORD, "role": "admin"}), Some(&patient))
+        .await;
     assert_error(attempt, StatusCode::FORBIDDEN, "forbidden").await;
     assert_error(app.get("/api/users", Some(&patient)).await, StatusCode::FORBIDDEN, "forbidden").await;
 }
@@ -28,12 +32,21 @@ async fn only_admins_create_staff_accounts(pool: PgPool) {
 async fn front_desk_staff_register_patients_but_not_colleagues(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
-    app.post("/api/users", json!({"name": "Sam Staff", "email": "sam@clinic.test", "password": PASSWORD, "role": "staff"}), Some(&admin)).await;
+    app.post("/api/users", json!({"name": "Sam Staff", "email": "sam@clinic.test", "password": PASSWORD, "role": "staff"}), Some(&admin))
+        .await;
     let staff = app.token("sam@clinic.test", PASSWORD).await;
-    let patient = app.post("/api/users", json!({"name": "Walk In", "email": "walkin@example.org", "password": PASSWORD, "role": "patient"}), Some(&staff)).await;
+    let patient = app
+        .post(
+            "/api/users",
+            json!({"name": "Walk In", "email": "walkin@example.org", "password": PASSWORD, "role": "patient"}),
+            Some(&staff),
+        )
+        .await;
     assert_eq!(patient.status(), StatusCode::CREATED);
     let patient_id = body(patient).await["id"].as_i64().unwrap();
-    let nurse = app.post("/api/users", json!({"name": "Nope", "email": "nope@clinic.test", "password": PASSWORD, "role": "nurse"}), Some(&staff)).await;
+    let nurse = app
+        .post("/api/users", json!({"name": "Nope", "email": "nope@clinic.test", "password": PASSWORD, "role": "nurse"}), Some(&staff))
+        .await;
     assert_error(nurse, StatusCode::FORBIDDEN, "forbidden").await;
     // The desk confirms the patient's email in person.
     let confirmed = app.post(&format!("/api/users/{patient_id}/verify-email"), json!({}), Some(&staff)).await;
@@ -61,8 +74,12 @@ async fn an_admin_created_doctor_has_a_profile_and_is_verified(pool: PgPool) {
     let app = TestApp::spawn(pool).await;
     let admin = app.admin().await;
     let created = app
-        .post("/api/users", json!({"name": "Dr. Heart", "email": "heart@clinic.test", "password": PASSWORD, "role": "doctor",
-            "specialization": "Cardiology", "city": "Springfield", "fee_cents": 12000, "experience_years": 12}), Some(&admin))
+        .post(
+            "/api/users",
+            json!({"name": "Dr. Heart", "email": "heart@clinic.test", "password": PASSWORD, "role": "doctor",
+            "specialization": "Cardiology", "city": "Springfield", "fee_cents": 12000, "experience_years": 12}),
+            Some(&admin),
+        )
         .await;
     assert_eq!(created.status(), StatusCode::CREATED);
     let user = body(created).await;
@@ -122,7 +139,8 @@ async fn logins_and_refused_access_are_audited(pool: PgPool) {
     assert_eq!(entry["ip"], "127.0.0.1");
 
     let logins = body(app.get("/api/audit?action=auth.login", Some(&admin)).await).await;
-    let outcomes: Vec<&str> = logins.as_array().unwrap().iter().filter(|e| e["actor_id"] == patient_id).map(|e| e["outcome"].as_str().unwrap()).collect();
+    let outcomes: Vec<&str> =
+        logins.as_array().unwrap().iter().filter(|e| e["actor_id"] == patient_id).map(|e| e["outcome"].as_str().unwrap()).collect();
     assert!(outcomes.contains(&"success") && outcomes.contains(&"failure"), "{outcomes:?}");
     assert_eq!(app.get("/api/audit", Some(&patient)).await.status(), StatusCode::FORBIDDEN);
 }

@@ -44,7 +44,12 @@ async fn the_audit_log_is_append_only_and_its_chain_verifies(pool: PgPool) {
     record_actions(&mut conn, &["auth.login", "profile.update", "auth.logout"]).await;
     seal_all(&mut conn).await;
     assert_eq!(audit::verify_chain(&mut conn).await.unwrap(), None);
-    for statement in ["UPDATE audit_log SET outcome = 'denied'", "DELETE FROM audit_log", "UPDATE audit_seals SET hash = '\\x00'", "DELETE FROM audit_seals"] {
+    for statement in [
+        "UPDATE audit_log SET outcome = 'denied'",
+        "DELETE FROM audit_log",
+        "UPDATE audit_seals SET hash = '\\x00'",
+        "DELETE FROM audit_seals",
+    ] {
         assert!(sqlx::query(statement).execute(&mut *conn).await.is_err(), "{statement} must be refused");
     }
 }
@@ -78,12 +83,15 @@ async fn entries_written_concurrently_are_all_sealed_into_one_chain(pool: PgPool
     let mut conn = pool.acquire().await.unwrap();
     seal_all(&mut conn).await;
     assert_eq!(audit::verify_chain(&mut conn).await.unwrap(), None);
-    let (listed, distinct): (i64, i64) =
-        sqlx::query_as("SELECT count(*), count(DISTINCT id) FROM audit_seals, unnest(entry_ids) AS id").fetch_one(&mut *conn).await.unwrap();
+    let (listed, distinct): (i64, i64) = sqlx::query_as("SELECT count(*), count(DISTINCT id) FROM audit_seals, unnest(entry_ids) AS id")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
     assert_eq!((listed, distinct), (40, 40), "every entry is in exactly one block");
     // A removed entry breaks its block.
     sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update").execute(&mut *conn).await.unwrap();
-    let removed: i64 = sqlx::query_scalar("DELETE FROM audit_log WHERE action = 'test.20' RETURNING id").fetch_one(&mut *conn).await.unwrap();
+    let removed: i64 =
+        sqlx::query_scalar("DELETE FROM audit_log WHERE action = 'test.20' RETURNING id").fetch_one(&mut *conn).await.unwrap();
     let broken = audit::verify_chain(&mut conn).await.unwrap().expect("the removal must be found");
     assert!(broken.entry_ids.contains(&removed));
 }
@@ -98,7 +106,8 @@ async fn tampering_behind_the_triggers_back_is_detected(pool: PgPool) {
     seal_all(&mut conn).await;
     // …a superuser can switch the guard off; the hashes still give them away.
     sqlx::query("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update").execute(&mut *conn).await.unwrap();
-    let edited: i64 = sqlx::query_scalar("UPDATE audit_log SET action = 'x' WHERE action = 'b' RETURNING id").fetch_one(&mut *conn).await.unwrap();
+    let edited: i64 =
+        sqlx::query_scalar("UPDATE audit_log SET action = 'x' WHERE action = 'b' RETURNING id").fetch_one(&mut *conn).await.unwrap();
     let broken = audit::verify_chain(&mut conn).await.unwrap().expect("the edit must be found");
     assert!(broken.entry_ids.contains(&edited));
     // Rewriting the block's hash to match moves the break to the next block.
@@ -125,16 +134,16 @@ async fn emails_are_unique_and_stored_lower_case(pool: PgPool) {
 async fn demo_mode_seeds_every_role_and_ten_doctors_and_leaves_with_it(pool: PgPool) {
     demo::seed(&pool).await.unwrap();
     demo::seed(&pool).await.unwrap(); // idempotent
-    let roles: Vec<(Role, i64)> = sqlx::query_as("SELECT role, count(*) FROM users WHERE demo GROUP BY role ORDER BY role").fetch_all(&pool).await.unwrap();
+    let roles: Vec<(Role, i64)> =
+        sqlx::query_as("SELECT role, count(*) FROM users WHERE demo GROUP BY role ORDER BY role").fetch_all(&pool).await.unwrap();
     for role in Role::ALL {
         assert!(roles.iter().any(|(r, n)| *r == role && *n >= 1), "no demo {role}");
     }
-    let verified_doctors: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM users u JOIN doctors d ON d.user_id = u.id WHERE u.verified_at IS NOT NULL",
-    )
-    .fetch_one(&pool)
-    .await
-    .unwrap();
+    let verified_doctors: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM users u JOIN doctors d ON d.user_id = u.id WHERE u.verified_at IS NOT NULL")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(verified_doctors, 10);
     let specializations: i64 = sqlx::query_scalar("SELECT count(DISTINCT specialization) FROM doctors").fetch_one(&pool).await.unwrap();
     let cities: i64 = sqlx::query_scalar("SELECT count(DISTINCT city) FROM doctors").fetch_one(&pool).await.unwrap();
@@ -156,13 +165,15 @@ async fn the_embedded_cluster_initialises_serves_and_stops() {
     pg.ensure_database("caduceus").await.unwrap();
     let pool = PgPoolOptions::new().max_connections(1).connect_with(pg.connect_options("caduceus")).await.unwrap();
     caduceus::server::startup::MIGRATOR.run(&pool).await.unwrap();
-    let tables: i64 = sqlx::query_scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'users'").fetch_one(&pool).await.unwrap();
+    let tables: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM information_schema.tables WHERE table_name = 'users'").fetch_one(&pool).await.unwrap();
     assert_eq!(tables, 1);
     let listens_on_tcp: String = sqlx::query_scalar("SHOW listen_addresses").fetch_one(&pool).await.unwrap();
     assert_eq!(listens_on_tcp, "");
     pool.close().await;
     pg.stop();
-    let after_stop = PgPoolOptions::new().acquire_timeout(std::time::Duration::from_secs(2)).connect_with(pg.connect_options("caduceus")).await;
+    let after_stop =
+        PgPoolOptions::new().acquire_timeout(std::time::Duration::from_secs(2)).connect_with(pg.connect_options("caduceus")).await;
     assert!(after_stop.is_err(), "the cluster must be down after stop");
     std::fs::remove_dir_all(&dir).ok();
 }
@@ -222,17 +233,34 @@ async fn a_batch_of_bookings_writes_the_free_ones_and_tells_why_the_others_were_
     let ids = [answers[0].unwrap().0, answers[3].unwrap().0];
 
     let refusal = |err: Option<caduceus::error::AppError>| err.map(|e| e.to_string());
-    assert_eq!(refusal(why_refused(&mut conn, &batch[1]).await.unwrap()).as_deref(), Some("That slot is already booked. Please choose another time."));
-    assert_eq!(refusal(why_refused(&mut conn, &batch[2]).await.unwrap()).as_deref(), Some("The patient already has an appointment at that time."));
+    assert_eq!(
+        refusal(why_refused(&mut conn, &batch[1]).await.unwrap()).as_deref(),
+        Some("That slot is already booked. Please choose another time.")
+    );
+    assert_eq!(
+        refusal(why_refused(&mut conn, &batch[2]).await.unwrap()).as_deref(),
+        Some("The patient already has an appointment at that time.")
+    );
 
     // Only the written bookings left notices, emails and audit entries, linked to their own rows.
     let notices: Vec<(i64, String, String)> =
         sqlx::query_as("SELECT user_id, body, link FROM notifications ORDER BY id").fetch_all(&mut *conn).await.unwrap();
-    assert_eq!(notices, [(first_user, "at 10:00".into(), format!("/appointments/{}", ids[0])), (second_user, "at 11:00".into(), format!("/appointments/{}", ids[1]))]);
-    let emails: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE body LIKE '%http://clinic.test/appointments/%'").fetch_one(&mut *conn).await.unwrap();
+    assert_eq!(
+        notices,
+        [
+            (first_user, "at 10:00".into(), format!("/appointments/{}", ids[0])),
+            (second_user, "at 11:00".into(), format!("/appointments/{}", ids[1]))
+        ]
+    );
+    let emails: i64 = sqlx::query_scalar("SELECT count(*) FROM outbox WHERE body LIKE '%http://clinic.test/appointments/%'")
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
     assert_eq!(emails, 2);
-    let audited: Vec<i64> =
-        sqlx::query_scalar("SELECT target_id FROM audit_log WHERE action = 'appointment.book' ORDER BY target_id").fetch_all(&mut *conn).await.unwrap();
+    let audited: Vec<i64> = sqlx::query_scalar("SELECT target_id FROM audit_log WHERE action = 'appointment.book' ORDER BY target_id")
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap();
     assert_eq!(audited, ids);
 
     // Once the holder is cancelled nothing stands in the way: the queue would try again.
@@ -259,7 +287,13 @@ async fn the_parties_of_a_batch_are_read_in_order_by_either_patient_key(pool: Pg
     let seen: Vec<Option<(bool, Option<i64>)>> = parties.iter().map(|p| p.as_ref().map(|p| (p.day_off, p.patient_id))).collect();
     assert_eq!(
         seen,
-        [Some((true, Some(first_patient))), None, Some((false, Some(first_patient))), Some((false, None)), Some((false, Some(second_patient)))],
+        [
+            Some((true, Some(first_patient))),
+            None,
+            Some((false, Some(first_patient))),
+            Some((false, None)),
+            Some((false, Some(second_patient)))
+        ],
         "the day off only on its day, the patient by account or by record, no row for an unknown doctor"
     );
 }

@@ -9,7 +9,11 @@ use sqlx::PgPool;
 
 /// A fresh directory for one test's benchmark files.
 fn scratch_dir() -> std::path::PathBuf {
-    let unique = format!("caduceus-dataset-{}-{}", std::process::id(), std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    let unique = format!(
+        "caduceus-dataset-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+    );
     std::env::temp_dir().join(unique)
 }
 
@@ -27,8 +31,16 @@ async fn generates_the_requested_clinic_and_keeps_the_booking_rules(pool: PgPool
     };
     assert_eq!(count("SELECT count(*) FROM appointments").await, 20_000);
     assert_eq!(count("SELECT count(*) FROM users u JOIN doctors d ON d.user_id = u.id WHERE u.verified_at IS NOT NULL").await, 12);
-    assert_eq!(count("SELECT count(*) FROM appointments WHERE status IN ('pending', 'accepted') AND ends_at <= now()").await, 0, "nothing live in the past");
-    assert_eq!(count("SELECT count(*) FROM appointments WHERE status = 'completed' AND starts_at > now()").await, 0, "nothing completed in the future");
+    assert_eq!(
+        count("SELECT count(*) FROM appointments WHERE status IN ('pending', 'accepted') AND ends_at <= now()").await,
+        0,
+        "nothing live in the past"
+    );
+    assert_eq!(
+        count("SELECT count(*) FROM appointments WHERE status = 'completed' AND starts_at > now()").await,
+        0,
+        "nothing completed in the future"
+    );
     assert!(count("SELECT count(*) FROM reviews").await > 0);
     // The secondary indexes dropped for the load are back.
     let indexes = count("SELECT count(*) FROM pg_indexes WHERE indexname IN ('appointments_doctor_time_idx', 'appointments_patient_time_idx', 'users_name_trgm_idx')");

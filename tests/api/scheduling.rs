@@ -39,7 +39,12 @@ async fn verified_patient(app: &TestApp, email: &str) -> (i64, String) {
 }
 
 async fn book(app: &TestApp, token: &str, doctor_id: i64, date: NaiveDate, time: &str) -> reqwest::Response {
-    app.post("/api/appointments", json!({"doctor_id": doctor_id, "date": date.to_string(), "time_slot": time, "reason": "check-up"}), Some(token)).await
+    app.post(
+        "/api/appointments",
+        json!({"doctor_id": doctor_id, "date": date.to_string(), "time_slot": time, "reason": "check-up"}),
+        Some(token),
+    )
+    .await
 }
 
 async fn slots(app: &TestApp, doctor_id: i64, date: NaiveDate) -> Vec<String> {
@@ -79,7 +84,11 @@ async fn a_doctor_page_shows_the_profile_and_schedule_and_hides_unverified_docto
     assert_eq!(page["specialization"], "Cardiology");
     assert_eq!(page["weekly_schedule"].as_array().unwrap().len(), 10, "Mon–Fri, two blocks a day");
     let unverified = body(app.register("Dr. New", "new@example.org", "doctor").await).await;
-    let hidden: i64 = sqlx::query_scalar("SELECT id FROM doctors WHERE user_id = $1").bind(unverified["id"].as_i64().unwrap()).fetch_one(&app.pool).await.unwrap();
+    let hidden: i64 = sqlx::query_scalar("SELECT id FROM doctors WHERE user_id = $1")
+        .bind(unverified["id"].as_i64().unwrap())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     assert_eq!(app.get(&format!("/api/doctors/{hidden}"), None).await.status(), StatusCode::NOT_FOUND);
 }
 
@@ -129,31 +138,47 @@ async fn bookings_outside_the_rules_are_refused_with_a_reason(pool: PgPool) {
         (monday, "17:00", "outside"),
     ];
     for (date, time, expected) in cases {
-        let message = assert_error(book(&app, &patient, doctor_id, date, time).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+        let message =
+            assert_error(book(&app, &patient, doctor_id, date, time).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
         assert!(message.contains(expected), "{date} {time}: {message}");
     }
-    let bad_format = app.post("/api/appointments", json!({"doctor_id": doctor_id, "date": "01/12/2026", "time_slot": "10:00"}), Some(&patient)).await;
+    let bad_format =
+        app.post("/api/appointments", json!({"doctor_id": doctor_id, "date": "01/12/2026", "time_slot": "10:00"}), Some(&patient)).await;
     assert_error(bad_format, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     // chrono reads years PostgreSQL can't store: still a 422, not a failed query.
-    let far_past = app.post("/api/appointments", json!({"doctor_id": doctor_id, "date": "-5000-01-01", "time_slot": "10:00"}), Some(&patient)).await;
+    let far_past =
+        app.post("/api/appointments", json!({"doctor_id": doctor_id, "date": "-5000-01-01", "time_slot": "10:00"}), Some(&patient)).await;
     assert_error(far_past, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     let far_slots = app.get(&format!("/api/doctors/{doctor_id}/available_slots?date=-5000-01-01"), None).await;
     assert_error(far_slots, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
 
     // A day off.
-    let off = app.post(&format!("/api/doctors/{doctor_id}/days-off"), json!({"date": monday.to_string(), "reason": "conference"}), Some(&doctor_token)).await;
+    let off = app
+        .post(
+            &format!("/api/doctors/{doctor_id}/days-off"),
+            json!({"date": monday.to_string(), "reason": "conference"}),
+            Some(&doctor_token),
+        )
+        .await;
     assert_eq!(off.status(), StatusCode::OK);
-    let message = assert_error(book(&app, &patient, doctor_id, monday, "10:00").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let message =
+        assert_error(book(&app, &patient, doctor_id, monday, "10:00").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert!(message.contains("not working that day"));
     assert!(slots(&app, doctor_id, monday).await.is_empty());
 
     // An unverified doctor and an unconfirmed patient.
     let unverified = body(app.register("Dr. New", "new@example.org", "doctor").await).await;
-    let unverified_id: i64 = sqlx::query_scalar("SELECT id FROM doctors WHERE user_id = $1").bind(unverified["id"].as_i64().unwrap()).fetch_one(&app.pool).await.unwrap();
+    let unverified_id: i64 = sqlx::query_scalar("SELECT id FROM doctors WHERE user_id = $1")
+        .bind(unverified["id"].as_i64().unwrap())
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
     let tuesday = next(Weekday::Tue);
     assert_error(book(&app, &patient, unverified_id, tuesday, "10:00").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     let (_, unconfirmed) = app.patient("bob@example.org").await;
-    let message = assert_error(book(&app, &unconfirmed, doctor_id, tuesday, "10:00").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let message =
+        assert_error(book(&app, &unconfirmed, doctor_id, tuesday, "10:00").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
+            .await;
     assert!(message.contains("confirm your email"));
     let count: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments").fetch_one(&app.pool).await.unwrap();
     assert_eq!(count, 0);
@@ -261,10 +286,16 @@ async fn concurrent_bookings_of_different_slots_each_get_their_own_appointment(p
         ids.push(id);
     }
     let doctors_notices: i64 =
-        sqlx::query_scalar("SELECT count(*) FROM notifications n JOIN doctors d ON d.user_id = n.user_id WHERE d.id = $1").bind(doctor_id).fetch_one(&pool).await.unwrap();
+        sqlx::query_scalar("SELECT count(*) FROM notifications n JOIN doctors d ON d.user_id = n.user_id WHERE d.id = $1")
+            .bind(doctor_id)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
     assert_eq!(doctors_notices, 24);
-    let audited: Vec<i64> =
-        sqlx::query_scalar("SELECT target_id FROM audit_log WHERE action = 'appointment.book' ORDER BY target_id").fetch_all(&pool).await.unwrap();
+    let audited: Vec<i64> = sqlx::query_scalar("SELECT target_id FROM audit_log WHERE action = 'appointment.book' ORDER BY target_id")
+        .fetch_all(&pool)
+        .await
+        .unwrap();
     ids.sort();
     assert_eq!(audited, ids, "one audit entry per appointment");
     assert!(slots(&app, doctor_id, days[0]).await.is_empty() && slots(&app, doctor_id, days[1]).await.is_empty());
@@ -306,7 +337,6 @@ async fn concurrent_bookings_that_break_rules_are_refused_each_for_its_own_reaso
     assert_eq!(written, 6, "only the bookings that passed are written");
     assert_eq!(slots(&app, doctor_id, day).await, ["14:00", "14:30", "15:00", "15:30", "16:00", "16:30"], "the morning is taken");
 }
-
 
 /// Two real server processes, each with its own connection pool, on one database: the rule
 /// is the database's, so it holds across processes.
@@ -362,7 +392,8 @@ async fn both_parties_get_in_app_notifications_and_only_read_their_own(pool: PgP
     assert_eq!(unread(patient.clone()).await, 2);
     let marked = body(app.post("/api/notifications/read-all", json!({}), Some(&patient)).await).await;
     assert_eq!(marked["marked"], 2);
-    let mail: String = sqlx::query_scalar("SELECT body FROM outbox WHERE subject = 'Appointment confirmed'").fetch_one(&app.pool).await.unwrap();
+    let mail: String =
+        sqlx::query_scalar("SELECT body FROM outbox WHERE subject = 'Appointment confirmed'").fetch_one(&app.pool).await.unwrap();
     assert!(mail.contains(&format!("/appointments/{id}")), "{mail}");
     assert_eq!(app.get("/api/notifications", None).await.status(), StatusCode::UNAUTHORIZED);
 }
@@ -418,7 +449,8 @@ async fn declining_needs_a_reason_and_frees_the_slot(pool: PgPool) {
     let id = body(book(&app, &ann, doctor_id, monday, "14:00").await).await["id"].as_i64().unwrap();
     let no_reason = app.post(&format!("/api/appointments/{id}/reject"), json!({}), Some(&doctor_token)).await;
     assert_error(no_reason, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    let rejected = body(app.post(&format!("/api/appointments/{id}/reject"), json!({"reason": "on call that day"}), Some(&doctor_token)).await).await;
+    let rejected =
+        body(app.post(&format!("/api/appointments/{id}/reject"), json!({"reason": "on call that day"}), Some(&doctor_token)).await).await;
     assert_eq!((rejected["status"].as_str(), rejected["status_reason"].as_str()), (Some("rejected"), Some("on call that day")));
     assert!(slots(&app, doctor_id, monday).await.contains(&"14:00".to_owned()));
 }
@@ -435,7 +467,8 @@ async fn patients_can_not_cancel_inside_the_cut_off_but_the_desk_can(pool: PgPoo
     let late = app.post(&format!("/api/appointments/{id}/cancel"), json!({}), Some(&ann)).await;
     let message = assert_error(late, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     assert!(message.contains("call the clinic"));
-    let moved = app.put(&format!("/api/appointments/{id}"), json!({"date": next(Weekday::Tue).to_string(), "time_slot": "10:00"}), &ann).await;
+    let moved =
+        app.put(&format!("/api/appointments/{id}"), json!({"date": next(Weekday::Tue).to_string(), "time_slot": "10:00"}), &ann).await;
     assert_error(moved, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
     let desk = app.post(&format!("/api/appointments/{id}/cancel"), json!({"reason": "patient phoned"}), Some(&admin)).await;
     assert_eq!(body(desk).await["status"], "cancelled");
@@ -447,7 +480,8 @@ async fn staff_book_on_behalf_of_a_patient_and_see_every_appointment(pool: PgPoo
     let admin = app.admin().await;
     let (doctor_id, _) = doctor(&app, &admin, "Dr. Derek Grey", "derek@clinic.test", "Cardiology", "Springfield").await;
     let (patient_id, ann) = verified_patient(&app, "ann@example.org").await;
-    app.post("/api/users", json!({"name": "Sam Staff", "email": "sam@clinic.test", "password": PASSWORD, "role": "staff"}), Some(&admin)).await;
+    app.post("/api/users", json!({"name": "Sam Staff", "email": "sam@clinic.test", "password": PASSWORD, "role": "staff"}), Some(&admin))
+        .await;
     let staff = app.token("sam@clinic.test", PASSWORD).await;
     let request = json!({"doctor_id": doctor_id, "date": next(Weekday::Fri).to_string(), "time_slot": "16:30", "patient_id": patient_id});
     let booked = app.post("/api/appointments", request.clone(), Some(&staff)).await;
@@ -471,7 +505,8 @@ async fn the_desk_finds_patients_by_part_of_their_name_or_email_and_nobody_else_
     let (ann_id, ann) = verified_patient(&app, "ann.smith@example.org").await;
     app.patient("anne.new@example.org").await; // email not confirmed yet
     verified_patient(&app, "bob@example.org").await;
-    app.post("/api/users", json!({"name": "Sam Staff", "email": "sam@clinic.test", "password": PASSWORD, "role": "staff"}), Some(&admin)).await;
+    app.post("/api/users", json!({"name": "Sam Staff", "email": "sam@clinic.test", "password": PASSWORD, "role": "staff"}), Some(&admin))
+        .await;
     let staff = app.token("sam@clinic.test", PASSWORD).await;
 
     let found = body(find_patients(&app, &staff, "ANN").await).await;
@@ -501,7 +536,12 @@ async fn after_a_completed_visit_the_patient_reviews_the_doctor_once(pool: PgPoo
     let (_, bob) = verified_patient(&app, "bob@example.org").await;
     let id = body(book(&app, &ann, doctor_id, next(Weekday::Mon), "10:00").await).await["id"].as_i64().unwrap();
     let review = json!({"appointment_id": id, "rating": 5, "text": "Kind and thorough."});
-    assert_error(app.post(&format!("/api/doctors/{doctor_id}/reviews"), review.clone(), Some(&ann)).await, StatusCode::FORBIDDEN, "forbidden").await;
+    assert_error(
+        app.post(&format!("/api/doctors/{doctor_id}/reviews"), review.clone(), Some(&ann)).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
 
     // Completing needs an accepted visit; marking a no-show needs its time to have come.
     let early = app.post(&format!("/api/appointments/{id}/complete"), json!({"notes": "x"}), Some(&doctor_token)).await;
@@ -509,13 +549,30 @@ async fn after_a_completed_visit_the_patient_reviews_the_doctor_once(pool: PgPoo
     app.post(&format!("/api/appointments/{id}/accept"), json!({}), Some(&doctor_token)).await;
     let no_show = app.post(&format!("/api/appointments/{id}/no_show"), json!({}), Some(&doctor_token)).await;
     assert_error(no_show, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
-    let done = body(app.post(&format!("/api/appointments/{id}/complete"), json!({"notes": "BP normal; follow up in 6 months."}), Some(&doctor_token)).await).await;
+    let done = body(
+        app.post(&format!("/api/appointments/{id}/complete"), json!({"notes": "BP normal; follow up in 6 months."}), Some(&doctor_token))
+            .await,
+    )
+    .await;
     assert_eq!((done["status"].as_str(), done["visit_notes"].as_str()), (Some("completed"), Some("BP normal; follow up in 6 months.")));
-    assert_eq!(body(app.get(&format!("/api/appointments/{id}"), Some(&ann)).await).await["visit_notes"], "BP normal; follow up in 6 months.");
+    assert_eq!(
+        body(app.get(&format!("/api/appointments/{id}"), Some(&ann)).await).await["visit_notes"],
+        "BP normal; follow up in 6 months."
+    );
 
-    assert_error(app.post(&format!("/api/doctors/{doctor_id}/reviews"), review.clone(), Some(&bob)).await, StatusCode::FORBIDDEN, "forbidden").await;
+    assert_error(
+        app.post(&format!("/api/doctors/{doctor_id}/reviews"), review.clone(), Some(&bob)).await,
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
     let bad = json!({"appointment_id": id, "rating": 6, "text": ""});
-    assert_error(app.post(&format!("/api/doctors/{doctor_id}/reviews"), bad, Some(&ann)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_error(
+        app.post(&format!("/api/doctors/{doctor_id}/reviews"), bad, Some(&ann)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     let created = app.post(&format!("/api/doctors/{doctor_id}/reviews"), review.clone(), Some(&ann)).await;
     assert_eq!(created.status(), StatusCode::CREATED);
     assert_error(app.post(&format!("/api/doctors/{doctor_id}/reviews"), review, Some(&ann)).await, StatusCode::CONFLICT, "conflict").await;
@@ -539,7 +596,12 @@ async fn a_doctor_sets_a_weekly_schedule_and_others_can_not(pool: PgPool) {
     assert_eq!(slots(&app, doctor_id, next(Weekday::Sat)).await, ["09:00", "09:30", "10:00", "10:30"]);
     assert!(slots(&app, doctor_id, next(Weekday::Mon)).await.is_empty());
     let overlapping = json!({"weekly_schedule": [{"weekday": 1, "starts": "09:00:00", "ends": "12:00:00"}, {"weekday": 1, "starts": "11:00:00", "ends": "13:00:00"}]});
-    assert_error(app.put(&format!("/api/doctors/{doctor_id}"), overlapping, &doctor_token).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_error(
+        app.put(&format!("/api/doctors/{doctor_id}"), overlapping, &doctor_token).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
     let booked = body(book(&app, &ann, doctor_id, next(Weekday::Sat), "09:30").await).await;
     assert_eq!(booked["fee_cents"], 9000);
 }
@@ -553,9 +615,9 @@ async fn doctors_reach_a_patients_records_only_after_an_appointment(pool: PgPool
     let ann_user: i64 = sqlx::query_scalar("SELECT id FROM users WHERE email = 'ann@example.org'").fetch_one(&pool).await.unwrap();
     let doctor_user: i64 = sqlx::query_scalar("SELECT user_id FROM doctors WHERE id = $1").bind(doctor_id).fetch_one(&pool).await.unwrap();
     let mut conn = pool.acquire().await.unwrap();
-    assert!(!caduceus::appointments::db::have_met(&mut conn, doctor_user, ann_user).await.unwrap());
+    assert!(!caduceus::patients::access::have_met(&mut conn, doctor_user, ann_user).await.unwrap());
     book(&app, &ann, doctor_id, next(Weekday::Mon), "10:00").await;
-    assert!(caduceus::appointments::db::have_met(&mut conn, doctor_user, ann_user).await.unwrap());
+    assert!(caduceus::patients::access::have_met(&mut conn, doctor_user, ann_user).await.unwrap());
 }
 
 #[sqlx::test(migrations = "./migrations")]
@@ -608,7 +670,12 @@ async fn fill_week(pool: &PgPool, doctor_id: i64, patient_id: i64, from: NaiveDa
 }
 
 fn ids_of(calendar: &Value) -> Vec<i64> {
-    calendar["days"].as_array().unwrap().iter().flat_map(|day| day["appointments"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap())).collect()
+    calendar["days"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|day| day["appointments"].as_array().unwrap().iter().map(|a| a["id"].as_i64().unwrap()))
+        .collect()
 }
 
 #[sqlx::test(migrations = "./migrations")]
@@ -619,7 +686,8 @@ async fn the_clinic_calendar_narrows_to_one_doctor_and_pages_through_a_busy_week
     let (okafor, okafor_token) = doctor(&app, &admin, "Dr. Amara Okafor", "amara@clinic.test", "Dermatology", "Riverton").await;
     let (ann_id, ann) = verified_patient(&app, "ann@example.org").await;
     let (bob_id, _) = verified_patient(&app, "bob@example.org").await;
-    app.post("/api/users", json!({"name": "Sam Staff", "email": "sam@clinic.test", "password": PASSWORD, "role": "staff"}), Some(&admin)).await;
+    app.post("/api/users", json!({"name": "Sam Staff", "email": "sam@clinic.test", "password": PASSWORD, "role": "staff"}), Some(&admin))
+        .await;
     let staff = app.token("sam@clinic.test", PASSWORD).await;
     // 600 visits in one week: 300 with each doctor.
     let monday = next(Weekday::Mon) + Duration::days(7);
@@ -642,7 +710,9 @@ async fn the_clinic_calendar_narrows_to_one_doctor_and_pages_through_a_busy_week
     assert!(ids_of(&body(app.get(&week("&page=2"), Some(&staff)).await).await).is_empty());
     // Each day counts all its visits, whichever page shows them: 96 a day, 24 on Sunday; the
     // first page ends 20 visits into Saturday.
-    let day = |calendar: &Value, nr: usize| (calendar["days"][nr]["total"].as_i64().unwrap(), calendar["days"][nr]["appointments"].as_array().unwrap().len());
+    let day = |calendar: &Value, nr: usize| {
+        (calendar["days"][nr]["total"].as_i64().unwrap(), calendar["days"][nr]["appointments"].as_array().unwrap().len())
+    };
     assert_eq!([day(&first, 0), day(&first, 5), day(&first, 6)], [(96, 96), (96, 20), (24, 0)]);
     assert_eq!([day(&second, 0), day(&second, 5), day(&second, 6)], [(96, 0), (96, 76), (24, 24)]);
 
@@ -672,5 +742,8 @@ async fn the_clinic_calendar_narrows_to_one_doctor_and_pages_through_a_busy_week
     // A patient naming another patient still sees only their own.
     let mine = body(app.get(&format!("/api/appointments?patient_id={bob_id}"), Some(&ann)).await).await;
     assert!(mine.as_array().unwrap().is_empty());
-    assert_eq!(body(app.get(&format!("/api/appointments?patient_id={ann_id}&limit=5"), Some(&ann)).await).await.as_array().unwrap().len(), 5);
+    assert_eq!(
+        body(app.get(&format!("/api/appointments?patient_id={ann_id}&limit=5"), Some(&ann)).await).await.as_array().unwrap().len(),
+        5
+    );
 }

@@ -195,3 +195,33 @@ async fn an_account_deactivated_by_hand_in_the_database_is_refused(pool: PgPool)
     sqlx::query("UPDATE users SET active = false WHERE id = $1").bind(user_id).execute(&pool).await.unwrap();
     assert!(answers_soon(&app.base, &token, StatusCode::UNAUTHORIZED).await, "a deactivated account is still served");
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn text_with_control_characters_is_a_422_wherever_it_arrives(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    // In a JSON body (PostgreSQL can't store NUL: this was a 500 before the shared check).
+    let body = json!({"name": "Ann\u{0}", "email": "ann@example.org", "password": PASSWORD, "role": "patient"});
+    assert_error(app.post("/api/auth/register", body, None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    // In a query string and in a path.
+    assert_error(app.get("/api/doctors?q=Gr%00ey", None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_error(app.get("/api/doctors?q=%1B%5B31m", None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_error(app.get("/api/doctors/1%00", None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    // Nothing was written, and line breaks stay allowed where text is free.
+    let count: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE email LIKE 'ann@%'").fetch_one(&app.pool).await.unwrap();
+    assert_eq!(count, 0);
+    assert_eq!(app.get("/api/doctors?q=Grey", None).await.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn an_error_body_names_the_request_the_log_line_is_about(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let response = app.get("/api/appointments", None).await;
+    let header = response.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert_eq!(header.len(), 32, "{header}");
+    let value = body(response).await;
+    assert_eq!(value["error"]["code"], "unauthorized");
+    assert_eq!(value["error"]["request_id"], header.as_str());
+    // Each request has its own id.
+    let other = app.get("/api/appointments", None).await;
+    assert_ne!(other.headers()["x-request-id"].to_str().unwrap(), header);
+}

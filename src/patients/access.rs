@@ -1,0 +1,47 @@
+//! Who may see a patient's clinical data: one rule, owned by the patients domain. It reads
+//! the appointments table directly (a doctor's access follows from having met the patient)
+//! rather than importing the appointments domain, which sits above this one.
+
+use crate::auth::actor::Actor;
+use crate::auth::Role;
+use crate::error::{AppError, AppResult};
+use sqlx::PgConnection;
+
+/// May `actor` see the clinical data of the patient whose account is `patient_user_id`?
+/// Patients see their own; nurses, staff and admins work with every patient; doctors only
+/// with patients they have (had) an appointment with. Managers see aggregates, never records.
+#[tracing::instrument(skip_all, fields(patient_user_id = patient_user_id))]
+pub async fn can_access_patient(conn: &mut PgConnection, actor: &Actor, patient_user_id: i64) -> AppResult<bool> {
+    Ok(match actor.role {
+        Role::Patient => actor.user_id == patient_user_id,
+        Role::Nurse | Role::Staff | Role::Admin => true,
+        Role::Doctor => have_met(conn, actor.user_id, patient_user_id).await?,
+        Role::Manager => false,
+    })
+}
+
+/// Like [`can_access_patient`], as an error: a patient probing someone else gets 404 (the
+/// record's existence is not revealed); staff without the right get 403.
+#[tracing::instrument(skip_all, fields(patient_user_id = patient_user_id))]
+pub async fn require_patient_access(conn: &mut PgConnection, actor: &Actor, patient_user_id: i64) -> AppResult<()> {
+    if can_access_patient(conn, actor, patient_user_id).await? {
+        Ok(())
+    } else if actor.is(Role::Patient) {
+        Err(AppError::not_found("Patient"))
+    } else {
+        Err(AppError::forbidden())
+    }
+}
+
+/// Have this doctor and patient (user ids) ever had an appointment together?
+#[tracing::instrument(skip_all, fields(doctor_user_id = doctor_user_id, patient_user_id = patient_user_id))]
+pub async fn have_met(conn: &mut PgConnection, doctor_user_id: i64, patient_user_id: i64) -> AppResult<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM appointments a JOIN doctors d ON d.id = a.doctor_id JOIN patients p ON p.id = a.patient_id
+                         WHERE d.user_id = $1 AND p.user_id = $2 AND a.status IN ('pending', 'accepted', 'completed', 'no_show'))",
+    )
+    .bind(doctor_user_id)
+    .bind(patient_user_id)
+    .fetch_one(conn)
+    .await?)
+}

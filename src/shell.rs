@@ -1,0 +1,99 @@
+//! The app shell around every page: the top bar with role-aware navigation, the
+//! notifications bell and the account menu. It sits beside `app.rs`, above the domains it
+//! links to, so that `ui` stays below them.
+
+use crate::auth::{CurrentUser, Role};
+use crate::notifications::api::unread_notifications;
+use crate::ui::use_auth;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use leptos_router::hooks::use_location;
+
+fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
+    let mut links = vec![("/", "Dashboard")];
+    match role {
+        Role::Patient => links.extend([("/doctors", "Find a doctor"), ("/appointments", "Appointments")]),
+        Role::Doctor => links.extend([("/appointments", "Schedule"), ("/practice", "Practice")]),
+        Role::Nurse | Role::Manager => links.push(("/appointments", "Appointments")),
+        Role::Admin => links.extend([
+            ("/appointments", "Appointments"),
+            ("/users", "Users"),
+            ("/admin/outbox", "Outbox"),
+            ("/admin/audit", "Audit log"),
+        ]),
+        Role::Staff => links.extend([("/appointments", "Appointments"), ("/users", "Patients")]),
+    }
+    links.push(("/profile", "Profile"));
+    links
+}
+
+#[component]
+pub fn Layout(children: Children) -> impl IntoView {
+    let auth = use_auth();
+    let location = use_location();
+    // The bell's count, refreshed on every navigation (one indexed count).
+    let unread = Resource::new(
+        move || (auth.user.get().and_then(|user| user.ok().flatten()).map(|user| user.id), location.pathname.get()),
+        |(user, _)| async move {
+            match user {
+                Some(_) => unread_notifications().await.unwrap_or(0),
+                None => 0,
+            }
+        },
+    );
+    view! {
+        <a class="skip-link" href="#main">"Skip to content"</a>
+        <header class="topbar">
+            <a class="brand" href="/" aria-label="Caduceus home">
+                <span class="brand-mark" aria-hidden="true">"⚕"</span>
+                <span>"Caduceus"</span>
+            </a>
+            <Transition fallback=|| ()>
+                {move || auth.user.get().map(|user| match user {
+                    Ok(Some(user)) => view! { <UserNav user=user unread=unread/> }.into_any(),
+                    _ => view! {
+                        <nav class="nav" aria-label="Account">
+                            <A href="/doctors">"Find a doctor"</A>
+                            <A href="/login">"Sign in"</A>
+                            <A href="/register" attr:class="button small">"Create account"</A>
+                        </nav>
+                    }.into_any(),
+                })}
+            </Transition>
+        </header>
+        <main id="main" class="container">{children()}</main>
+        <footer class="footer">"Caduceus — care, organised."</footer>
+    }
+}
+
+#[component]
+fn UserNav(user: CurrentUser, unread: Resource<i64>) -> impl IntoView {
+    let auth = use_auth();
+    let links = nav_links(user.role);
+    let count = move || unread.get().unwrap_or(0);
+    view! {
+        <nav class="nav" aria-label="Main">
+            {links.into_iter().map(|(href, label)| view! { <A href=href>{label}</A> }).collect_view()}
+        </nav>
+        <div class="usermenu">
+            <A href="/notifications" attr:class="bell" attr:aria-label=move || match count() {
+                0 => "Notifications".to_owned(),
+                n => format!("Notifications, {n} unread"),
+            }>
+                // An inline icon: an emoji bell depends on the device having an emoji font.
+                <svg aria-hidden="true" width="20" height="20" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round">
+                    <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9"/>
+                    <path d="M13.73 21a2 2 0 0 1-3.46 0"/>
+                </svg>
+                {move || (count() > 0).then(|| view! { <span class="bell-count" aria-hidden="true">{count()}</span> })}
+            </A>
+            <span class="who">
+                <span class="who-name">{user.name.clone()}</span>
+                <span class=format!("badge role-{}", user.role)>{user.role.label()}</span>
+            </span>
+            <ActionForm action=auth.logout attr:class="inline">
+                <button type="submit" class="button ghost small">"Sign out"</button>
+            </ActionForm>
+        </div>
+    }
+}
