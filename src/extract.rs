@@ -22,7 +22,8 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Json<T> {
             Err(rejection) => return Err(json_error(rejection)),
         };
         check_json_text(&value)?;
-        serde_json::from_value(value).map(Json).map_err(|err| AppError::Validation(format!("Invalid request body: {err}")))
+        // As axum's own `Json` does: the message names the field that is wrong (`doctor_id: …`).
+        serde_path_to_error::deserialize(value).map(Json).map_err(|err| AppError::Validation(format!("Invalid request body: {err}")))
     }
 }
 
@@ -49,18 +50,11 @@ fn check_json_text(value: &serde_json::Value) -> Result<(), AppError> {
 
 fn json_error(rejection: JsonRejection) -> AppError {
     match rejection {
-        JsonRejection::JsonDataError(err) => AppError::Validation(strip_prefix(&err.body_text())),
         JsonRejection::JsonSyntaxError(_) => AppError::BadRequest("The request body is not valid JSON.".into()),
         JsonRejection::MissingJsonContentType(_) => AppError::BadRequest("Send a JSON body with Content-Type: application/json.".into()),
         other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
         _ => AppError::BadRequest("The request body could not be read.".into()),
     }
-}
-
-/// serde's message without axum's "Failed to deserialize the JSON body into the target type: ".
-fn strip_prefix(text: &str) -> String {
-    let message = text.split_once(": ").map(|(_, rest)| rest).unwrap_or(text);
-    format!("Invalid request body: {message}")
 }
 
 pub struct Query<T>(pub T);
@@ -88,8 +82,7 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
     type Rejection = AppError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let raw = axum::extract::RawPathParams::from_request_parts(parts, state).await;
-        if let Ok(raw) = &raw {
+        if let Ok(raw) = axum::extract::RawPathParams::from_request_parts(parts, state).await {
             raw.iter().try_for_each(|(_, value)| check_text(value))?;
         }
         axum::extract::Path::<T>::from_request_parts(parts, state)

@@ -21,13 +21,13 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     // The route's pattern (`/api/appointments/{id}`), not the path: ids and query strings
     // stay out of the log, and lines of one endpoint group together.
-    let route = request.extensions().get::<MatchedPath>().map(|m| m.as_str().to_owned());
-    let path = request.uri().path().to_owned();
+    let matched = request.extensions().get::<MatchedPath>().cloned();
+    let unmatched = if request.uri().path().starts_with("/pkg/") { "/pkg/{file}" } else { "(unmatched)" };
     let mut response = REQUEST_ID.scope(id.clone(), next.run(request)).await;
     let actor = response.extensions().get::<ActorId>().map(|a| a.0);
     let status = response.status().as_u16();
     let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
-    let route = route.as_deref().unwrap_or(if path.starts_with("/pkg/") { "/pkg/{file}" } else { "(unmatched)" });
+    let route = matched.as_ref().map_or(unmatched, MatchedPath::as_str);
     if status >= 500 {
         tracing::warn!(request_id = %id, %method, route, status, latency_ms, actor, "request");
     } else {

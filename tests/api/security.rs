@@ -225,3 +225,12 @@ async fn an_error_body_names_the_request_the_log_line_is_about(pool: PgPool) {
     let other = app.get("/api/appointments", None).await;
     assert_ne!(other.headers()["x-request-id"].to_str().unwrap(), header);
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn a_body_of_the_wrong_shape_is_a_422_naming_the_field(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let body = json!({"name": 5, "email": "ann@example.org", "password": PASSWORD, "role": "patient"});
+    let message =
+        assert_error(app.post("/api/auth/register", body, None).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert!(message.starts_with("Invalid request body: name:"), "{message}");
+}
