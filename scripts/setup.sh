@@ -2,7 +2,7 @@
 # Installs whatever is missing to build, run and test Caduceus on Debian/Ubuntu with Rust.
 # Idempotent: each step is skipped when its tool is already there.
 #   scripts/setup.sh          build + run prerequisites
-#   scripts/setup.sh --test   also what the test suite needs (Chromium, Playwright)
+#   scripts/setup.sh --test   also what the test suite needs (Chromium, Playwright, schemathesis)
 #   scripts/setup.sh --bench  also what benches/run.sh needs (wrk)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +22,7 @@ have_postgres || apt_packages+=(postgresql)
 command -v npm >/dev/null || apt_packages+=(nodejs npm)
 command -v cc >/dev/null || apt_packages+=(build-essential)
 $want_test && { command -v chromium >/dev/null || apt_packages+=(chromium); }
+$want_test && { python3 -c 'import ensurepip' 2>/dev/null || apt_packages+=(python3-venv); }
 $want_bench && { command -v wrk >/dev/null || apt_packages+=(wrk); }
 if ((${#apt_packages[@]})); then
   step "Installing Debian packages: ${apt_packages[*]}"
@@ -55,5 +56,10 @@ fi
 if $want_test && [[ ! -d end2end/node_modules/@playwright/test ]]; then
   step "Installing Playwright (using Debian's Chromium; no browser download)"
   (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --silent)
+fi
+if $want_test && [[ "$("$CADUCEUS_TOOLS/venv/bin/schemathesis" --version 2>/dev/null)" != *"$(sed -n 's/^schemathesis==//p' scripts/requirements-fuzz.txt)"* ]]; then
+  step "Installing schemathesis (PyPI) for the API fuzzing run"
+  python3 -m venv "$CADUCEUS_TOOLS/venv"
+  "$CADUCEUS_TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-fuzz.txt
 fi
 step "Tools ready"

@@ -2,7 +2,8 @@
 # Runs every test against one release build:
 #   1. unit tests, database tests and API tests (cargo test) on a throwaway PostgreSQL cluster,
 #      where #[sqlx::test] gives each test its own fresh database;
-#   2. browser journeys (Playwright, Debian's Chromium) against the release server in demo
+#   2. API fuzzing: schemathesis against the release server's OpenAPI document, as each role;
+#   3. browser journeys (Playwright, Debian's Chromium) against the release server in demo
 #      mode on its embedded database.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,6 +32,10 @@ trap cleanup EXIT
 phase "Formatting (cargo fmt --check)"
 cargo fmt --check
 
+phase "Lints (cargo clippy, server and browser builds, warnings denied)"
+cargo clippy --no-default-features --features ssr --all-targets -- -D warnings
+cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
 phase "Starting a throwaway PostgreSQL for the database and API tests"
 mkdir -p "$work/pg" "$work/sock"
 [[ $(id -u) -eq 0 ]] && chown postgres: "$work/pg" "$work/sock"
@@ -48,6 +53,11 @@ phase "Unit, database and API tests (cargo test)"
 export LEPTOS_OUTPUT_NAME=caduceus
 cargo test --release --no-default-features --features ssr 2>&1 | tee -a "$results"
 
+phase "API fuzzing (schemathesis from /api/openapi.json, each role)"
+scripts/fuzz-api.sh "${FUZZ_SECONDS_PER_CALLER:-15}" 2>&1 | tee "$work/fuzz.log"
+# One line per caller for the closing summary.
+fuzz_cases=$(grep -oE '[0-9]+ generated' "$work/fuzz.log" | awk '{ sum += $1 } END { print sum + 0 }')
+
 phase "Browser journeys (Playwright in Chromium)"
 export CADUCEUS_BIN="$CARGO_TARGET_DIR/release/caduceus"
 export CADUCEUS_DATA_DIR="$work/e2e"
@@ -58,4 +68,5 @@ phase "All tests passed"
 # One closing line for the whole suite: Rust tests plus browser tests.
 rust_passed=$(grep -oE 'test result: ok\. [0-9]+ passed' "$results" | awk '{ sum += $4 } END { print sum + 0 }')
 browser_passed=$(grep -oE '^ +[0-9]+ passed' "$results" | grep -oE '[0-9]+' | tail -n 1)
+echo "API fuzzing: $fuzz_cases generated requests, none failed"
 echo "$(( rust_passed + ${browser_passed:-0} )) passed, 0 failed"

@@ -51,7 +51,6 @@ mod server {
     use super::ApiError;
     use axum::http::{header, HeaderValue, StatusCode};
     use axum::response::{IntoResponse, Response};
-    use serde_json::json;
 
     tokio::task_local! {
         /// The id of the request being served (set by the request-log middleware).
@@ -166,11 +165,13 @@ mod server {
                 sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) | sqlx::Error::Tls(_) => {
                     Self::Unavailable(err.into())
                 }
-                sqlx::Error::Database(db) if db.code().as_deref().is_some_and(|c| c.starts_with("57P") || c.starts_with("08")) => {
+                // The server going away (57P, 08), or a statement that ran past
+                // `statement_timeout` or was cancelled (57014).
+                sqlx::Error::Database(db)
+                    if db.code().as_deref().is_some_and(|c| c.starts_with("57P") || c.starts_with("08") || c == "57014") =>
+                {
                     Self::Unavailable(err.into())
                 }
-                // A statement that ran past `statement_timeout`, or was cancelled.
-                sqlx::Error::Database(db) if db.code().as_deref() == Some("57014") => Self::Unavailable(err.into()),
                 // Two transactions collided: nothing was written; the client may try again.
                 sqlx::Error::Database(db) if matches!(db.code().as_deref(), Some("40001" | "40P01")) => {
                     Self::Conflict("Someone else changed this at the same moment. Please try again.".into())
@@ -209,7 +210,7 @@ mod server {
                 _ => None,
             };
             let api = self.to_api_error();
-            let body = json!({ "error": { "code": api.code, "message": api.message, "request_id": api.request_id } });
+            let body = ErrorBody { error: ErrorDetail { code: api.code, message: api.message, request_id: api.request_id } };
             let mut response = (self.status(), axum::Json(body)).into_response();
             if let Some(secs) = retry_after {
                 if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
@@ -218,6 +219,26 @@ mod server {
             }
             response
         }
+    }
+
+    /// The body of every REST error: `{"error": {"code", "message", "request_id"}}`.
+    #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+    #[schema(as = Error)]
+    pub struct ErrorBody {
+        pub error: ErrorDetail,
+    }
+
+    #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+    pub struct ErrorDetail {
+        /// Stable and machine-readable: `bad_request`, `unauthorized`, `invalid_credentials`,
+        /// `forbidden`, `not_found`, `conflict`, `payload_too_large`, `validation_failed`,
+        /// `rate_limited`, `unavailable`, `internal`.
+        #[schema(example = "validation_failed")]
+        pub code: String,
+        /// For people: what went wrong and what to do about it.
+        pub message: String,
+        /// The request's id, as its log line and the `x-request-id` header name it.
+        pub request_id: Option<String>,
     }
 
     /// Maps a unique-constraint violation named `constraint` to a 409 with `message`.
@@ -232,4 +253,4 @@ mod server {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{conflict_on, current_request_id, AppError, AppResult, REQUEST_ID};
+pub use server::{conflict_on, current_request_id, AppError, AppResult, ErrorBody, ErrorDetail, REQUEST_ID};

@@ -5,6 +5,10 @@
 //! folder holds its types and rules (shared), its service/db/rest files (server only),
 //! its server functions and its pages.
 #![recursion_limit = "256"]
+// Server functions take their HTML form's fields as arguments (so forms post without
+// JavaScript); the browser-side stubs `#[server]` generates don't carry the function's own
+// `allow` for that.
+#![cfg_attr(not(feature = "ssr"), allow(clippy::too_many_arguments))]
 
 pub mod app;
 pub mod appointments;
@@ -16,6 +20,8 @@ pub mod error;
 pub mod extract;
 pub mod money;
 pub mod notifications;
+#[cfg(feature = "ssr")]
+pub mod paging;
 pub mod patients;
 pub mod profile;
 pub mod shell;

@@ -100,6 +100,9 @@ pub struct NewBooking {
     pub notices: Vec<Notice>,
 }
 
+/// A booking's id and creation time once written; `None` when it was skipped.
+pub type WrittenBooking = Option<(i64, DateTime<Utc>)>;
+
 /// Writes bookings in ONE statement: the appointments, their notices (the SQL function
 /// `notify`, called once for all of them) and their audit entries. Booking is the hottest
 /// write; the per-statement and per-commit costs are shared by every booking in it.
@@ -110,11 +113,7 @@ pub struct NewBooking {
 /// is written. The notices' links lead to the new appointment. Answers, in order: each
 /// booking's id and creation time.
 #[tracing::instrument(skip_all, fields(bookings = bookings.len()))]
-pub async fn insert_booked(
-    conn: &mut PgConnection,
-    bookings: &[&NewBooking],
-    public_url: &str,
-) -> AppResult<Vec<Option<(i64, DateTime<Utc>)>>> {
+pub async fn insert_booked(conn: &mut PgConnection, bookings: &[&NewBooking], public_url: &str) -> AppResult<Vec<WrittenBooking>> {
     let notices: Vec<(i64, &Notice)> =
         bookings.iter().enumerate().flat_map(|(i, b)| b.notices.iter().map(move |n| (i as i64 + 1, n))).collect();
     let written: Vec<(i64, i64, DateTime<Utc>)> = sqlx::query_as(

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 #[cfg_attr(feature = "ssr", derive(sqlx::Type))]
 #[cfg_attr(feature = "ssr", sqlx(type_name = "appointment_status", rename_all = "snake_case"))]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum AppointmentStatus {
     Pending,
     Accepted,
@@ -76,6 +77,7 @@ impl AppointmentStatus {
 
 /// An appointment as both parties see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Appointment {
     pub id: i64,
     pub status: AppointmentStatus,
@@ -102,6 +104,7 @@ pub struct Appointment {
 /// A calendar page: one day or one week (Monday to Sunday) in the clinic's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub enum CalendarSpan {
     Day,
     #[default]
@@ -118,6 +121,7 @@ impl CalendarSpan {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct CalendarDay {
     /// `YYYY-MM-DD`, with a label like "Mon 23 Nov".
     pub date: String,
@@ -131,6 +135,7 @@ pub struct CalendarDay {
 
 /// A doctor's (or the desk's) day or week, with the requests still waiting for an answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Calendar {
     pub span: CalendarSpan,
     pub title: String,
@@ -167,6 +172,7 @@ impl Calendar {
 
 /// `GET /api/appointments/calendar?span=day|week&date=YYYY-MM-DD&doctor_id=&page=`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct CalendarQuery {
     pub span: Option<String>,
     pub date: Option<String>,
@@ -177,6 +183,7 @@ pub struct CalendarQuery {
 /// A doctor as the clinic's calendar offers them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DoctorChoice {
     pub id: i64,
     pub name: String,
@@ -186,6 +193,7 @@ pub struct DoctorChoice {
 /// `POST /api/appointments`. Staff booking on behalf of a patient name the patient.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct BookingRequest {
     pub doctor_id: i64,
     pub date: String,
@@ -199,6 +207,7 @@ pub struct BookingRequest {
 /// A patient the front desk can book for, as its patient search lists them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PatientChoice {
     /// The patient record's id (`patient_id` of a booking).
     pub patient_id: i64,
@@ -214,6 +223,7 @@ pub const PATIENT_SEARCH_LIMIT: i64 = 20;
 /// `PUT /api/appointments/{id}`: move to another free slot of the same doctor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RescheduleRequest {
     pub date: String,
     pub time_slot: String,
@@ -222,13 +232,14 @@ pub struct RescheduleRequest {
 /// `GET /api/appointments?status=&from=&to=&doctor_id=&patient_id=&limit=&offset=`: filters
 /// within what the caller may see, by start time, a page at a time.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AppointmentFilter {
     pub status: Option<AppointmentStatus>,
     pub from: Option<DateTime<Utc>>,
     pub to: Option<DateTime<Utc>>,
     pub doctor_id: Option<i64>,
     pub patient_id: Option<i64>,
-    /// At most [`MOST_PER_PAGE`] (the default).
+    /// At most 500, the default ([`MOST_PER_PAGE`]).
     pub limit: Option<i64>,
     pub offset: Option<i64>,
 }
@@ -239,6 +250,7 @@ pub const MOST_PER_PAGE: i64 = 500;
 /// Body of cancel/reject (`reason`) and complete (`notes`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct StatusChange {
     #[serde(default)]
     pub reason: Option<String>,

@@ -11,11 +11,30 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+/// `/api/appointments…`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, book))
+        .routes(routes!(calendar))
+        .routes(routes!(get, reschedule))
+        .routes(routes!(cancel))
+        .routes(routes!(accept))
+        .routes(routes!(reject))
+        .routes(routes!(complete))
+        .routes(routes!(no_show))
+}
+
+#[utoipa::path(post, path = "/api/appointments", tag = "appointments", security(("bearer" = [])), request_body = BookingRequest,
+    responses((status = 201, description = "The appointment, pending the doctor's answer.", body = Appointment)))]
 pub async fn book(State(state): State<AppState>, actor: Actor, Json(request): Json<BookingRequest>) -> AppResult<impl IntoResponse> {
     Ok((StatusCode::CREATED, axum::Json(service::book(&state, &actor, request).await?)))
 }
 
+#[utoipa::path(get, path = "/api/appointments", tag = "appointments", security(("bearer" = [])), params(AppointmentFilter),
+    responses((status = 200, description = "Appointments the caller may see, by start time.", body = Vec<Appointment>)))]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
@@ -24,14 +43,20 @@ pub async fn list(
     Ok(axum::Json(service::list(&state, &actor, &filter).await?))
 }
 
+#[utoipa::path(get, path = "/api/appointments/calendar", tag = "appointments", security(("bearer" = [])), params(CalendarQuery),
+    responses((status = 200, description = "A day or week of the appointments the caller may see (a patient their own, a doctor theirs, the clinic all).", body = Calendar)))]
 pub async fn calendar(State(state): State<AppState>, actor: Actor, Query(query): Query<CalendarQuery>) -> AppResult<axum::Json<Calendar>> {
     Ok(axum::Json(service::calendar(&state, &actor, &query).await?))
 }
 
+#[utoipa::path(get, path = "/api/appointments/{id}", tag = "appointments", security(("bearer" = [])), params(("id" = i64, Path, description = "The appointment's id")),
+    responses((status = 200, description = "The appointment.", body = Appointment)))]
 pub async fn get(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<axum::Json<Appointment>> {
     Ok(axum::Json(service::get(&state, &actor, id).await?))
 }
 
+#[utoipa::path(put, path = "/api/appointments/{id}", tag = "appointments", security(("bearer" = [])), params(("id" = i64, Path, description = "The appointment's id")), request_body = RescheduleRequest,
+    responses((status = 200, description = "The appointment at its new time.", body = Appointment)))]
 pub async fn reschedule(
     State(state): State<AppState>,
     actor: Actor,
@@ -50,7 +75,11 @@ fn change_from(body: &Bytes) -> AppResult<StatusChange> {
 }
 
 macro_rules! status_handler {
-    ($name:ident, $status:expr) => {
+    ($name:ident, $status:expr, $path:literal, $what:literal) => {
+        #[utoipa::path(post, path = $path, tag = "appointments", security(("bearer" = [])),
+            params(("id" = i64, Path, description = "The appointment's id")),
+            request_body(content = Option<StatusChange>, description = "Optional: `{\"reason\"}` (cancel, reject) or `{\"notes\"}` (complete)"),
+            responses((status = 200, description = $what, body = Appointment)))]
         pub async fn $name(
             State(state): State<AppState>,
             actor: Actor,
@@ -63,8 +92,8 @@ macro_rules! status_handler {
     };
 }
 
-status_handler!(cancel, AppointmentStatus::Cancelled);
-status_handler!(accept, AppointmentStatus::Accepted);
-status_handler!(reject, AppointmentStatus::Rejected);
-status_handler!(complete, AppointmentStatus::Completed);
-status_handler!(no_show, AppointmentStatus::NoShow);
+status_handler!(cancel, AppointmentStatus::Cancelled, "/api/appointments/{id}/cancel", "Cancelled by the patient, the doctor or the desk.");
+status_handler!(accept, AppointmentStatus::Accepted, "/api/appointments/{id}/accept", "Accepted by the doctor.");
+status_handler!(reject, AppointmentStatus::Rejected, "/api/appointments/{id}/reject", "Declined by the doctor.");
+status_handler!(complete, AppointmentStatus::Completed, "/api/appointments/{id}/complete", "Completed, with the visit notes.");
+status_handler!(no_show, AppointmentStatus::NoShow, "/api/appointments/{id}/no_show", "Marked missed.");

@@ -14,6 +14,7 @@ use crate::doctors::db as doctors_db;
 use crate::error::{AppError, AppResult};
 use crate::money::Money;
 use crate::notifications::service::{self as notifications, Notice};
+use crate::paging;
 use crate::server::state::AppState;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
@@ -309,10 +310,7 @@ pub async fn calendar(state: &AppState, actor: &Actor, query: &CalendarQuery) ->
         Some("week") => CalendarSpan::Week,
         Some(other) => return Err(AppError::validation(format!("span must be day or week, not '{other}'."))),
     };
-    let page = query.page.unwrap_or(0);
-    if page < 0 {
-        return Err(AppError::validation("page must be 0 or more."));
-    }
+    let page = paging::page_number(query.page, 0)?;
     let tz = state.config.timezone;
     let today = Utc::now().with_timezone(&tz).date_naive();
     let date = match query.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
@@ -327,7 +325,7 @@ pub async fn calendar(state: &AppState, actor: &Actor, query: &CalendarQuery) ->
         from: Some(start_of_day(&tz, first)),
         to: Some(start_of_day(&tz, first + Duration::days(days))),
         doctor_id: query.doctor_id,
-        offset: Some(page.saturating_mul(MOST_PER_PAGE)),
+        offset: Some(paging::offset(page, 0, MOST_PER_PAGE)),
         ..AppointmentFilter::default()
     };
     let mut conn = state.pool.acquire().await?;

@@ -10,6 +10,7 @@ pub const SLOT_MINUTES: i64 = 30;
 /// A stretch of working time on one ISO weekday (1 = Monday … 7 = Sunday). A lunch break is
 /// the gap between two blocks of the same day.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct WorkBlock {
     pub weekday: u8,
     pub starts: NaiveTime,

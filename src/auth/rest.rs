@@ -12,6 +12,20 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// `/api/auth/…`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(register))
+        .routes(routes!(login))
+        .routes(routes!(logout))
+        .routes(routes!(verify_email))
+        .routes(routes!(change_password))
+        .routes(routes!(sessions))
+        .routes(routes!(revoke_session))
+}
 
 pub fn client(authentication: &Authentication, headers: &HeaderMap) -> Client {
     Client {
@@ -20,6 +34,8 @@ pub fn client(authentication: &Authentication, headers: &HeaderMap) -> Client {
     }
 }
 
+#[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterInput,
+    responses((status = 201, description = "The new account; a confirmation email is on its way.", body = CurrentUser)))]
 pub async fn register(
     State(state): State<AppState>,
     authentication: Authentication,
@@ -30,13 +46,15 @@ pub async fn register(
     Ok((StatusCode::CREATED, axum::Json(user)))
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct LoginResponse {
     pub token: String,
     pub role: super::Role,
     pub user: CurrentUser,
 }
 
+#[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginInput,
+    responses((status = 200, description = "A bearer token for the API (shown once).", body = LoginResponse)))]
 pub async fn login(
     State(state): State<AppState>,
     authentication: Authentication,
@@ -48,16 +66,20 @@ pub async fn login(
     Ok(axum::Json(LoginResponse { token, role: outcome.user.role, user: outcome.user }))
 }
 
+#[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security(("bearer" = [])),
+    responses((status = 204, description = "The token is revoked.")))]
 pub async fn logout(State(state): State<AppState>, actor: Actor) -> AppResult<StatusCode> {
     service::logout(&state, &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct VerifyEmailInput {
     pub token: String,
 }
 
+#[utoipa::path(post, path = "/api/auth/verify-email", tag = "auth", request_body = VerifyEmailInput,
+    responses((status = 200, description = "The account, its email confirmed.", body = CurrentUser)))]
 pub async fn verify_email(
     State(state): State<AppState>,
     authentication: Authentication,
@@ -67,21 +89,28 @@ pub async fn verify_email(
     Ok(axum::Json(service::verify_email(&state, &input.token, &client(&authentication, &headers)).await?))
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct ChangePasswordInput {
     pub current_password: String,
     pub new_password: String,
 }
 
+#[utoipa::path(post, path = "/api/auth/password", tag = "auth", security(("bearer" = [])), request_body = ChangePasswordInput,
+    responses((status = 204, description = "Changed; every other sign-in is ended.")))]
 pub async fn change_password(State(state): State<AppState>, actor: Actor, Json(input): Json<ChangePasswordInput>) -> AppResult<StatusCode> {
     service::change_password(&state, &actor, input.current_password, input.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(get, path = "/api/auth/sessions", tag = "auth", security(("bearer" = [])),
+    responses((status = 200, description = "Where the caller is signed in.", body = Vec<SessionInfo>)))]
 pub async fn sessions(State(state): State<AppState>, actor: Actor) -> AppResult<axum::Json<Vec<SessionInfo>>> {
     Ok(axum::Json(service::sessions(&state, &actor).await?))
 }
 
+#[utoipa::path(delete, path = "/api/auth/sessions/{id}", tag = "auth", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The sign-in's id")),
+    responses((status = 204, description = "That sign-in is ended.")))]
 pub async fn revoke_session(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<StatusCode> {
     service::revoke_session(&state, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)

@@ -17,6 +17,7 @@ const API_TOKEN_DAYS: i64 = 30;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct RegisterInput {
     pub name: String,
     pub email: String,
@@ -26,6 +27,7 @@ pub struct RegisterInput {
 }
 
 #[derive(Debug, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct LoginInput {
     pub email: String,
     pub password: String,

@@ -3,6 +3,7 @@
 use super::{DirectoryQuery, DoctorCard, DoctorProfile, DOCTORS_PER_PAGE};
 use crate::appointments::slots::{default_week, WorkBlock};
 use crate::error::AppResult;
+use crate::paging;
 use chrono::{NaiveDate, NaiveTime};
 use sqlx::{PgConnection, QueryBuilder};
 
@@ -18,8 +19,7 @@ const CARD: &str = "SELECT d.id, d.user_id, u.name, d.specialization, d.city, d.
 /// combination's index — planned once per connection, not per page (see
 /// `server::startup::connect`).
 #[tracing::instrument(skip_all)]
-pub async fn search(conn: &mut PgConnection, query: &DirectoryQuery) -> AppResult<Vec<DoctorCard>> {
-    let page = query.page.unwrap_or(1).max(1);
+pub async fn search(conn: &mut PgConnection, query: &DirectoryQuery, page: i64) -> AppResult<Vec<DoctorCard>> {
     let text = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     let mut sql = QueryBuilder::new(CARD);
     sql.push(
@@ -40,7 +40,11 @@ pub async fn search(conn: &mut PgConnection, query: &DirectoryQuery) -> AppResul
         let literal = name.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         sql.push(" AND u.name ILIKE '%' || ").push_bind(literal).push(" || '%'");
     }
-    sql.push(" ORDER BY u.name, d.id LIMIT ").push_bind(DOCTORS_PER_PAGE).push(" OFFSET ").push_bind((page - 1) * DOCTORS_PER_PAGE);
+    sql.push(" ORDER BY u.name, d.id LIMIT ").push_bind(DOCTORS_PER_PAGE).push(" OFFSET ").push_bind(paging::offset(
+        page,
+        1,
+        DOCTORS_PER_PAGE,
+    ));
     Ok(sql.build_query_as().fetch_all(conn).await?)
 }
 
@@ -148,4 +152,30 @@ pub async fn days_off(conn: &mut PgConnection, doctor_id: i64, from: NaiveDate) 
         .bind(from)
         .fetch_all(conn)
         .await?)
+}
+
+/// The doctor's account id, its row locked for the rest of the transaction.
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
+pub async fn lock_account(conn: &mut PgConnection, doctor_id: i64) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT u.id FROM doctors d JOIN users u ON u.id = d.user_id WHERE d.id = $1 FOR UPDATE OF u")
+        .bind(doctor_id)
+        .fetch_optional(conn)
+        .await?)
+}
+
+/// Pending or accepted appointments of the doctor that have not started yet.
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
+pub async fn upcoming_live_appointments(conn: &mut PgConnection, doctor_id: i64) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM appointments WHERE doctor_id = $1 AND status IN ('pending', 'accepted') AND starts_at > now()",
+    )
+    .bind(doctor_id)
+    .fetch_one(conn)
+    .await?)
+}
+
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
+pub async fn deactivate_account(conn: &mut PgConnection, user_id: i64) -> AppResult<()> {
+    sqlx::query("UPDATE users SET active = false WHERE id = $1").bind(user_id).execute(conn).await?;
+    Ok(())
 }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 /// A doctor as the directory lists them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DoctorCard {
     pub id: i64,
     pub user_id: i64,
@@ -33,6 +34,7 @@ pub struct DoctorCard {
 
 /// A doctor's page: the card plus the rest of the profile and the weekly schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DoctorProfile {
     #[serde(flatten)]
     pub card: DoctorCard,
@@ -82,6 +84,7 @@ pub fn format_day_hours(blocks: &[WorkBlock], weekday: u8) -> String {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct DirectoryQuery {
     pub specialization: Option<String>,
     pub city: Option<String>,
@@ -91,9 +94,35 @@ pub struct DirectoryQuery {
 
 pub const DOCTORS_PER_PAGE: i64 = 20;
 
+/// `POST /api/doctors`: an admin adds a doctor — their account and practice details. The
+/// doctor is verified (listed and bookable) from the start, with the clinic's default week.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct NewDoctor {
+    pub name: String,
+    pub email: String,
+    pub password: String,
+    /// "General Practice" when not given.
+    #[serde(default)]
+    pub specialization: Option<String>,
+    #[serde(default)]
+    pub city: Option<String>,
+    #[serde(default)]
+    pub license_number: Option<String>,
+    #[serde(default)]
+    pub experience_years: Option<i32>,
+    #[serde(default)]
+    pub fee_cents: Option<i64>,
+    /// ISO 4217, "USD" when not given.
+    #[serde(default)]
+    pub currency: Option<String>,
+}
+
 /// A profile change by the doctor (or an admin). Absent fields stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DoctorUpdate {
     pub specialization: Option<String>,
     pub license_number: Option<String>,

@@ -1,22 +1,30 @@
 //! Directory use cases: search, doctor pages, profile and schedule changes, free slots,
 //! days off and reviews.
 
-use super::{check_schedule, db, DirectoryQuery, DoctorCard, DoctorProfile, DoctorUpdate};
+use super::{
+    check_experience_years, check_fee_cents, check_schedule, db, parse_currency, DirectoryQuery, DoctorCard, DoctorProfile, DoctorUpdate,
+    NewDoctor,
+};
 use crate::appointments::db as appointments_db;
 use crate::appointments::service::parse_date;
 use crate::appointments::slots::{format_slot_time, free_slots};
 use crate::audit::{self, Entry};
 use crate::auth::actor::Actor;
-use crate::auth::Role;
+use crate::auth::db as auth_db;
+use crate::auth::service::{self as auth_service, AccountDraft};
+use crate::auth::{password, Email, PersonName, Role};
 use crate::error::{conflict_on, AppError, AppResult};
+use crate::paging;
 use crate::server::state::AppState;
 use chrono::{Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
+use sqlx::PgConnection;
 
 #[tracing::instrument(skip_all)]
 pub async fn search(state: &AppState, query: &DirectoryQuery) -> AppResult<Vec<DoctorCard>> {
+    let page = paging::page_number(query.page, 1)?;
     let mut conn = state.pool.acquire().await?;
-    db::search(&mut conn, query).await
+    db::search(&mut conn, query, page).await
 }
 
 /// Listed doctors are public; an unlisted one is visible to themselves and admins only.
@@ -102,6 +110,7 @@ pub async fn update(state: &AppState, actor: &Actor, doctor_id: i64, update: Doc
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AvailableSlots {
     pub date: String,
     pub slots: Vec<String>,
@@ -155,6 +164,7 @@ async fn free_days(state: &AppState, doctor_id: i64, first: NaiveDate, count: i6
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct DayOffRequest {
     pub date: String,
     #[serde(default)]
@@ -190,6 +200,7 @@ pub async fn add_day_off(state: &AppState, actor: &Actor, doctor_id: i64, reques
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Review {
     pub id: i64,
     pub appointment_id: i64,
@@ -201,6 +212,7 @@ pub struct Review {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewReview {
     pub appointment_id: i64,
     pub rating: i16,
@@ -258,4 +270,91 @@ pub async fn add_review(state: &AppState, actor: &Actor, doctor_id: i64, review:
     tx.commit().await?;
     let reviews = reviews(state, doctor_id).await?;
     reviews.into_iter().find(|r| r.id == id).ok_or_else(|| AppError::not_found("Review"))
+}
+
+/// An admin adds a doctor: the account (email confirmed, verified, so listed at once) and the
+/// practice details, in one transaction.
+#[tracing::instrument(skip_all)]
+pub async fn create(state: &AppState, actor: &Actor, input: NewDoctor) -> AppResult<DoctorProfile> {
+    actor.require_role(&[Role::Admin])?;
+    let name = PersonName::parse(&input.name).map_err(AppError::Validation)?;
+    let email = Email::parse(&input.email).map_err(AppError::Validation)?;
+    let practice = PracticeDetails::parse(&input).map_err(AppError::Validation)?;
+    let password_hash = password::hash_new_password(input.password).await?;
+
+    let mut tx = state.pool.begin().await?;
+    let draft = AccountDraft { name, email, password_hash, role: Role::Doctor, email_verified: true, verified: true };
+    let user_id = auth_service::insert_account(&mut tx, &state.public_url, &draft).await?;
+    let doctor_id = practice.save(&mut tx, user_id).await?;
+    audit::record(&mut tx, Entry::new("account.create").by(actor).on("user", user_id).detail("role doctor")).await?;
+    let profile = db::profile(&mut tx, doctor_id).await?.ok_or_else(|| AppError::not_found("Doctor"))?;
+    tx.commit().await?;
+    Ok(profile)
+}
+
+/// The practice details an admin gives when adding a doctor.
+struct PracticeDetails {
+    specialization: String,
+    city: Option<String>,
+    license_number: Option<String>,
+    experience_years: i32,
+    fee_cents: i64,
+    currency: String,
+}
+
+impl PracticeDetails {
+    fn parse(input: &NewDoctor) -> Result<Self, String> {
+        let text = |v: &Option<String>| v.as_deref().and_then(crate::profile::blank_to_none);
+        Ok(Self {
+            specialization: text(&input.specialization).unwrap_or_else(|| "General Practice".into()),
+            city: text(&input.city),
+            license_number: text(&input.license_number),
+            experience_years: check_experience_years(input.experience_years.unwrap_or(0))?,
+            fee_cents: check_fee_cents(input.fee_cents.unwrap_or(0))?,
+            currency: parse_currency(input.currency.as_deref().unwrap_or("USD"))?,
+        })
+    }
+
+    /// Fills in the doctor row the account got; answers its id.
+    async fn save(&self, conn: &mut PgConnection, user_id: i64) -> AppResult<i64> {
+        Ok(sqlx::query_scalar(
+            "UPDATE doctors SET specialization = $2, city = $3, license_number = $4, experience_years = $5,
+                    fee_cents = $6, currency = $7
+              WHERE user_id = $1 RETURNING id",
+        )
+        .bind(user_id)
+        .bind(&self.specialization)
+        .bind(&self.city)
+        .bind(&self.license_number)
+        .bind(self.experience_years)
+        .bind(self.fee_cents)
+        .bind(&self.currency)
+        .fetch_one(conn)
+        .await?)
+    }
+}
+
+/// An admin takes a doctor off the clinic: the account is deactivated (signed out everywhere,
+/// gone from the directory, no new bookings) while their records and past visits stay. Refused
+/// while patients still hold upcoming appointments with them: those are cancelled or moved
+/// first, so nobody turns up for a visit that silently vanished.
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
+pub async fn remove(state: &AppState, actor: &Actor, doctor_id: i64) -> AppResult<()> {
+    actor.require_role(&[Role::Admin])?;
+    let mut tx = state.pool.begin().await?;
+    // The account row is locked: a second removal, or an admin reactivating the account,
+    // waits for this one.
+    let user_id = db::lock_account(&mut tx, doctor_id).await?.ok_or_else(|| AppError::not_found("Doctor"))?;
+    let upcoming = db::upcoming_live_appointments(&mut tx, doctor_id).await?;
+    if upcoming > 0 {
+        return Err(AppError::Conflict(format!(
+            "This doctor still has {upcoming} upcoming appointment(s); cancel or move them before removing the doctor."
+        )));
+    }
+    db::deactivate_account(&mut tx, user_id).await?;
+    auth_db::revoke_all_sessions(&mut tx, user_id).await?;
+    audit::record(&mut tx, Entry::new("doctor.remove").by(actor).on("doctor", doctor_id)).await?;
+    tx.commit().await?;
+    state.sign_ins.forget_user(user_id);
+    Ok(())
 }

@@ -8,21 +8,46 @@ use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde_json::{json, Value};
+use serde::Serialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+/// `/api/notifications…`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(list)).routes(routes!(unread)).routes(routes!(mark_read)).routes(routes!(mark_all_read))
+}
+
+#[utoipa::path(get, path = "/api/notifications", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, description = "The caller's newest notifications.", body = Vec<Notification>)))]
 pub async fn list(State(state): State<AppState>, actor: Actor) -> AppResult<Json<Vec<Notification>>> {
     Ok(Json(service::list(&state, &actor).await?))
 }
 
-pub async fn unread(State(state): State<AppState>, actor: Actor) -> AppResult<Json<Value>> {
-    Ok(Json(json!({ "unread": service::unread_count(&state, &actor).await? })))
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct UnreadCount {
+    pub unread: i64,
 }
 
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct MarkedCount {
+    pub marked: u64,
+}
+
+#[utoipa::path(get, path = "/api/notifications/unread", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, description = "How many are unread.", body = UnreadCount)))]
+pub async fn unread(State(state): State<AppState>, actor: Actor) -> AppResult<Json<UnreadCount>> {
+    Ok(Json(UnreadCount { unread: service::unread_count(&state, &actor).await? }))
+}
+
+#[utoipa::path(post, path = "/api/notifications/{id}/read", tag = "notifications", security(("bearer" = [])), params(("id" = i64, Path, description = "The notification's id")),
+    responses((status = 204, description = "Marked read.")))]
 pub async fn mark_read(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<StatusCode> {
     service::mark_read(&state, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
-pub async fn mark_all_read(State(state): State<AppState>, actor: Actor) -> AppResult<Json<Value>> {
-    Ok(Json(json!({ "marked": service::mark_all_read(&state, &actor).await? })))
+#[utoipa::path(post, path = "/api/notifications/read-all", tag = "notifications", security(("bearer" = [])),
+    responses((status = 200, description = "How many were marked read.", body = MarkedCount)))]
+pub async fn mark_all_read(State(state): State<AppState>, actor: Actor) -> AppResult<Json<MarkedCount>> {
+    Ok(Json(MarkedCount { marked: service::mark_all_read(&state, &actor).await? }))
 }

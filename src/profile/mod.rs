@@ -16,6 +16,7 @@ use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Profile {
     pub id: i64,
     pub name: String,
@@ -31,6 +32,7 @@ pub struct Profile {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct PatientDetails {
     pub patient_id: i64,
     pub date_of_birth: Option<NaiveDate>,
@@ -44,6 +46,7 @@ pub struct PatientDetails {
 /// Unknown fields (`role`, `verified`, …) are refused, never applied.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct ProfileUpdate {
     pub name: Option<String>,
     pub email: Option<String>,

@@ -5,6 +5,7 @@ pub mod config;
 pub mod dataset;
 pub mod demo;
 pub mod embedded_pg;
+pub mod openapi;
 pub mod request_log;
 pub mod security;
 pub mod startup;

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 /// A row of the user list.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct UserSummary {
     pub id: i64,
     pub name: String,
@@ -31,6 +32,7 @@ pub struct UserSummary {
 /// doctors only.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct NewAccount {
     pub name: String,
     pub email: String,
@@ -47,6 +49,7 @@ pub struct NewAccount {
 /// An admin's change to an account. Absent fields stay as they are.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct AccountUpdate {
     pub name: Option<String>,
     pub email: Option<String>,
@@ -55,6 +58,7 @@ pub struct AccountUpdate {
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct UserFilter {
     pub role: Option<Role>,
     pub q: Option<String>,
@@ -66,6 +70,7 @@ pub const USERS_PER_PAGE: i64 = 50;
 /// An email as queued for delivery.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct OutboxMessage {
     pub id: i64,
     pub to_address: String,

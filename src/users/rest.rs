@@ -8,7 +8,22 @@ use crate::server::state::AppState;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+/// `/api/users…` and `/api/outbox`.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create))
+        .routes(routes!(get, update))
+        .routes(routes!(verify))
+        .routes(routes!(verify_email))
+        .routes(routes!(deactivate))
+        .routes(routes!(outbox))
+}
+
+#[utoipa::path(get, path = "/api/users", tag = "users", security(("bearer" = [])), params(UserFilter),
+    responses((status = 200, description = "Accounts, a page at a time (admins; staff see patients).", body = Vec<UserSummary>)))]
 pub async fn list(
     State(state): State<AppState>,
     actor: Actor,
@@ -17,14 +32,20 @@ pub async fn list(
     Ok(axum::Json(service::list(&state, &actor, &filter).await?))
 }
 
+#[utoipa::path(post, path = "/api/users", tag = "users", security(("bearer" = [])), request_body = NewAccount,
+    responses((status = 201, description = "The new account.", body = UserSummary)))]
 pub async fn create(State(state): State<AppState>, actor: Actor, Json(input): Json<NewAccount>) -> AppResult<impl IntoResponse> {
     Ok((StatusCode::CREATED, axum::Json(service::create(&state, &actor, input).await?)))
 }
 
+#[utoipa::path(get, path = "/api/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "The account's user id")),
+    responses((status = 200, description = "The account.", body = UserSummary)))]
 pub async fn get(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<axum::Json<UserSummary>> {
     Ok(axum::Json(service::get(&state, &actor, id).await?))
 }
 
+#[utoipa::path(put, path = "/api/users/{id}", tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "The account's user id")), request_body = AccountUpdate,
+    responses((status = 200, description = "The account as changed.", body = UserSummary)))]
 pub async fn update(
     State(state): State<AppState>,
     actor: Actor,
@@ -34,18 +55,26 @@ pub async fn update(
     Ok(axum::Json(service::update(&state, &actor, id, input).await?))
 }
 
+#[utoipa::path(post, path = "/api/users/{id}/verify", tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "The account's user id")),
+    responses((status = 200, description = "The doctor, verified and bookable.", body = UserSummary)))]
 pub async fn verify(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<axum::Json<UserSummary>> {
     Ok(axum::Json(service::verify_doctor(&state, &actor, id).await?))
 }
 
+#[utoipa::path(post, path = "/api/users/{id}/verify-email", tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "The account's user id")),
+    responses((status = 200, description = "The account, its email marked confirmed.", body = UserSummary)))]
 pub async fn verify_email(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<axum::Json<UserSummary>> {
     Ok(axum::Json(service::verify_email(&state, &actor, id).await?))
 }
 
+#[utoipa::path(post, path = "/api/users/{id}/deactivate", tag = "users", security(("bearer" = [])), params(("id" = i64, Path, description = "The account's user id")),
+    responses((status = 200, description = "The account, deactivated and signed out everywhere.", body = UserSummary)))]
 pub async fn deactivate(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<axum::Json<UserSummary>> {
     Ok(axum::Json(service::deactivate(&state, &actor, id).await?))
 }
 
+#[utoipa::path(get, path = "/api/outbox", tag = "users", security(("bearer" = [])),
+    responses((status = 200, description = "The newest emails queued for delivery (admins).", body = Vec<OutboxMessage>)))]
 pub async fn outbox(State(state): State<AppState>, actor: Actor) -> AppResult<axum::Json<Vec<OutboxMessage>>> {
     Ok(axum::Json(service::outbox(&state, &actor).await?))
 }

@@ -6,7 +6,9 @@ use crate::auth::actor::Actor;
 use crate::auth::db as auth_db;
 use crate::auth::service::{self as auth_service, AccountDraft};
 use crate::auth::{password, Email, PersonName, Role};
+use crate::doctors::NewDoctor;
 use crate::error::{conflict_on, AppError, AppResult};
+use crate::paging;
 use crate::server::state::AppState;
 use crate::{doctors, mail};
 use sqlx::PgConnection;
@@ -19,7 +21,7 @@ pub async fn list(state: &AppState, actor: &Actor, filter: &UserFilter) -> AppRe
     actor.require_role(&[Role::Admin, Role::Staff])?;
     // Staff see patients only: the desk has no business browsing colleagues' accounts.
     let role = if actor.is(Role::Staff) { Some(Role::Patient) } else { filter.role };
-    let page = filter.page.unwrap_or(1).max(1);
+    let page = paging::page_number(filter.page, 1)?;
     let mut conn = state.pool.acquire().await?;
     Ok(sqlx::query_as(&format!(
         "{SUMMARY} WHERE ($1::user_role IS NULL OR role = $1)
@@ -29,7 +31,7 @@ pub async fn list(state: &AppState, actor: &Actor, filter: &UserFilter) -> AppRe
     .bind(role)
     .bind(filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()))
     .bind(USERS_PER_PAGE)
-    .bind((page - 1) * USERS_PER_PAGE)
+    .bind(paging::offset(page, 1, USERS_PER_PAGE))
     .persistent(false) // planned for the filters given (see `server::startup::connect`)
     .fetch_all(&mut *conn)
     .await?)
@@ -60,69 +62,36 @@ pub async fn create(state: &AppState, actor: &Actor, input: NewAccount) -> AppRe
     if !may_create(actor.role, role) {
         return Err(AppError::forbidden());
     }
+    if role == Role::Doctor {
+        // A doctor is an account with a practice: the doctors domain makes both.
+        let doctor = doctors::service::create(state, actor, new_doctor(input)).await?;
+        let mut conn = state.pool.acquire().await?;
+        return find(&mut conn, doctor.card.user_id).await;
+    }
     let name = PersonName::parse(&input.name).map_err(AppError::Validation)?;
     let email = Email::parse(&input.email).map_err(AppError::Validation)?;
-    let doctor = DoctorFields::parse(&input, role).map_err(AppError::Validation)?;
     let password_hash = password::hash_new_password(input.password).await?;
 
     let mut tx = state.pool.begin().await?;
-    let draft = AccountDraft { name, email, password_hash, role, email_verified: role != Role::Patient, verified: role == Role::Doctor };
+    let draft = AccountDraft { name, email, password_hash, role, email_verified: role != Role::Patient, verified: false };
     let user_id = auth_service::insert_account(&mut tx, &state.public_url, &draft).await?;
-    if let Some(fields) = doctor {
-        fields.save(&mut tx, user_id).await?;
-    }
     audit::record(&mut tx, Entry::new("account.create").by(actor).on("user", user_id).detail(format!("role {role}"))).await?;
     let user = find(&mut tx, user_id).await?;
     tx.commit().await?;
     Ok(user)
 }
 
-/// The professional profile of a doctor created by an admin.
-pub struct DoctorFields {
-    specialization: String,
-    city: Option<String>,
-    license_number: Option<String>,
-    experience_years: i32,
-    fee_cents: i64,
-    currency: String,
-}
-
-impl DoctorFields {
-    fn parse(input: &NewAccount, role: Role) -> Result<Option<Self>, String> {
-        if role != Role::Doctor {
-            return Ok(None);
-        }
-        let experience_years = doctors::check_experience_years(input.experience_years.unwrap_or(0))?;
-        let fee_cents = doctors::check_fee_cents(input.fee_cents.unwrap_or(0))?;
-        let currency = doctors::parse_currency(input.currency.as_deref().unwrap_or("USD"))?;
-        let text = |v: &Option<String>| v.as_deref().and_then(crate::profile::blank_to_none);
-        Ok(Some(Self {
-            specialization: text(&input.specialization).unwrap_or_else(|| "General Practice".into()),
-            city: text(&input.city),
-            license_number: text(&input.license_number),
-            experience_years,
-            fee_cents,
-            currency,
-        }))
-    }
-
-    #[tracing::instrument(skip_all, fields(user_id = user_id))]
-    pub async fn save(&self, conn: &mut PgConnection, user_id: i64) -> AppResult<()> {
-        sqlx::query(
-            "UPDATE doctors SET specialization = $2, city = $3, license_number = $4, experience_years = $5,
-                    fee_cents = $6, currency = $7
-              WHERE user_id = $1",
-        )
-        .bind(user_id)
-        .bind(&self.specialization)
-        .bind(&self.city)
-        .bind(&self.license_number)
-        .bind(self.experience_years)
-        .bind(self.fee_cents)
-        .bind(&self.currency)
-        .execute(conn)
-        .await?;
-        Ok(())
+fn new_doctor(input: NewAccount) -> NewDoctor {
+    NewDoctor {
+        name: input.name,
+        email: input.email,
+        password: input.password,
+        specialization: input.specialization,
+        city: input.city,
+        license_number: input.license_number,
+        experience_years: input.experience_years,
+        fee_cents: input.fee_cents,
+        currency: input.currency,
     }
 }
 

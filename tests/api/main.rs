@@ -6,7 +6,9 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod contract;
 mod database;
 mod dataset;
+mod matrix;
 mod scheduling;
 mod security;

@@ -747,3 +747,68 @@ async fn the_clinic_calendar_narrows_to_one_doctor_and_pages_through_a_busy_week
         5
     );
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn an_admin_adds_a_doctor_with_their_practice_and_patients_can_book_them(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let new_doctor = json!({"name": "Dr. Iris Lens", "email": "lens@clinic.test", "password": PASSWORD,
+        "specialization": "Ophthalmology", "city": "Shelbyville", "fee_cents": 9000, "license_number": "OPH-77",
+        "experience_years": 8});
+    let (_, patient) = verified_patient(&app, "reader@example.test").await;
+    assert_error(app.post("/api/doctors", new_doctor.clone(), Some(&patient)).await, StatusCode::FORBIDDEN, "forbidden").await;
+    assert_error(app.post("/api/doctors", new_doctor.clone(), None).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+
+    let created = app.post("/api/doctors", new_doctor.clone(), Some(&admin)).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let doctor = body(created).await;
+    let doctor_id = doctor["id"].as_i64().unwrap();
+    assert!(doctor["user_id"].as_i64().is_some());
+    assert_eq!(doctor["specialization"], "Ophthalmology");
+    assert_eq!(doctor["license_number"], "OPH-77");
+    assert_eq!((doctor["fee_cents"].as_i64(), doctor["verified"].as_bool()), (Some(9000), Some(true)));
+
+    // Listed at once, bookable, and able to sign in.
+    let listed = body(app.get("/api/doctors?specialization=Ophthalmology", None).await).await;
+    assert_eq!(listed.as_array().unwrap().iter().map(|d| d["id"].as_i64().unwrap()).collect::<Vec<_>>(), vec![doctor_id]);
+    assert_eq!(slots(&app, doctor_id, next(Weekday::Tue)).await.len(), 12);
+    assert_eq!(body(app.login("lens@clinic.test", PASSWORD).await).await["role"], "doctor");
+
+    let again = app.post("/api/doctors", new_doctor, Some(&admin)).await;
+    assert_error(again, StatusCode::CONFLICT, "conflict").await;
+    let bad_fee = json!({"name": "Dr. Minus", "email": "minus@clinic.test", "password": PASSWORD, "fee_cents": -5});
+    assert_error(app.post("/api/doctors", bad_fee, Some(&admin)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn removing_a_doctor_waits_for_their_upcoming_visits_then_unlists_and_signs_them_out(pool: PgPool) {
+    let app = TestApp::spawn(pool).await;
+    let admin = app.admin().await;
+    let (doctor_id, doctor_token) = doctor(&app, &admin, "Dr. Leaving", "leaving@clinic.test", "Dermatology", "Ogdenville").await;
+    let (_, patient) = verified_patient(&app, "booked@example.test").await;
+    let booked = body(book(&app, &patient, doctor_id, next(Weekday::Wed), "10:00").await).await;
+    let remove = || app.client.delete(app.url(&format!("/api/doctors/{doctor_id}"))).bearer_auth(&admin).send();
+
+    assert_error(
+        app.client.delete(app.url(&format!("/api/doctors/{doctor_id}"))).bearer_auth(&patient).send().await.unwrap(),
+        StatusCode::FORBIDDEN,
+        "forbidden",
+    )
+    .await;
+    let refused = assert_error(remove().await.unwrap(), StatusCode::CONFLICT, "conflict").await;
+    assert!(refused.contains("1 upcoming appointment"), "{refused}");
+
+    let cancel = app.post(&format!("/api/appointments/{}/cancel", booked["id"]), json!({"reason": "moving away"}), Some(&patient)).await;
+    assert_eq!(cancel.status(), StatusCode::OK);
+    assert_eq!(remove().await.unwrap().status(), StatusCode::NO_CONTENT);
+
+    assert!(body(app.get("/api/doctors?specialization=Dermatology", None).await).await.as_array().unwrap().is_empty());
+    assert_error(app.get(&format!("/api/doctors/{doctor_id}"), None).await, StatusCode::NOT_FOUND, "not_found").await;
+    assert_error(app.get("/api/profile", Some(&doctor_token)).await, StatusCode::UNAUTHORIZED, "unauthorized").await;
+    // The past stays: the admin still sees the doctor, deactivated, and the cancelled visit.
+    let kept = body(app.get(&format!("/api/doctors/{doctor_id}"), Some(&admin)).await).await;
+    assert_eq!(kept["active"], false);
+    assert_eq!(body(app.get(&format!("/api/appointments/{}", booked["id"]), Some(&admin)).await).await["status"], "cancelled");
+    let missing = app.client.delete(app.url("/api/doctors/999999")).bearer_auth(&admin).send().await.unwrap();
+    assert_error(missing, StatusCode::NOT_FOUND, "not_found").await;
+}

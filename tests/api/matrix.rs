@@ -1,0 +1,399 @@
+//! Who may call what: every REST operation × every kind of caller, with the status each one
+//! gets, in one table. An operation of the OpenAPI document without a row fails the test, so a
+//! new route can't ship without someone writing down who may use it (deny by default is
+//! asserted, not assumed). Later domains add their rows here.
+//!
+//! Each cell runs on its own fresh object where the call changes it (a new appointment for
+//! every cancel, a new account for every deactivation), so one caller's success never decides
+//! the next caller's answer.
+
+use crate::contract::{documented_operations, openapi_document};
+use crate::helpers::{body, TestApp, PASSWORD};
+use caduceus::server::config::Config;
+use chrono::{Datelike, Duration, NaiveDate, Utc, Weekday};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use sqlx::PgPool;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// The callers, in the order of the table's columns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum Who {
+    Anonymous,
+    /// The patient the object belongs to.
+    Owner,
+    OtherPatient,
+    /// The doctor of the object (of the appointment; the doctor themselves for a doctor).
+    ObjectDoctor,
+    OtherDoctor,
+    Nurse,
+    Staff,
+    Manager,
+    Admin,
+}
+
+const CALLERS: [Who; 9] =
+    [Who::Anonymous, Who::Owner, Who::OtherPatient, Who::ObjectDoctor, Who::OtherDoctor, Who::Nurse, Who::Staff, Who::Manager, Who::Admin];
+
+/// What a cell's request is made of.
+#[derive(Debug, Clone, Copy)]
+enum Case {
+    /// The path as written, no body.
+    Plain,
+    Register,
+    Login,
+    /// Signs out: with a token of its own, so the caller's other cells keep theirs.
+    Logout,
+    VerifyEmail,
+    ChangePassword,
+    RevokeOwnerSession,
+    UpdateProfile,
+    CreatePatientAccount,
+    OwnerUser,
+    RenameOwner,
+    VerifyFreshDoctor,
+    DeactivateFreshPatient,
+    CreateDoctor,
+    ObjectDoctor,
+    UpdateObjectDoctor,
+    RemoveFreshDoctor,
+    ObjectDoctorSlots,
+    AddDayOff,
+    ReviewCompletedVisit,
+    ReadOwnerNotification,
+    Book,
+    Appointment,
+    Reschedule,
+    Cancel,
+    Accept,
+    Reject,
+    Complete,
+    NoShow,
+}
+
+/// Method, documented path, case, and the status for each caller in [`CALLERS`] order:
+/// anonymous, owner, other patient, object's doctor, other doctor, nurse, staff, manager, admin.
+#[rustfmt::skip]
+const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
+    //                                                                     anon own  oth  doc  odoc nurse staff mgr adm
+    ("POST",   "/api/auth/register",                  Case::Register,      [201, 201, 201, 201, 201, 201, 201, 201, 201]),
+    ("POST",   "/api/auth/login",                     Case::Login,         [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/auth/logout",                    Case::Logout,        [401, 204, 204, 204, 204, 204, 204, 204, 204]),
+    ("POST",   "/api/auth/verify-email",              Case::VerifyEmail,   [422, 422, 422, 422, 422, 422, 422, 422, 422]),
+    ("POST",   "/api/auth/password",                  Case::ChangePassword,[401, 204, 204, 204, 204, 204, 204, 204, 204]),
+    ("GET",    "/api/auth/sessions",                  Case::Plain,         [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("DELETE", "/api/auth/sessions/{id}",             Case::RevokeOwnerSession, [401, 204, 404, 404, 404, 404, 404, 404, 404]),
+    ("GET",    "/api/profile",                        Case::Plain,         [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PUT",    "/api/profile",                        Case::UpdateProfile, [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/users",                          Case::Plain,         [401, 403, 403, 403, 403, 403, 200, 403, 200]),
+    ("POST",   "/api/users",                          Case::CreatePatientAccount, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
+    ("GET",    "/api/users/{id}",                     Case::OwnerUser,     [401, 403, 403, 403, 403, 403, 200, 403, 200]),
+    ("PUT",    "/api/users/{id}",                     Case::RenameOwner,   [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("POST",   "/api/users/{id}/verify",              Case::VerifyFreshDoctor, [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("POST",   "/api/users/{id}/verify-email",        Case::OwnerUser,     [401, 403, 403, 403, 403, 403, 200, 403, 200]),
+    ("POST",   "/api/users/{id}/deactivate",          Case::DeactivateFreshPatient, [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/outbox",                         Case::Plain,         [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/audit",                          Case::Plain,         [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/doctors",                        Case::Plain,         [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/doctors",                        Case::CreateDoctor,  [401, 403, 403, 403, 403, 403, 403, 403, 201]),
+    ("GET",    "/api/doctors/{id}",                   Case::ObjectDoctor,  [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("PUT",    "/api/doctors/{id}",                   Case::UpdateObjectDoctor, [401, 403, 403, 200, 403, 403, 403, 403, 200]),
+    ("DELETE", "/api/doctors/{id}",                   Case::RemoveFreshDoctor, [401, 403, 403, 403, 403, 403, 403, 403, 204]),
+    ("GET",    "/api/doctors/{id}/available_slots",   Case::ObjectDoctorSlots, [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/doctors/{id}/days-off",          Case::ObjectDoctor,  [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/doctors/{id}/days-off",          Case::AddDayOff,     [401, 403, 403, 200, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/doctors/{id}/reviews",           Case::ObjectDoctor,  [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/doctors/{id}/reviews",           Case::ReviewCompletedVisit, [401, 201, 403, 403, 403, 403, 403, 403, 403]),
+    ("GET",    "/api/notifications",                  Case::Plain,         [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/notifications/unread",           Case::Plain,         [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/notifications/read-all",         Case::Plain,         [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("POST",   "/api/notifications/{id}/read",        Case::ReadOwnerNotification, [401, 204, 404, 404, 404, 404, 404, 404, 404]),
+    ("POST",   "/api/appointments",                   Case::Book,          [401, 201, 403, 403, 403, 403, 201, 403, 201]),
+    ("GET",    "/api/appointments",                   Case::Plain,         [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/appointments/calendar",          Case::Plain,         [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/appointments/{id}",              Case::Appointment,   [401, 200, 404, 200, 404, 200, 200, 200, 200]),
+    ("PUT",    "/api/appointments/{id}",              Case::Reschedule,    [401, 200, 404, 403, 404, 403, 200, 403, 200]),
+    ("POST",   "/api/appointments/{id}/cancel",       Case::Cancel,        [401, 200, 404, 200, 404, 403, 200, 403, 200]),
+    ("POST",   "/api/appointments/{id}/accept",       Case::Accept,        [401, 403, 404, 200, 404, 403, 403, 403, 200]),
+    ("POST",   "/api/appointments/{id}/reject",       Case::Reject,        [401, 403, 404, 200, 404, 403, 403, 403, 200]),
+    ("POST",   "/api/appointments/{id}/complete",     Case::Complete,      [401, 403, 404, 200, 404, 403, 403, 403, 200]),
+    ("POST",   "/api/appointments/{id}/no_show",      Case::NoShow,        [401, 403, 404, 200, 404, 403, 403, 403, 200]),
+    ("GET",    "/health",                             Case::Plain,         [200, 200, 200, 200, 200, 200, 200, 200, 200]),
+];
+
+/// The people and objects of the table: a patient who owns an appointment with a doctor,
+/// another patient, another doctor, and one account of each clinic role.
+struct World {
+    app: TestApp,
+    emails: HashMap<Who, String>,
+    /// Replaced when a cell ends the caller's other sign-ins (a password change does).
+    tokens: Mutex<HashMap<Who, String>>,
+    owner_user_id: i64,
+    owner_patient_id: i64,
+    doctor_id: i64,
+    /// Numbers fresh emails and slots.
+    counter: AtomicUsize,
+}
+
+impl World {
+    async fn new(pool: PgPool) -> Self {
+        // Every cell that needs a sign-in of its own makes one: more than the per-account
+        // limit allows in 15 minutes.
+        let config = Config { login_per_account_per_15_minutes: 10_000, login_per_ip_per_minute: 10_000, ..Config::for_tests() };
+        let app = TestApp::spawn_with(pool, config).await;
+        let admin = app.admin().await;
+        let mut emails = HashMap::from([(Who::Admin, "root@clinic.test".to_owned())]);
+        let mut tokens = HashMap::from([(Who::Admin, admin.clone())]);
+        for (who, role) in [(Who::Nurse, "nurse"), (Who::Staff, "staff"), (Who::Manager, "manager")] {
+            let email = format!("{role}@matrix.test");
+            let account = json!({"name": format!("The {role}"), "email": email, "password": PASSWORD, "role": role});
+            assert_eq!(app.post("/api/users", account, Some(&admin)).await.status(), StatusCode::CREATED);
+            tokens.insert(who, app.token(&email, PASSWORD).await);
+            emails.insert(who, email);
+        }
+        let mut doctor_ids = Vec::new();
+        for (who, email) in [(Who::ObjectDoctor, "doctor@matrix.test"), (Who::OtherDoctor, "other-doctor@matrix.test")] {
+            let doctor = json!({"name": "Dr. Matrix", "email": email, "password": PASSWORD, "specialization": "Family Medicine"});
+            let created = app.post("/api/doctors", doctor, Some(&admin)).await;
+            assert_eq!(created.status(), StatusCode::CREATED);
+            doctor_ids.push(body(created).await["id"].as_i64().unwrap());
+            tokens.insert(who, app.token(email, PASSWORD).await);
+            emails.insert(who, email.to_owned());
+        }
+        let mut patients = Vec::new();
+        for (who, email) in [(Who::Owner, "owner@matrix.test"), (Who::OtherPatient, "other@matrix.test")] {
+            let (user_id, token) = app.patient(email).await;
+            let link = app.verification_token_for(email).await;
+            assert_eq!(app.post("/api/auth/verify-email", json!({"token": link}), None).await.status(), StatusCode::OK);
+            patients.push(user_id);
+            tokens.insert(who, token);
+            emails.insert(who, email.to_owned());
+        }
+        let owner_patient_id =
+            sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1").bind(patients[0]).fetch_one(&app.pool).await.unwrap();
+        World {
+            app,
+            emails,
+            tokens: Mutex::new(tokens),
+            owner_user_id: patients[0],
+            owner_patient_id,
+            doctor_id: doctor_ids[0],
+            counter: AtomicUsize::new(0),
+        }
+    }
+
+    fn next(&self) -> usize {
+        self.counter.fetch_add(1, Ordering::Relaxed)
+    }
+
+    fn token(&self, who: Who) -> Option<String> {
+        self.tokens.lock().unwrap().get(&who).cloned()
+    }
+
+    /// A fresh free slot of the object's doctor: weekdays from next week on, 12 a day.
+    fn fresh_slot(&self) -> (NaiveDate, String) {
+        let n = self.next();
+        let times = ["10:00", "10:30", "11:00", "11:30", "12:00", "12:30", "14:00", "14:30", "15:00", "15:30", "16:00", "16:30"];
+        let mut day = Utc::now().date_naive() + Duration::days(7);
+        let mut weekdays_left = n / times.len();
+        loop {
+            if !matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
+                if weekdays_left == 0 {
+                    break;
+                }
+                weekdays_left -= 1;
+            }
+            day += Duration::days(1);
+        }
+        (day, times[n % times.len()].to_owned())
+    }
+
+    /// A new pending appointment of the owner with the object's doctor.
+    async fn fresh_appointment(&self) -> i64 {
+        let (date, time) = self.fresh_slot();
+        let booking = json!({"doctor_id": self.doctor_id, "date": date.to_string(), "time_slot": time});
+        let response = self.app.post("/api/appointments", booking, self.token(Who::Owner).as_deref()).await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+        body(response).await["id"].as_i64().unwrap()
+    }
+
+    async fn accepted_appointment(&self) -> i64 {
+        let id = self.fresh_appointment().await;
+        let accepted = self.app.post(&format!("/api/appointments/{id}/accept"), json!({}), self.token(Who::ObjectDoctor).as_deref()).await;
+        assert_eq!(accepted.status(), StatusCode::OK);
+        id
+    }
+
+    /// An accepted appointment whose time has come (moved into the past behind the API's back).
+    async fn past_accepted_appointment(&self) -> i64 {
+        let id = self.accepted_appointment().await;
+        let shift = Duration::days(30 + self.next() as i64);
+        sqlx::query("UPDATE appointments SET starts_at = starts_at - $2::interval, ends_at = ends_at - $2::interval WHERE id = $1")
+            .bind(id)
+            .bind(format!("{} days", shift.num_days()))
+            .execute(&self.app.pool)
+            .await
+            .unwrap();
+        id
+    }
+
+    async fn completed_appointment(&self) -> i64 {
+        let id = self.accepted_appointment().await;
+        let done = self.app.post(&format!("/api/appointments/{id}/complete"), json!({}), self.token(Who::ObjectDoctor).as_deref()).await;
+        assert_eq!(done.status(), StatusCode::OK);
+        id
+    }
+
+    async fn fresh_patient_user(&self) -> i64 {
+        let (user_id, _) = self.app.patient(&format!("fresh{}@matrix.test", self.next())).await;
+        user_id
+    }
+
+    /// A self-registered doctor, not yet verified; answers the account id.
+    async fn fresh_unverified_doctor(&self) -> i64 {
+        let registered = self.app.register("Dr. New", &format!("new-doctor{}@matrix.test", self.next()), "doctor").await;
+        assert_eq!(registered.status(), StatusCode::CREATED);
+        body(registered).await["id"].as_i64().unwrap()
+    }
+
+    async fn fresh_doctor(&self) -> i64 {
+        let doctor = json!({"name": "Dr. Brief", "email": format!("brief{}@matrix.test", self.next()), "password": PASSWORD});
+        let created = self.app.post("/api/doctors", doctor, self.token(Who::Admin).as_deref()).await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        body(created).await["id"].as_i64().unwrap()
+    }
+
+    /// The request of one cell: method, concrete path, body, and the token to send.
+    async fn request(&self, method: &str, path: &str, case: Case, who: Who) -> (Method, String, Option<Value>, Option<String>) {
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let token = self.token(who);
+        let with_id = |id: i64| path.replace("{id}", &id.to_string());
+        let fresh_email = || format!("m{}@matrix.test", self.next());
+        let (path, body, token) = match case {
+            Case::Plain => (path.to_owned(), None, token),
+            Case::Register => (
+                path.to_owned(),
+                Some(json!({"name": "New Person", "email": fresh_email(), "password": PASSWORD, "role": "patient"})),
+                token,
+            ),
+            Case::Login => (path.to_owned(), Some(json!({"email": self.emails[&Who::Owner], "password": PASSWORD})), token),
+            Case::Logout => {
+                let own = match self.emails.get(&who) {
+                    Some(email) => Some(self.app.token(email, PASSWORD).await),
+                    None => None,
+                };
+                (path.to_owned(), None, own)
+            }
+            Case::VerifyEmail => (path.to_owned(), Some(json!({"token": "not-a-token-we-sent"})), token),
+            // Changes the password to itself; the caller signs in again afterwards, as every
+            // other sign-in of theirs ends.
+            Case::ChangePassword => (path.to_owned(), Some(json!({"current_password": PASSWORD, "new_password": PASSWORD})), token),
+            Case::RevokeOwnerSession => {
+                self.app.token(&self.emails[&Who::Owner], PASSWORD).await;
+                let session: i64 = sqlx::query_scalar("SELECT max(id) FROM auth_sessions WHERE user_id = $1")
+                    .bind(self.owner_user_id)
+                    .fetch_one(&self.app.pool)
+                    .await
+                    .unwrap();
+                (with_id(session), None, token)
+            }
+            Case::UpdateProfile => (path.to_owned(), Some(json!({"phone": "+1 555 0100"})), token),
+            Case::CreatePatientAccount => (
+                path.to_owned(),
+                Some(json!({"name": "Desk Patient", "email": fresh_email(), "password": PASSWORD, "role": "patient"})),
+                token,
+            ),
+            Case::OwnerUser => (with_id(self.owner_user_id), None, token),
+            Case::RenameOwner => (with_id(self.owner_user_id), Some(json!({"name": "Owen Owner"})), token),
+            Case::VerifyFreshDoctor => (with_id(self.fresh_unverified_doctor().await), None, token),
+            Case::DeactivateFreshPatient => (with_id(self.fresh_patient_user().await), None, token),
+            Case::CreateDoctor => {
+                (path.to_owned(), Some(json!({"name": "Dr. Created", "email": fresh_email(), "password": PASSWORD})), token)
+            }
+            Case::ObjectDoctor => (with_id(self.doctor_id), None, token),
+            Case::UpdateObjectDoctor => (with_id(self.doctor_id), Some(json!({"bio": "Family doctor."})), token),
+            Case::RemoveFreshDoctor => (with_id(self.fresh_doctor().await), None, token),
+            Case::ObjectDoctorSlots => {
+                let (date, _) = self.fresh_slot();
+                (format!("{}?date={date}", with_id(self.doctor_id)), None, token)
+            }
+            Case::AddDayOff => {
+                let date = Utc::now().date_naive() + Duration::days(400 + self.next() as i64);
+                (with_id(self.doctor_id), Some(json!({"date": date.to_string(), "reason": "conference"})), token)
+            }
+            Case::ReviewCompletedVisit => {
+                let visit = self.completed_appointment().await;
+                (with_id(self.doctor_id), Some(json!({"appointment_id": visit, "rating": 5, "text": "Kind and clear."})), token)
+            }
+            Case::ReadOwnerNotification => {
+                let notification: i64 = sqlx::query_scalar("SELECT max(id) FROM notifications WHERE user_id = $1")
+                    .bind(self.owner_user_id)
+                    .fetch_one(&self.app.pool)
+                    .await
+                    .unwrap();
+                (with_id(notification), None, token)
+            }
+            Case::Book => {
+                let (date, time) = self.fresh_slot();
+                let booking =
+                    json!({"doctor_id": self.doctor_id, "date": date.to_string(), "time_slot": time, "patient_id": self.owner_patient_id});
+                (path.to_owned(), Some(booking), token)
+            }
+            Case::Appointment => (with_id(self.fresh_appointment().await), None, token),
+            Case::Reschedule => {
+                let id = self.fresh_appointment().await;
+                let (date, time) = self.fresh_slot();
+                (with_id(id), Some(json!({"date": date.to_string(), "time_slot": time})), token)
+            }
+            Case::Cancel => (with_id(self.fresh_appointment().await), Some(json!({"reason": "plans changed"})), token),
+            Case::Accept => (with_id(self.fresh_appointment().await), None, token),
+            Case::Reject => (with_id(self.fresh_appointment().await), Some(json!({"reason": "fully booked"})), token),
+            Case::Complete => (with_id(self.accepted_appointment().await), Some(json!({"notes": "All well."})), token),
+            Case::NoShow => (with_id(self.past_accepted_appointment().await), None, token),
+        };
+        (method, path, body, token)
+    }
+
+    async fn status_of(&self, method: &str, path: &str, case: Case, who: Who) -> u16 {
+        let (method, path, body, token) = self.request(method, path, case, who).await;
+        let mut request = self.app.client.request(method, self.app.url(&path));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let status = request.send().await.unwrap().status().as_u16();
+        if matches!(case, Case::ChangePassword) && status == 204 {
+            let fresh = self.app.token(&self.emails[&who], PASSWORD).await;
+            self.tokens.lock().unwrap().insert(who, fresh);
+        }
+        status
+    }
+}
+
+#[sqlx::test(migrations = "./migrations")]
+async fn every_route_answers_every_kind_of_caller_as_the_matrix_says(pool: PgPool) {
+    let world = World::new(pool).await;
+
+    let documented = documented_operations(&openapi_document(&world.app).await);
+    let in_matrix: BTreeSet<(String, String)> = MATRIX.iter().map(|(m, p, _, _)| (m.to_string(), p.to_string())).collect();
+    let without_row: Vec<_> = documented.difference(&in_matrix).collect();
+    assert!(without_row.is_empty(), "operations without a row in the matrix (say who may call them): {without_row:?}");
+    let stale: Vec<_> = in_matrix.difference(&documented).collect();
+    assert!(stale.is_empty(), "matrix rows for operations the API does not have: {stale:?}");
+    assert_eq!(in_matrix.len(), MATRIX.len(), "one row per operation");
+
+    let mut wrong = Vec::new();
+    for (method, path, case, expected) in MATRIX {
+        for (who, expected) in CALLERS.iter().zip(expected) {
+            let status = world.status_of(method, path, *case, *who).await;
+            if status != *expected {
+                wrong.push(format!("{method} {path} as {who:?}: {status}, expected {expected}"));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "{} cells differ from the matrix:\n{}", wrong.len(), wrong.join("\n"));
+}
