@@ -36,6 +36,9 @@ phase "Lints (cargo clippy, server and browser builds, warnings denied)"
 cargo clippy --no-default-features --features ssr --all-targets -- -D warnings
 cargo clippy --lib --no-default-features --features hydrate --target wasm32-unknown-unknown -- -D warnings
 
+phase "Module circles (scripts/check-module-cycles.py)"
+python3 scripts/check-module-cycles.py
+
 phase "Starting a throwaway PostgreSQL for the database and API tests"
 mkdir -p "$work/pg" "$work/sock"
 [[ $(id -u) -eq 0 ]] && chown postgres: "$work/pg" "$work/sock"

@@ -1,13 +1,15 @@
 //! The HTML shell, the root component and the page routes.
 
+use crate::appointments::doctor_page::DoctorPage;
 use crate::appointments::pages::{AppointmentPage, AppointmentsPage};
 use crate::auth::api::{get_current_user, Login, Logout};
+use crate::auth::guard::AuthContext;
 use crate::auth::pages::{LoginPage, RegisterPage, VerifyEmailPage};
-use crate::doctors::pages::{DirectoryPage, DoctorPage, PracticePage};
+use crate::doctors::pages::{DirectoryPage, PracticePage};
 use crate::notifications::pages::NotificationsPage;
 use crate::profile::pages::ProfilePage;
 use crate::shell::Layout;
-use crate::ui::{AuthContext, NotFound};
+use crate::ui::NotFound;
 use crate::users::pages::{AuditPage, DashboardPage, OutboxPage, UsersPage};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};

@@ -92,6 +92,19 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Path<T>
     }
 }
 
+/// One piece of the server's state inside a server function: the router provides each piece
+/// as context (see `server::state::AppState::provide_parts`), as REST handlers get them
+/// through `State`.
+pub fn from_context<T: Clone + Send + Sync + 'static>() -> Result<T, AppError> {
+    leptos::prelude::use_context::<T>()
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("{} missing from the server function's context", std::any::type_name::<T>())))
+}
+
+/// A connection from the pool, inside a server function.
+pub async fn connection() -> Result<sqlx::pool::PoolConnection<sqlx::Postgres>, AppError> {
+    Ok(from_context::<sqlx::PgPool>()?.acquire().await?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

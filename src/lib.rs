@@ -14,10 +14,13 @@ pub mod app;
 pub mod appointments;
 pub mod audit;
 pub mod auth;
+#[cfg(feature = "ssr")]
+pub mod clinic;
 pub mod doctors;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod extract;
+pub mod identity;
 pub mod money;
 pub mod notifications;
 #[cfg(feature = "ssr")]

@@ -2,9 +2,9 @@
 //! notifications bell and the account menu. It sits beside `app.rs`, above the domains it
 //! links to, so that `ui` stays below them.
 
+use crate::auth::guard::use_auth;
 use crate::auth::{CurrentUser, Role};
 use crate::notifications::api::unread_notifications;
-use crate::ui::use_auth;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_location;

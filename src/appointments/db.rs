@@ -377,25 +377,6 @@ pub async fn doctor_choices(conn: &mut PgConnection) -> AppResult<Vec<DoctorChoi
     .await?)
 }
 
-/// Starts of the doctor's live appointments in [from, to).
-#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
-pub async fn taken_starts(
-    conn: &mut PgConnection,
-    doctor_id: i64,
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
-) -> AppResult<Vec<DateTime<Utc>>> {
-    Ok(sqlx::query_scalar(
-        "SELECT starts_at FROM appointments
-          WHERE doctor_id = $1 AND status IN ('pending', 'accepted') AND starts_at >= $2 AND starts_at < $3",
-    )
-    .bind(doctor_id)
-    .bind(from)
-    .bind(to)
-    .fetch_all(conn)
-    .await?)
-}
-
 /// Moves `id` from status `from` to `to`; false when someone changed it first.
 #[tracing::instrument(skip_all, fields(id = id))]
 pub async fn set_status(

@@ -2,9 +2,11 @@
 //! (pending → accepted | rejected; accepted → completed | no_show; cancelled by either side).
 
 pub mod api;
+pub mod doctor_page;
 pub mod pages;
-pub mod slots;
 
+#[cfg(feature = "ssr")]
+pub mod booking;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]

@@ -5,10 +5,11 @@ use super::api::{
     appointment_calendar, appointment_slots, get_appointment, my_appointments, ChangeAppointment, LeaveReview, RescheduleAppointment,
 };
 use super::{Appointment, AppointmentStatus, Calendar, CalendarDay, CalendarSpan};
+use crate::auth::guard::{page_resource, use_user, RequireUser};
 use crate::auth::Role;
 use crate::error::ApiError;
 use crate::money::Money;
-use crate::ui::{action_error, page_resource, use_user, ErrorView, RequireUser};
+use crate::ui::{action_error, ErrorView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{Form, A};

@@ -1,7 +1,7 @@
 //! Group commit for bookings. Each booking request checks what needs no database, then
 //! hands its order to this queue. Two stages follow, each taking everything waiting when it
 //! is free: a reader reads the parties of a batch of orders in ONE statement
-//! ([`db::booking_parties`]) and checks each booking's rules ([`service::prepare_booking`]);
+//! ([`db::booking_parties`]) and checks each booking's rules ([`booking::prepare_booking`]);
 //! a writer writes a batch of the bookings that passed in ONE more ([`db::insert_booked`]).
 //! Under load a round trip and a commit are shared by many bookings, and the next bookings'
 //! parties are read while the last ones are written; alone, a booking is read and written at
@@ -11,8 +11,8 @@
 //! constraints decide every booking, in a batch as alone, across any number of server
 //! processes.
 
+use super::booking::{self, BookingOrder, PreparedBooking};
 use super::db::{self, AppointmentRow, NewBooking};
-use super::service::{self, BookingOrder, PreparedBooking};
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
 use chrono_tz::Tz;
@@ -164,7 +164,7 @@ async fn prepare(clinic: &Clinic, orders: Vec<Order>) -> Vec<Job> {
     };
     let mut jobs = Vec::with_capacity(orders.len());
     for (Order { order, answer }, parties) in orders.into_iter().zip(parties) {
-        match service::prepare_booking(&clinic.timezone, order, parties) {
+        match booking::prepare_booking(&clinic.timezone, order, parties) {
             Ok(prepared) => jobs.push(Job { prepared, answer }),
             Err(refusal) => drop(answer.send(Err(refusal))),
         }

@@ -1,21 +1,30 @@
 //! `/api/appointments…`.
 
+use super::queue::BookingQueue;
 use super::{
     service, Appointment, AppointmentFilter, AppointmentStatus, BookingRequest, Calendar, CalendarQuery, RescheduleRequest, StatusChange,
 };
 use crate::auth::actor::Actor;
+use crate::clinic::Clinic;
 use crate::error::AppResult;
 use crate::extract::{Json, Path, Query};
-use crate::server::state::AppState;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use sqlx::PgPool;
+use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// `/api/appointments…`.
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes<S>() -> OpenApiRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    PgPool: FromRef<S>,
+    Arc<Clinic>: FromRef<S>,
+    BookingQueue: FromRef<S>,
+{
     OpenApiRouter::new()
         .routes(routes!(list, book))
         .routes(routes!(calendar))
@@ -29,41 +38,58 @@ pub fn routes() -> OpenApiRouter<AppState> {
 
 #[utoipa::path(post, path = "/api/appointments", tag = "appointments", security(("bearer" = [])), request_body = BookingRequest,
     responses((status = 201, description = "The appointment, pending the doctor's answer.", body = Appointment)))]
-pub async fn book(State(state): State<AppState>, actor: Actor, Json(request): Json<BookingRequest>) -> AppResult<impl IntoResponse> {
-    Ok((StatusCode::CREATED, axum::Json(service::book(&state, &actor, request).await?)))
+pub async fn book(
+    State(bookings): State<BookingQueue>,
+    State(clinic): State<Arc<Clinic>>,
+    actor: Actor,
+    Json(request): Json<BookingRequest>,
+) -> AppResult<impl IntoResponse> {
+    Ok((StatusCode::CREATED, axum::Json(service::book(&bookings, &clinic, &actor, request).await?)))
 }
 
 #[utoipa::path(get, path = "/api/appointments", tag = "appointments", security(("bearer" = [])), params(AppointmentFilter),
     responses((status = 200, description = "Appointments the caller may see, by start time.", body = Vec<Appointment>)))]
 pub async fn list(
-    State(state): State<AppState>,
+    State(pool): State<PgPool>,
+    State(clinic): State<Arc<Clinic>>,
     actor: Actor,
     Query(filter): Query<AppointmentFilter>,
 ) -> AppResult<axum::Json<Vec<Appointment>>> {
-    Ok(axum::Json(service::list(&state, &actor, &filter).await?))
+    Ok(axum::Json(service::list(&mut *pool.acquire().await?, &clinic, &actor, &filter).await?))
 }
 
 #[utoipa::path(get, path = "/api/appointments/calendar", tag = "appointments", security(("bearer" = [])), params(CalendarQuery),
     responses((status = 200, description = "A day or week of the appointments the caller may see (a patient their own, a doctor theirs, the clinic all).", body = Calendar)))]
-pub async fn calendar(State(state): State<AppState>, actor: Actor, Query(query): Query<CalendarQuery>) -> AppResult<axum::Json<Calendar>> {
-    Ok(axum::Json(service::calendar(&state, &actor, &query).await?))
+pub async fn calendar(
+    State(pool): State<PgPool>,
+    State(clinic): State<Arc<Clinic>>,
+    actor: Actor,
+    Query(query): Query<CalendarQuery>,
+) -> AppResult<axum::Json<Calendar>> {
+    Ok(axum::Json(service::calendar(&mut *pool.acquire().await?, &clinic, &actor, &query).await?))
 }
 
 #[utoipa::path(get, path = "/api/appointments/{id}", tag = "appointments", security(("bearer" = [])), params(("id" = i64, Path, description = "The appointment's id")),
     responses((status = 200, description = "The appointment.", body = Appointment)))]
-pub async fn get(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<axum::Json<Appointment>> {
-    Ok(axum::Json(service::get(&state, &actor, id).await?))
+pub async fn get(
+    State(pool): State<PgPool>,
+    State(clinic): State<Arc<Clinic>>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> AppResult<axum::Json<Appointment>> {
+    Ok(axum::Json(service::get(&mut *pool.acquire().await?, &clinic, &actor, id).await?))
 }
 
 #[utoipa::path(put, path = "/api/appointments/{id}", tag = "appointments", security(("bearer" = [])), params(("id" = i64, Path, description = "The appointment's id")), request_body = RescheduleRequest,
     responses((status = 200, description = "The appointment at its new time.", body = Appointment)))]
 pub async fn reschedule(
-    State(state): State<AppState>,
+    State(pool): State<PgPool>,
+    State(clinic): State<Arc<Clinic>>,
     actor: Actor,
     Path(id): Path<i64>,
     Json(request): Json<RescheduleRequest>,
 ) -> AppResult<axum::Json<Appointment>> {
-    Ok(axum::Json(service::reschedule(&state, &actor, id, request).await?))
+    Ok(axum::Json(service::reschedule(&mut *pool.acquire().await?, &clinic, &actor, id, request).await?))
 }
 
 /// The body of a status change is optional (`{}` or nothing at all).
@@ -81,13 +107,14 @@ macro_rules! status_handler {
             request_body(content = Option<StatusChange>, description = "Optional: `{\"reason\"}` (cancel, reject) or `{\"notes\"}` (complete)"),
             responses((status = 200, description = $what, body = Appointment)))]
         pub async fn $name(
-            State(state): State<AppState>,
+            State(pool): State<PgPool>,
+            State(clinic): State<Arc<Clinic>>,
             actor: Actor,
             Path(id): Path<i64>,
             body: Bytes,
         ) -> AppResult<axum::Json<Appointment>> {
             let change = change_from(&body)?;
-            Ok(axum::Json(service::change_status(&state, &actor, id, $status, change).await?))
+            Ok(axum::Json(service::change_status(&mut *pool.acquire().await?, &clinic, &actor, id, $status, change).await?))
         }
     };
 }

@@ -1,8 +1,9 @@
 //! Appointment use cases: book, see, list, and move through the lifecycle. Shared by the
 //! portal and the REST API; every rule about who may do what to a visit is here.
 
-use super::db::{self, AppointmentRow, BookingParties, NewBooking, PartiesKey, PatientKey, Scope};
-use super::slots::{check_slot, parse_slot_time, start_of_day, WorkBlock};
+use super::booking::{check_reason, describe_instant, patient_key, slot_on, BookingOrder};
+use super::db::{self, AppointmentRow, Scope};
+use super::queue::BookingQueue;
 use super::{
     Appointment, AppointmentFilter, AppointmentStatus, BookingRequest, Calendar, CalendarDay, CalendarQuery, CalendarSpan, PatientChoice,
     RescheduleRequest, StatusChange, MOST_PER_PAGE, PATIENT_SEARCH_LIMIT,
@@ -10,89 +11,27 @@ use super::{
 use crate::audit::{self, Entry};
 use crate::auth::actor::Actor;
 use crate::auth::Role;
+use crate::clinic::Clinic;
 use crate::doctors::db as doctors_db;
+use crate::doctors::service::parse_date;
+use crate::doctors::slots::start_of_day;
 use crate::error::{AppError, AppResult};
-use crate::money::Money;
 use crate::notifications::service::{self as notifications, Notice};
 use crate::paging;
-use crate::server::state::AppState;
-use chrono::{DateTime, Datelike, Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, Utc};
 use chrono_tz::Tz;
-use sqlx::PgConnection;
-
-/// A calendar date as the API and forms write it (YYYY-MM-DD), for slots, bookings, calendars
-/// and days off. Years outside 1900–9999 are refused here: chrono reads years PostgreSQL can't
-/// store (-5000), which would otherwise fail the query instead of getting a 422.
-pub fn parse_date(text: &str) -> AppResult<NaiveDate> {
-    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
-        .ok()
-        .filter(|date| (1900..=9999).contains(&date.year()))
-        .ok_or_else(|| AppError::validation(format!("'{text}' is not a date like 2026-12-01.")))
-}
-
-/// Whose appointment this is: a patient books for themselves; staff and admins book for the
-/// patient they name.
-fn patient_key(actor: &Actor, requested: Option<i64>) -> AppResult<PatientKey> {
-    match actor.role {
-        Role::Patient => Ok(PatientKey::Account(actor.user_id)),
-        Role::Staff | Role::Admin => {
-            Ok(PatientKey::Record(requested.ok_or_else(|| AppError::validation("Choose the patient to book for (patient_id)."))?))
-        }
-        _ => Err(AppError::forbidden()),
-    }
-}
+use sqlx::{Connection, PgConnection};
 
 /// The front desk's patient search for booking on someone's behalf: name or email contains
 /// `query`; staff and admins only.
 #[tracing::instrument(skip_all)]
-pub async fn find_patients(state: &AppState, actor: &Actor, query: &str) -> AppResult<Vec<PatientChoice>> {
+pub async fn find_patients(conn: &mut PgConnection, actor: &Actor, query: &str) -> AppResult<Vec<PatientChoice>> {
     actor.require_role(&[Role::Staff, Role::Admin])?;
     let query = query.trim();
     if query.chars().count() < 2 {
         return Err(AppError::validation("Type at least two letters of the patient's name or email."));
     }
-    let mut conn = state.pool.acquire().await?;
-    db::find_patients(&mut conn, query, PATIENT_SEARCH_LIMIT).await
-}
-
-/// The patient of a booking, who must exist and have confirmed their email.
-struct BookingPatient {
-    id: i64,
-    user_id: i64,
-    name: String,
-}
-
-fn booking_patient(actor: &Actor, requested: Option<i64>, parties: &BookingParties) -> AppResult<BookingPatient> {
-    let (Some(id), Some(user_id), Some(name), Some(ready)) =
-        (parties.patient_id, parties.patient_user_id, parties.patient_name.clone(), parties.patient_ready)
-    else {
-        return Err(AppError::not_found("Patient"));
-    };
-    if actor.is(Role::Patient) && requested.is_some_and(|requested| requested != id) {
-        return Err(AppError::forbidden());
-    }
-    if !ready {
-        return Err(AppError::validation(if actor.is(Role::Patient) {
-            "Please confirm your email address before booking (see the link we sent you)."
-        } else {
-            "The patient's email address is not confirmed yet; confirm it first."
-        }));
-    }
-    Ok(BookingPatient { id, user_id, name })
-}
-
-fn check_reason(reason: Option<&str>) -> AppResult<Option<String>> {
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
-    if reason.is_some_and(|r| r.chars().count() > 1000) {
-        return Err(AppError::validation("Please keep the reason under 1000 characters."));
-    }
-    Ok(reason.map(str::to_owned))
-}
-
-/// The [start, end) of `time` on `date`, checked against the doctor's weekly blocks and day off.
-fn slot_on(tz: &Tz, blocks: &[WorkBlock], day_off: bool, date: NaiveDate, time: &str) -> AppResult<(DateTime<Utc>, DateTime<Utc>)> {
-    let time = parse_slot_time(time).map_err(AppError::Validation)?;
-    check_slot(blocks, day_off, tz, Utc::now(), date, time).map_err(|e| AppError::validation(e.message()))
+    db::find_patients(&mut *conn, query, PATIENT_SEARCH_LIMIT).await
 }
 
 /// Books a slot. What needs no database is checked here; the booking queue then reads the
@@ -102,7 +41,7 @@ fn slot_on(tz: &Tz, blocks: &[WorkBlock], day_off: bool, date: NaiveDate, time: 
 /// and the write: the write is atomic on its own, and the slot rules that must hold under
 /// concurrency are the table's constraints.
 #[tracing::instrument(skip_all, fields(doctor_id = request.doctor_id))]
-pub async fn book(state: &AppState, actor: &Actor, request: BookingRequest) -> AppResult<Appointment> {
+pub async fn book(bookings: &BookingQueue, clinic: &Clinic, actor: &Actor, request: BookingRequest) -> AppResult<Appointment> {
     let order = BookingOrder {
         doctor_id: request.doctor_id,
         date: parse_date(&request.date)?,
@@ -112,117 +51,8 @@ pub async fn book(state: &AppState, actor: &Actor, request: BookingRequest) -> A
         requested_patient: request.patient_id,
         actor: actor.clone(),
     };
-    let row = state.bookings.book(order).await?;
-    Ok(row.into_appointment(state.config.timezone))
-}
-
-/// A booking as asked, past the checks that need no database; it waits in the booking
-/// queue for its parties to be read.
-pub struct BookingOrder {
-    pub doctor_id: i64,
-    pub date: NaiveDate,
-    pub time_slot: String,
-    pub reason: Option<String>,
-    pub patient: PatientKey,
-    /// The patient record the caller named, if any (a patient may name only their own).
-    pub requested_patient: Option<i64>,
-    pub actor: Actor,
-}
-
-impl BookingOrder {
-    pub fn parties_key(&self) -> PartiesKey {
-        PartiesKey { doctor_id: self.doctor_id, date: self.date, patient: self.patient }
-    }
-}
-
-/// A booking that passed every rule: what to write, and who it is with (for the answer).
-pub struct PreparedBooking {
-    pub booking: NewBooking,
-    doctor_user_id: i64,
-    doctor_name: String,
-    specialization: String,
-    patient_user_id: i64,
-    patient_name: String,
-}
-
-impl PreparedBooking {
-    /// The appointment, once written with this id at this time.
-    pub fn written(self, id: i64, created_at: DateTime<Utc>) -> AppointmentRow {
-        let booking = self.booking;
-        AppointmentRow {
-            id,
-            status: AppointmentStatus::Pending,
-            doctor_id: booking.doctor_id,
-            doctor_user_id: self.doctor_user_id,
-            doctor_name: self.doctor_name,
-            specialization: self.specialization,
-            patient_id: booking.patient_id,
-            patient_user_id: self.patient_user_id,
-            patient_name: self.patient_name,
-            starts_at: booking.starts_at,
-            ends_at: booking.ends_at,
-            reason: booking.reason,
-            fee_cents: booking.fee_cents,
-            currency: booking.currency,
-            status_reason: None,
-            visit_notes: None,
-            reviewed: false,
-            created_at,
-        }
-    }
-}
-
-/// The rules of one booking, on the parties read for it (None: no such doctor): the
-/// appointment to write with both notices, or the 404/403/422 that refuses it.
-pub fn prepare_booking(tz: &Tz, order: BookingOrder, parties: Option<BookingParties>) -> AppResult<PreparedBooking> {
-    let parties = parties.ok_or_else(|| AppError::not_found("Doctor"))?;
-    let patient = booking_patient(&order.actor, order.requested_patient, &parties)?;
-    if !parties.listed {
-        return Err(AppError::validation("This doctor is not taking appointments yet."));
-    }
-    let blocks = doctors_db::schedule_from(parties.custom_schedule, parties.weekdays, parties.starts, parties.ends);
-    let (starts_at, ends_at) = slot_on(tz, &blocks, parties.day_off, order.date, &order.time_slot)?;
-    let when = describe_instant(starts_at, *tz);
-    let notices = vec![
-        Notice {
-            user_id: patient.user_id,
-            title: "Appointment requested".into(),
-            body: format!(
-                "Your appointment with {} ({}) on {when} is booked and waiting for the doctor's confirmation.\nConsultation fee: {}.",
-                parties.doctor_name,
-                parties.specialization,
-                Money::new(parties.fee_cents, parties.currency.clone())
-            ),
-            link: None,
-        },
-        Notice {
-            user_id: parties.doctor_user_id,
-            title: "New appointment request".into(),
-            body: format!("{} asked for an appointment on {when}. Accept or decline it in your schedule.", patient.name),
-            link: None,
-        },
-    ];
-    let booking = NewBooking {
-        doctor_id: order.doctor_id,
-        patient_id: patient.id,
-        starts_at,
-        ends_at,
-        reason: order.reason,
-        fee_cents: parties.fee_cents,
-        currency: parties.currency,
-        booked_by: order.actor.user_id,
-        booked_by_role: order.actor.role,
-        ip: order.actor.ip,
-        notices,
-    };
-    Ok(PreparedBooking {
-        booking,
-        doctor_user_id: parties.doctor_user_id,
-        doctor_name: parties.doctor_name,
-        specialization: parties.specialization,
-        patient_user_id: patient.user_id,
-        patient_name: patient.name,
-    })
+    let row = bookings.book(order).await?;
+    Ok(row.into_appointment(clinic.timezone))
 }
 
 /// A notice about `row` for `user_id`, leading to the appointment's page.
@@ -256,10 +86,9 @@ async fn visible(conn: &mut PgConnection, actor: &Actor, id: i64) -> AppResult<(
 }
 
 #[tracing::instrument(skip_all, fields(id = id))]
-pub async fn get(state: &AppState, actor: &Actor, id: i64) -> AppResult<Appointment> {
-    let mut conn = state.pool.acquire().await?;
-    let (row, _) = visible(&mut conn, actor, id).await?;
-    Ok(row.into_appointment(state.config.timezone))
+pub async fn get(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, id: i64) -> AppResult<Appointment> {
+    let (row, _) = visible(&mut *conn, actor, id).await?;
+    Ok(row.into_appointment(clinic.timezone))
 }
 
 /// Whose appointments the actor sees: their own (patients, doctors) or all (the clinic).
@@ -275,17 +104,16 @@ async fn scope_of(conn: &mut PgConnection, actor: &Actor) -> AppResult<Scope> {
 }
 
 #[tracing::instrument(skip_all)]
-async fn list_in(conn: &mut PgConnection, state: &AppState, scope: Scope, filter: &AppointmentFilter) -> AppResult<Vec<Appointment>> {
+async fn list_in(conn: &mut PgConnection, clinic: &Clinic, scope: Scope, filter: &AppointmentFilter) -> AppResult<Vec<Appointment>> {
     let rows = db::list(conn, scope, filter).await?;
-    Ok(rows.into_iter().map(|row| row.into_appointment(state.config.timezone)).collect())
+    Ok(rows.into_iter().map(|row| row.into_appointment(clinic.timezone)).collect())
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn list(state: &AppState, actor: &Actor, filter: &AppointmentFilter) -> AppResult<Vec<Appointment>> {
+pub async fn list(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, filter: &AppointmentFilter) -> AppResult<Vec<Appointment>> {
     check_page(filter)?;
-    let mut conn = state.pool.acquire().await?;
-    let scope = scope_of(&mut conn, actor).await?;
-    list_in(&mut conn, state, scope, filter).await
+    let scope = scope_of(&mut *conn, actor).await?;
+    list_in(conn, clinic, scope, filter).await
 }
 
 /// A page asked for must exist: `limit` 1 to [`MOST_PER_PAGE`], `offset` from 0.
@@ -303,7 +131,7 @@ fn check_page(filter: &AppointmentFilter) -> AppResult<()> {
 /// of [`MOST_PER_PAGE`] at a time, optionally of one doctor; with the doctor's upcoming
 /// requests awaiting an answer, and for the clinic the doctors it can be narrowed to.
 #[tracing::instrument(skip_all)]
-pub async fn calendar(state: &AppState, actor: &Actor, query: &CalendarQuery) -> AppResult<Calendar> {
+pub async fn calendar(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, query: &CalendarQuery) -> AppResult<Calendar> {
     let span = match query.span.as_deref().map(str::trim) {
         None | Some("") => CalendarSpan::default(),
         Some("day") => CalendarSpan::Day,
@@ -311,7 +139,7 @@ pub async fn calendar(state: &AppState, actor: &Actor, query: &CalendarQuery) ->
         Some(other) => return Err(AppError::validation(format!("span must be day or week, not '{other}'."))),
     };
     let page = paging::page_number(query.page, 0)?;
-    let tz = state.config.timezone;
+    let tz = clinic.timezone;
     let today = Utc::now().with_timezone(&tz).date_naive();
     let date = match query.date.as_deref().map(str::trim).filter(|d| !d.is_empty()) {
         Some(text) => parse_date(text)?,
@@ -328,23 +156,22 @@ pub async fn calendar(state: &AppState, actor: &Actor, query: &CalendarQuery) ->
         offset: Some(paging::offset(page, 0, MOST_PER_PAGE)),
         ..AppointmentFilter::default()
     };
-    let mut conn = state.pool.acquire().await?;
-    let scope = scope_of(&mut conn, actor).await?;
-    let appointments = list_in(&mut conn, state, scope, &window).await?;
+    let scope = scope_of(&mut *conn, actor).await?;
+    let appointments = list_in(conn, clinic, scope, &window).await?;
     // Counted apart only when this page may not be all there is.
     let per_day = if page == 0 && (appointments.len() as i64) < MOST_PER_PAGE {
         None
     } else {
-        Some(db::count_by_day(&mut conn, scope, &AppointmentFilter { offset: None, ..window.clone() }, tz).await?)
+        Some(db::count_by_day(&mut *conn, scope, &AppointmentFilter { offset: None, ..window.clone() }, tz).await?)
     };
     let pending = if actor.is(Role::Doctor) {
         let waiting =
             AppointmentFilter { status: Some(AppointmentStatus::Pending), from: Some(Utc::now()), ..AppointmentFilter::default() };
-        list_in(&mut conn, state, scope, &waiting).await?
+        list_in(conn, clinic, scope, &waiting).await?
     } else {
         Vec::new()
     };
-    let doctors = if matches!(scope, Scope::All) { db::doctor_choices(&mut conn).await? } else { Vec::new() };
+    let doctors = if matches!(scope, Scope::All) { db::doctor_choices(&mut *conn).await? } else { Vec::new() };
     let days = (0..days)
         .map(|offset| {
             let day = first + Duration::days(offset);
@@ -380,14 +207,15 @@ pub async fn calendar(state: &AppState, actor: &Actor, query: &CalendarQuery) ->
 /// Moves an appointment through its lifecycle, enforcing who may make each move.
 #[tracing::instrument(skip_all, fields(id = id))]
 pub async fn change_status(
-    state: &AppState,
+    conn: &mut PgConnection,
+    clinic: &Clinic,
     actor: &Actor,
     id: i64,
     to: AppointmentStatus,
     change: StatusChange,
 ) -> AppResult<Appointment> {
     use AppointmentStatus::*;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let (row, party) = visible(&mut tx, actor, id).await?;
     let reason = check_reason(change.reason.as_deref())?;
     let notes = check_reason(change.notes.as_deref())?;
@@ -410,10 +238,10 @@ pub async fn change_status(
     match to {
         Rejected if reason.is_none() => return Err(AppError::validation("Give the patient a reason for declining.")),
         Cancelled if party != Party::Patient && reason.is_none() => return Err(AppError::validation("Give a reason for cancelling.")),
-        Cancelled if party == Party::Patient && now + cutoff(state) > row.starts_at => {
+        Cancelled if party == Party::Patient && now + clinic.cancel_cutoff() > row.starts_at => {
             return Err(AppError::validation(format!(
                 "Appointments can be cancelled online up to {} hours before they start. Please call the clinic.",
-                state.config.cancel_cutoff_hours
+                clinic.cancel_cutoff_hours
             )))
         }
         NoShow if now < row.starts_at => return Err(AppError::validation("A visit can be marked as missed only once its time has come.")),
@@ -423,11 +251,11 @@ pub async fn change_status(
         return Err(AppError::Conflict("The appointment was changed meanwhile. Reload and try again.".into()));
     }
     let updated = db::find(&mut tx, id).await?.ok_or_else(|| AppError::not_found("Appointment"))?;
-    notify_change(&mut tx, state, &updated, party).await?;
+    notify_change(&mut tx, clinic, &updated, party).await?;
     audit::record(&mut tx, Entry::new(format!("appointment.{}", action_name(to))).by(actor).on("appointment", id).patient(row.patient_id))
         .await?;
     tx.commit().await?;
-    Ok(updated.into_appointment(state.config.timezone))
+    Ok(updated.into_appointment(clinic.timezone))
 }
 
 fn action_name(status: AppointmentStatus) -> &'static str {
@@ -441,15 +269,17 @@ fn action_name(status: AppointmentStatus) -> &'static str {
     }
 }
 
-fn cutoff(state: &AppState) -> Duration {
-    Duration::hours(i64::from(state.config.cancel_cutoff_hours))
-}
-
 /// Moves a live appointment to another free slot of the same doctor, atomically. A moved
 /// visit waits for the doctor's confirmation again.
 #[tracing::instrument(skip_all, fields(id = id))]
-pub async fn reschedule(state: &AppState, actor: &Actor, id: i64, request: RescheduleRequest) -> AppResult<Appointment> {
-    let mut tx = state.pool.begin().await?;
+pub async fn reschedule(
+    conn: &mut PgConnection,
+    clinic: &Clinic,
+    actor: &Actor,
+    id: i64,
+    request: RescheduleRequest,
+) -> AppResult<Appointment> {
+    let mut tx = conn.begin().await?;
     let (row, party) = visible(&mut tx, actor, id).await?;
     let may = party == Party::Patient || matches!(actor.role, Role::Staff | Role::Admin);
     if !may {
@@ -458,21 +288,21 @@ pub async fn reschedule(state: &AppState, actor: &Actor, id: i64, request: Resch
     if !row.status.is_live() {
         return Err(AppError::Conflict(format!("This appointment is {}; it can't be moved.", row.status.label().to_lowercase())));
     }
-    if party == Party::Patient && Utc::now() + cutoff(state) > row.starts_at {
+    if party == Party::Patient && Utc::now() + clinic.cancel_cutoff() > row.starts_at {
         return Err(AppError::validation(format!(
             "Appointments can be moved online up to {} hours before they start. Please call the clinic.",
-            state.config.cancel_cutoff_hours
+            clinic.cancel_cutoff_hours
         )));
     }
     let date = parse_date(&request.date)?;
     let day_off = doctors_db::is_day_off(&mut tx, row.doctor_id, date).await?;
     let blocks = doctors_db::weekly_schedule(&mut tx, row.doctor_id).await?;
-    let (starts_at, ends_at) = slot_on(&state.config.timezone, &blocks, day_off, date, &request.time_slot)?;
+    let (starts_at, ends_at) = slot_on(&clinic.timezone, &blocks, day_off, date, &request.time_slot)?;
     if !db::move_to(&mut tx, id, starts_at, ends_at).await? {
         return Err(AppError::Conflict("The appointment was changed meanwhile. Reload and try again.".into()));
     }
     let updated = db::find(&mut tx, id).await?.ok_or_else(|| AppError::not_found("Appointment"))?;
-    let when = describe_time(&updated, state.config.timezone);
+    let when = describe_time(&updated, clinic.timezone);
     let notices = [
         notice(
             &updated,
@@ -487,16 +317,16 @@ pub async fn reschedule(state: &AppState, actor: &Actor, id: i64, request: Resch
             format!("Your appointment with {} is now on {when}, waiting for the doctor's confirmation.", updated.doctor_name),
         ),
     ];
-    notifications::send(&mut tx, &state.public_url, &notices).await?;
+    notifications::send(&mut tx, &clinic.public_url, &notices).await?;
     audit::record(&mut tx, Entry::new("appointment.reschedule").by(actor).on("appointment", id).patient(row.patient_id)).await?;
     tx.commit().await?;
-    Ok(updated.into_appointment(state.config.timezone))
+    Ok(updated.into_appointment(clinic.timezone))
 }
 
 /// Tells the other side of the appointment what happened.
 #[tracing::instrument(skip_all)]
-async fn notify_change(conn: &mut PgConnection, state: &AppState, row: &AppointmentRow, by: Party) -> AppResult<()> {
-    let when = describe_time(row, state.config.timezone);
+async fn notify_change(conn: &mut PgConnection, clinic: &Clinic, row: &AppointmentRow, by: Party) -> AppResult<()> {
+    let when = describe_time(row, clinic.timezone);
     let reason = row.status_reason.as_deref().map(|r| format!("\nReason: {r}")).unwrap_or_default();
     let (recipient, title, body) = match (row.status, by) {
         (AppointmentStatus::Accepted, _) => {
@@ -523,13 +353,9 @@ async fn notify_change(conn: &mut PgConnection, state: &AppState, row: &Appointm
         ),
         (AppointmentStatus::Pending, _) => return Ok(()),
     };
-    notifications::send(conn, &state.public_url, &[notice(row, recipient, title, body)]).await
+    notifications::send(conn, &clinic.public_url, &[notice(row, recipient, title, body)]).await
 }
 
 fn describe_time(row: &AppointmentRow, tz: Tz) -> String {
     describe_instant(row.starts_at, tz)
-}
-
-fn describe_instant(at: DateTime<Utc>, tz: Tz) -> String {
-    at.with_timezone(&tz).format("%A %-d %B %Y at %H:%M (%Z)").to_string()
 }

@@ -9,7 +9,7 @@ mod trail;
 #[cfg(feature = "ssr")]
 pub use trail::*;
 
-use crate::auth::Role;
+use crate::identity::Role;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

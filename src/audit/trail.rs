@@ -1,9 +1,9 @@
 //! Writing and searching the trail (server only).
 
 use super::{AuditQuery, AuditRecord};
-use crate::auth::actor::Actor;
-use crate::auth::Role;
 use crate::error::AppResult;
+use crate::identity::Actor;
+use crate::identity::Role;
 use sqlx::PgConnection;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

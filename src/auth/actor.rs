@@ -3,36 +3,25 @@
 //! handlers (the [`Actor`] extractor) and server functions ([`current_actor`]). Who may see a
 //! patient's data is the patients domain's rule (`patients::access`).
 
-use super::sign_ins::SignInKey;
-use super::{db, CurrentUser, Role};
+use super::db;
+use super::sign_ins::{SignInKey, SignIns};
 use crate::audit::{self, Entry, Outcome};
 use crate::error::{AppError, AppResult};
-use crate::server::request_log::ActorId;
-use crate::server::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
+use sqlx::PgPool;
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tower_sessions::Session;
 
 /// Key of the browser sign-in (an `auth_sessions` id) in the cookie session.
 pub const SESSION_KEY: &str = "auth_session_id";
 
-#[derive(Debug, Clone)]
-pub struct Actor {
-    pub user_id: i64,
-    pub role: Role,
-    pub name: String,
-    pub email: String,
-    pub email_verified: bool,
-    pub verified: bool,
-    /// The `auth_sessions` row this request is signed in with.
-    pub session_id: i64,
-    pub ip: String,
-}
+pub use crate::identity::Actor;
 
 /// The outcome of resolving a request's credentials.
 #[derive(Debug, Clone)]
@@ -47,38 +36,23 @@ pub enum Authentication {
     },
 }
 
-impl Actor {
-    pub fn is(&self, role: Role) -> bool {
-        self.role == role
-    }
-
-    /// Deny unless the actor has one of `roles`.
-    pub fn require_role(&self, roles: &[Role]) -> AppResult<()> {
-        if roles.contains(&self.role) {
-            Ok(())
-        } else {
-            Err(AppError::forbidden())
-        }
-    }
-
-    pub fn current_user(&self) -> CurrentUser {
-        CurrentUser {
-            id: self.user_id,
-            name: self.name.clone(),
-            email: self.email.clone(),
-            role: self.role,
-            email_verified: self.email_verified,
-            verified: self.verified,
-        }
-    }
-}
-
 pub fn hash_token(token: &str) -> Vec<u8> {
     Sha256::digest(token.as_bytes()).to_vec()
 }
 
+/// Who made the request, left on the response for the request's log line.
+#[derive(Debug, Clone, Copy)]
+pub struct ActorId(pub i64);
+
+/// What [`resolve_actor`] reads sign-ins from.
+#[derive(Clone)]
+pub struct SignInSource {
+    pub pool: PgPool,
+    pub sign_ins: Arc<SignIns>,
+}
+
 /// Middleware: resolves the caller once, and audits every refused request.
-pub async fn resolve_actor(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn resolve_actor(State(state): State<SignInSource>, mut request: Request, next: Next) -> Response {
     let ip = client_ip(&request);
     // Static assets need no identity; skip the session lookup for them.
     let path = request.uri().path();
@@ -113,7 +87,7 @@ pub async fn resolve_actor(State(state): State<AppState>, mut request: Request, 
     response
 }
 
-async fn authenticate(state: &AppState, token: Option<String>, session: Option<Session>, ip: String) -> AppResult<Authentication> {
+async fn authenticate(state: &SignInSource, token: Option<String>, session: Option<Session>, ip: String) -> AppResult<Authentication> {
     if let Some(token) = token {
         return Ok(match signed_in(state, SignInKey::Token(hash_token(&token))).await? {
             Some(user) => Authentication::Authenticated(actor_from(user, ip)),
@@ -139,7 +113,7 @@ async fn authenticate(state: &AppState, token: Option<String>, session: Option<S
 }
 
 /// The live sign-in behind `key`: remembered by this process, or read (and then remembered).
-async fn signed_in(state: &AppState, key: SignInKey) -> AppResult<Option<db::SessionUser>> {
+async fn signed_in(state: &SignInSource, key: SignInKey) -> AppResult<Option<db::SessionUser>> {
     if let Some(user) = state.sign_ins.get(&key) {
         return Ok(Some(user));
     }
@@ -243,6 +217,7 @@ pub async fn current_session() -> AppResult<Session> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::identity::Role;
 
     fn actor(role: Role, user_id: i64) -> Actor {
         Actor {

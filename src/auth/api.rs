@@ -9,9 +9,14 @@ use leptos::prelude::*;
 mod ssr {
     pub use crate::auth::actor::{current_actor, current_authentication, current_session, Authentication, SESSION_KEY};
     pub use crate::auth::db::SessionKind;
+    pub use crate::auth::rate_limit::LoginLimiter;
     pub use crate::auth::service::{self, Client, LoginInput, RegisterInput};
+    pub use crate::auth::sign_ins::SignIns;
+    pub use crate::clinic::Clinic;
     pub use crate::error::AppError;
-    pub use crate::server::state::AppState;
+    pub use crate::extract::from_context;
+    pub use sqlx::PgPool;
+    pub use std::sync::Arc;
 
     /// The client of the current request (IP from the resolved authentication).
     pub fn client() -> Result<Client, AppError> {
@@ -62,8 +67,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         None => "/login".to_owned(),
     };
     let result = async {
-        let state = AppState::from_context()?;
-        let outcome = service::login(&state, LoginInput { email, password }, &client()?, SessionKind::Browser).await?;
+        let limiter = from_context::<Arc<LoginLimiter>>()?;
+        let mut conn = crate::extract::connection().await?;
+        let outcome = service::login(&mut conn, &limiter, LoginInput { email, password }, &client()?, SessionKind::Browser).await?;
         let session = current_session().await?;
         // A new session id at sign-in defeats session fixation.
         session.cycle_id().await.map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
@@ -79,9 +85,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
 #[server(prefix = "/sfn", endpoint = "logout")]
 pub async fn logout() -> Result<(), ApiError> {
     use ssr::*;
-    let state = AppState::from_context()?;
+    let sign_ins = from_context::<Arc<SignIns>>()?;
     if let Ok(actor) = current_actor() {
-        service::logout(&state, &actor).await?;
+        service::logout(&mut *crate::extract::connection().await?, &sign_ins, &actor).await?;
     }
     current_session().await?.flush().await.map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
     leptos_axum::redirect("/login?signed_out=1");
@@ -92,8 +98,8 @@ pub async fn logout() -> Result<(), ApiError> {
 pub async fn register(name: String, email: String, password: String, role: Option<String>) -> Result<CurrentUser, ApiError> {
     use ssr::*;
     let result = async {
-        let state = AppState::from_context()?;
-        let user = service::register(&state, RegisterInput { name, email, password, role }, &client()?).await?;
+        let (pool, clinic) = (from_context::<PgPool>()?, from_context::<Arc<Clinic>>()?);
+        let user = service::register(&pool, &clinic, RegisterInput { name, email, password, role }, &client()?).await?;
         leptos_axum::redirect(if user.role == super::Role::Patient { "/login?registered=patient" } else { "/login?registered=doctor" });
         Ok::<_, AppError>(user)
     }
@@ -106,8 +112,9 @@ pub async fn register(name: String, email: String, password: String, role: Optio
 pub async fn verify_email(token: String) -> Result<CurrentUser, ApiError> {
     use ssr::*;
     let result = async {
-        let state = AppState::from_context()?;
-        let user = service::verify_email(&state, &token, &client()?).await?;
+        let sign_ins = from_context::<Arc<SignIns>>()?;
+        let mut conn = crate::extract::connection().await?;
+        let user = service::verify_email(&mut conn, &sign_ins, &token, &client()?).await?;
         leptos_axum::redirect("/login?verified=1");
         Ok::<_, AppError>(user)
     }
@@ -119,9 +126,9 @@ pub async fn verify_email(token: String) -> Result<CurrentUser, ApiError> {
 #[server(prefix = "/sfn", endpoint = "change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), ApiError> {
     use ssr::*;
-    let state = AppState::from_context()?;
+    let (pool, sign_ins) = (from_context::<PgPool>()?, from_context::<Arc<SignIns>>()?);
     let actor = current_actor()?;
-    service::change_password(&state, &actor, current_password, new_password).await?;
+    service::change_password(&pool, &sign_ins, &actor, current_password, new_password).await?;
     current_session().await?.flush().await.map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
     leptos_axum::redirect("/login?password_changed=1");
     Ok(())
@@ -130,15 +137,16 @@ pub async fn change_password(current_password: String, new_password: String) -> 
 #[server(prefix = "/sfn", endpoint = "sessions")]
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
     use ssr::*;
-    let state = AppState::from_context()?;
-    Ok(service::sessions(&state, &current_actor()?).await?)
+    let mut conn = crate::extract::connection().await?;
+    Ok(service::sessions(&mut conn, &current_actor()?).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "revoke_session")]
 pub async fn revoke_session(id: i64) -> Result<(), ApiError> {
     use ssr::*;
-    let state = AppState::from_context()?;
-    Ok(service::revoke_session(&state, &current_actor()?, id).await?)
+    let sign_ins = from_context::<Arc<SignIns>>()?;
+    let mut conn = crate::extract::connection().await?;
+    Ok(service::revoke_session(&mut conn, &sign_ins, &current_actor()?, id).await?)
 }
 
 #[cfg(all(test, feature = "ssr"))]

@@ -4,6 +4,7 @@
 //! input rules (so a form can explain a rule before it is sent; the server checks again).
 
 pub mod api;
+pub mod guard;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
@@ -22,85 +23,8 @@ pub mod service;
 pub mod sign_ins;
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::Type))]
-#[cfg_attr(feature = "ssr", sqlx(type_name = "user_role", rename_all = "lowercase"))]
-#[serde(rename_all = "lowercase")]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub enum Role {
-    Patient,
-    Doctor,
-    Nurse,
-    Staff,
-    Manager,
-    Admin,
-}
-
-impl Role {
-    pub const ALL: [Role; 6] = [Role::Patient, Role::Doctor, Role::Nurse, Role::Staff, Role::Manager, Role::Admin];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Patient => "patient",
-            Role::Doctor => "doctor",
-            Role::Nurse => "nurse",
-            Role::Staff => "staff",
-            Role::Manager => "manager",
-            Role::Admin => "admin",
-        }
-    }
-
-    pub fn label(self) -> &'static str {
-        match self {
-            Role::Patient => "Patient",
-            Role::Doctor => "Doctor",
-            Role::Nurse => "Nurse",
-            Role::Staff => "Staff",
-            Role::Manager => "Manager",
-            Role::Admin => "Administrator",
-        }
-    }
-
-    /// Roles anyone may pick when signing up. Everything else is created by an admin.
-    pub fn self_registrable(self) -> bool {
-        matches!(self, Role::Patient | Role::Doctor)
-    }
-
-    /// Clinical and front-desk roles that work with many patients' data.
-    pub fn is_care_team(self) -> bool {
-        matches!(self, Role::Nurse | Role::Staff | Role::Admin)
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Role::ALL.into_iter().find(|role| role.as_str() == s.trim().to_ascii_lowercase()).ok_or_else(|| format!("Unknown role '{s}'."))
-    }
-}
-
-/// The signed-in user as the portal shows it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct CurrentUser {
-    pub id: i64,
-    pub name: String,
-    pub email: String,
-    pub role: Role,
-    pub email_verified: bool,
-    /// Doctors are bookable only once an admin verified them.
-    pub verified: bool,
-}
+pub use crate::identity::{CurrentUser, Role};
 
 /// An email address, trimmed and lower-cased, with one `@` and a dotted domain.
 #[derive(Debug, Clone, PartialEq, Eq)]

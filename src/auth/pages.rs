@@ -3,7 +3,8 @@
 
 use super::api::{Register, VerifyEmail};
 use super::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
-use crate::ui::{action_error, use_auth, Field};
+use crate::auth::guard::use_auth;
+use crate::ui::{action_error, Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

@@ -2,21 +2,32 @@
 
 use super::actor::{Actor, Authentication};
 use super::db::SessionKind;
+use super::rate_limit::LoginLimiter;
 use super::service::{self, Client, LoginInput, RegisterInput};
+use super::sign_ins::SignIns;
 use super::{CurrentUser, SessionInfo};
+use crate::clinic::Clinic;
 use crate::error::AppResult;
 use crate::extract::Json;
 use crate::extract::Path;
-use crate::server::state::AppState;
-use axum::extract::State;
+use axum::extract::{FromRef, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use serde::{Deserialize, Serialize};
+use sqlx::PgPool;
+use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// `/api/auth/…`.
-pub fn routes() -> OpenApiRouter<AppState> {
+pub fn routes<S>() -> OpenApiRouter<S>
+where
+    S: Clone + Send + Sync + 'static,
+    PgPool: FromRef<S>,
+    Arc<Clinic>: FromRef<S>,
+    Arc<SignIns>: FromRef<S>,
+    Arc<LoginLimiter>: FromRef<S>,
+{
     OpenApiRouter::new()
         .routes(routes!(register))
         .routes(routes!(login))
@@ -37,12 +48,13 @@ pub fn client(authentication: &Authentication, headers: &HeaderMap) -> Client {
 #[utoipa::path(post, path = "/api/auth/register", tag = "auth", request_body = RegisterInput,
     responses((status = 201, description = "The new account; a confirmation email is on its way.", body = CurrentUser)))]
 pub async fn register(
-    State(state): State<AppState>,
+    State(pool): State<PgPool>,
+    State(clinic): State<Arc<Clinic>>,
     authentication: Authentication,
     headers: HeaderMap,
     Json(input): Json<RegisterInput>,
 ) -> AppResult<impl IntoResponse> {
-    let user = service::register(&state, input, &client(&authentication, &headers)).await?;
+    let user = service::register(&pool, &clinic, input, &client(&authentication, &headers)).await?;
     Ok((StatusCode::CREATED, axum::Json(user)))
 }
 
@@ -56,20 +68,22 @@ pub struct LoginResponse {
 #[utoipa::path(post, path = "/api/auth/login", tag = "auth", request_body = LoginInput,
     responses((status = 200, description = "A bearer token for the API (shown once).", body = LoginResponse)))]
 pub async fn login(
-    State(state): State<AppState>,
+    State(pool): State<PgPool>,
+    State(limiter): State<Arc<LoginLimiter>>,
     authentication: Authentication,
     headers: HeaderMap,
     Json(input): Json<LoginInput>,
 ) -> AppResult<axum::Json<LoginResponse>> {
-    let outcome = service::login(&state, input, &client(&authentication, &headers), SessionKind::Api).await?;
+    let outcome =
+        service::login(&mut *pool.acquire().await?, &limiter, input, &client(&authentication, &headers), SessionKind::Api).await?;
     let token = outcome.token.expect("API sign-ins always carry a token");
     Ok(axum::Json(LoginResponse { token, role: outcome.user.role, user: outcome.user }))
 }
 
 #[utoipa::path(post, path = "/api/auth/logout", tag = "auth", security(("bearer" = [])),
     responses((status = 204, description = "The token is revoked.")))]
-pub async fn logout(State(state): State<AppState>, actor: Actor) -> AppResult<StatusCode> {
-    service::logout(&state, &actor).await?;
+pub async fn logout(State(pool): State<PgPool>, State(sign_ins): State<Arc<SignIns>>, actor: Actor) -> AppResult<StatusCode> {
+    service::logout(&mut *pool.acquire().await?, &sign_ins, &actor).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -81,12 +95,13 @@ pub struct VerifyEmailInput {
 #[utoipa::path(post, path = "/api/auth/verify-email", tag = "auth", request_body = VerifyEmailInput,
     responses((status = 200, description = "The account, its email confirmed.", body = CurrentUser)))]
 pub async fn verify_email(
-    State(state): State<AppState>,
+    State(pool): State<PgPool>,
+    State(sign_ins): State<Arc<SignIns>>,
     authentication: Authentication,
     headers: HeaderMap,
     Json(input): Json<VerifyEmailInput>,
 ) -> AppResult<axum::Json<CurrentUser>> {
-    Ok(axum::Json(service::verify_email(&state, &input.token, &client(&authentication, &headers)).await?))
+    Ok(axum::Json(service::verify_email(&mut *pool.acquire().await?, &sign_ins, &input.token, &client(&authentication, &headers)).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -97,21 +112,31 @@ pub struct ChangePasswordInput {
 
 #[utoipa::path(post, path = "/api/auth/password", tag = "auth", security(("bearer" = [])), request_body = ChangePasswordInput,
     responses((status = 204, description = "Changed; every other sign-in is ended.")))]
-pub async fn change_password(State(state): State<AppState>, actor: Actor, Json(input): Json<ChangePasswordInput>) -> AppResult<StatusCode> {
-    service::change_password(&state, &actor, input.current_password, input.new_password).await?;
+pub async fn change_password(
+    State(pool): State<PgPool>,
+    State(sign_ins): State<Arc<SignIns>>,
+    actor: Actor,
+    Json(input): Json<ChangePasswordInput>,
+) -> AppResult<StatusCode> {
+    service::change_password(&pool, &sign_ins, &actor, input.current_password, input.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 #[utoipa::path(get, path = "/api/auth/sessions", tag = "auth", security(("bearer" = [])),
     responses((status = 200, description = "Where the caller is signed in.", body = Vec<SessionInfo>)))]
-pub async fn sessions(State(state): State<AppState>, actor: Actor) -> AppResult<axum::Json<Vec<SessionInfo>>> {
-    Ok(axum::Json(service::sessions(&state, &actor).await?))
+pub async fn sessions(State(pool): State<PgPool>, actor: Actor) -> AppResult<axum::Json<Vec<SessionInfo>>> {
+    Ok(axum::Json(service::sessions(&mut *pool.acquire().await?, &actor).await?))
 }
 
 #[utoipa::path(delete, path = "/api/auth/sessions/{id}", tag = "auth", security(("bearer" = [])),
     params(("id" = i64, Path, description = "The sign-in's id")),
     responses((status = 204, description = "That sign-in is ended.")))]
-pub async fn revoke_session(State(state): State<AppState>, actor: Actor, Path(id): Path<i64>) -> AppResult<StatusCode> {
-    service::revoke_session(&state, &actor, id).await?;
+pub async fn revoke_session(
+    State(pool): State<PgPool>,
+    State(sign_ins): State<Arc<SignIns>>,
+    actor: Actor,
+    Path(id): Path<i64>,
+) -> AppResult<StatusCode> {
+    service::revoke_session(&mut *pool.acquire().await?, &sign_ins, &actor, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -2,14 +2,17 @@
 
 use super::actor::{hash_token, Actor};
 use super::db::{self, NewSession, NewUser, SessionKind};
+use super::rate_limit::LoginLimiter;
+use super::sign_ins::SignIns;
 use super::{password, CurrentUser, Email, PersonName, Role};
 use crate::audit::{self, Entry, Outcome};
+use crate::clinic::Clinic;
 use crate::error::{AppError, AppResult};
 use crate::mail;
-use crate::server::state::AppState;
 use chrono::{Duration, Utc};
 use rand::RngCore;
 use serde::Deserialize;
+use sqlx::{Connection, PgConnection, PgPool};
 use std::net::IpAddr;
 
 const BROWSER_SESSION_DAYS: i64 = 7;
@@ -50,14 +53,16 @@ pub struct LoginOutcome {
 /// Self-registration: a patient, or a doctor who stays unlisted until an admin verifies them.
 /// Patients get an email with a verification link.
 #[tracing::instrument(skip_all)]
-pub async fn register(state: &AppState, input: RegisterInput, client: &Client) -> AppResult<CurrentUser> {
+/// Takes the pool rather than a connection: the password is hashed (tens of milliseconds of
+/// CPU) before the account is written, and no connection should wait on that.
+pub async fn register(pool: &PgPool, clinic: &Clinic, input: RegisterInput, client: &Client) -> AppResult<CurrentUser> {
     let role = match input.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         None => Role::Patient,
         Some(raw) => raw.parse::<Role>().map_err(AppError::Validation)?,
     };
     if !role.self_registrable() {
         audit::record_detached(
-            &state.pool,
+            pool,
             Entry::new("account.register").from_ip(&client.ip).outcome(Outcome::Denied).detail(format!("asked for role {role}")),
         )
         .await;
@@ -67,9 +72,9 @@ pub async fn register(state: &AppState, input: RegisterInput, client: &Client) -
     let email = Email::parse(&input.email).map_err(AppError::Validation)?;
     let password_hash = password::hash_new_password(input.password).await?;
 
-    let mut tx = state.pool.begin().await?;
+    let mut tx = pool.begin().await?;
     let draft = AccountDraft { name, email, password_hash, role, email_verified: false, verified: false };
-    let user_id = insert_account(&mut tx, &state.public_url, &draft).await?;
+    let user_id = insert_account(&mut tx, &clinic.public_url, &draft).await?;
     audit::record(&mut tx, Entry::new("account.register").by_user(user_id, role).from_ip(&client.ip).on("user", user_id)).await?;
     let user = db::current_user(&mut tx, user_id).await?.ok_or_else(|| AppError::not_found("Account"))?;
     tx.commit().await?;
@@ -127,8 +132,8 @@ pub async fn send_verification_email(
 
 /// Confirms an email address from the link's token.
 #[tracing::instrument(skip_all)]
-pub async fn verify_email(state: &AppState, token: &str, client: &Client) -> AppResult<CurrentUser> {
-    let mut tx = state.pool.begin().await?;
+pub async fn verify_email(conn: &mut PgConnection, sign_ins: &SignIns, token: &str, client: &Client) -> AppResult<CurrentUser> {
+    let mut tx = conn.begin().await?;
     let user_id = db::use_email_verification(&mut tx, &hash_token(token.trim()))
         .await?
         .ok_or_else(|| AppError::validation("This verification link is invalid, expired or already used."))?;
@@ -136,19 +141,24 @@ pub async fn verify_email(state: &AppState, token: &str, client: &Client) -> App
     audit::record(&mut tx, Entry::new("account.email_verified").by_user(user.id, user.role).from_ip(&client.ip).on("user", user.id))
         .await?;
     tx.commit().await?;
-    state.sign_ins.forget_user(user.id);
+    sign_ins.forget_user(user.id);
     Ok(user)
 }
 
 /// Signs in. Unknown email and wrong password take the same time and give the same answer.
 #[tracing::instrument(skip_all)]
-pub async fn login(state: &AppState, input: LoginInput, client: &Client, kind: SessionKind) -> AppResult<LoginOutcome> {
+pub async fn login(
+    conn: &mut PgConnection,
+    limiter: &LoginLimiter,
+    input: LoginInput,
+    client: &Client,
+    kind: SessionKind,
+) -> AppResult<LoginOutcome> {
     let ip: IpAddr = client.ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let email = input.email.trim().to_lowercase();
-    state.login_limiter.check(ip, &email)?;
+    limiter.check(ip, &email)?;
 
-    let mut conn = state.pool.acquire().await?;
-    let credentials = db::find_credentials(&mut conn, &email).await?;
+    let credentials = db::find_credentials(conn, &email).await?;
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let password_ok = password::verify(input.password, stored_hash).await?;
     let credentials = match credentials {
@@ -159,13 +169,13 @@ pub async fn login(state: &AppState, input: LoginInput, client: &Client, kind: S
                 Some(c) => entry.by_user(c.id, c.role).detail("wrong password"),
                 None => entry.detail("unknown email"),
             };
-            audit::record(&mut conn, entry).await?;
+            audit::record(conn, entry).await?;
             return Err(AppError::InvalidCredentials);
         }
     };
     if !credentials.active {
         audit::record(
-            &mut conn,
+            conn,
             Entry::new("auth.login")
                 .by_user(credentials.id, credentials.role)
                 .from_ip(&client.ip)
@@ -179,7 +189,7 @@ pub async fn login(state: &AppState, input: LoginInput, client: &Client, kind: S
     let token = (kind == SessionKind::Api).then(|| format!("cad_{}", random_token()));
     let token_hash = token.as_deref().map(hash_token);
     let days = if kind == SessionKind::Api { API_TOKEN_DAYS } else { BROWSER_SESSION_DAYS };
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let session_id = db::insert_session(
         &mut tx,
         &NewSession {
@@ -203,26 +213,27 @@ pub async fn login(state: &AppState, input: LoginInput, client: &Client, kind: S
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn logout(state: &AppState, actor: &Actor) -> AppResult<()> {
-    let mut tx = state.pool.begin().await?;
+pub async fn logout(conn: &mut PgConnection, sign_ins: &SignIns, actor: &Actor) -> AppResult<()> {
+    let mut tx = conn.begin().await?;
     db::revoke_session(&mut tx, actor.user_id, actor.session_id).await?;
     audit::record(&mut tx, Entry::new("auth.logout").by(actor).on("session", actor.session_id)).await?;
     tx.commit().await?;
-    state.sign_ins.forget_user(actor.user_id);
+    sign_ins.forget_user(actor.user_id);
     Ok(())
 }
 
 /// Changes the password and ends every sign-in of the account, this one included.
 #[tracing::instrument(skip_all)]
-pub async fn change_password(state: &AppState, actor: &Actor, current: String, new: String) -> AppResult<()> {
-    let mut conn = state.pool.acquire().await?;
+/// Takes the pool: no connection is held while the passwords are hashed.
+pub async fn change_password(pool: &PgPool, sign_ins: &SignIns, actor: &Actor, current: String, new: String) -> AppResult<()> {
+    let mut conn = pool.acquire().await?;
     let stored = db::password_hash_of(&mut conn, actor.user_id).await?;
     drop(conn);
     if !password::verify(current, Some(stored)).await? {
         return Err(AppError::validation("The current password is not correct."));
     }
     let new_hash = password::hash_new_password(new).await?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = pool.begin().await?;
     db::set_password_hash(&mut tx, actor.user_id, &new_hash).await?;
     let ended = db::revoke_all_sessions(&mut tx, actor.user_id).await?;
     audit::record(
@@ -231,14 +242,13 @@ pub async fn change_password(state: &AppState, actor: &Actor, current: String, n
     )
     .await?;
     tx.commit().await?;
-    state.sign_ins.forget_user(actor.user_id);
+    sign_ins.forget_user(actor.user_id);
     Ok(())
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn sessions(state: &AppState, actor: &Actor) -> AppResult<Vec<super::SessionInfo>> {
-    let mut conn = state.pool.acquire().await?;
-    let rows = db::live_sessions(&mut conn, actor.user_id).await?;
+pub async fn sessions(conn: &mut PgConnection, actor: &Actor) -> AppResult<Vec<super::SessionInfo>> {
+    let rows = db::live_sessions(conn, actor.user_id).await?;
     Ok(rows
         .into_iter()
         .map(|row| super::SessionInfo {
@@ -254,14 +264,14 @@ pub async fn sessions(state: &AppState, actor: &Actor) -> AppResult<Vec<super::S
 }
 
 #[tracing::instrument(skip_all, fields(session_id = session_id))]
-pub async fn revoke_session(state: &AppState, actor: &Actor, session_id: i64) -> AppResult<()> {
-    let mut tx = state.pool.begin().await?;
+pub async fn revoke_session(conn: &mut PgConnection, sign_ins: &SignIns, actor: &Actor, session_id: i64) -> AppResult<()> {
+    let mut tx = conn.begin().await?;
     if !db::revoke_session(&mut tx, actor.user_id, session_id).await? {
         return Err(AppError::not_found("Session"));
     }
     audit::record(&mut tx, Entry::new("auth.session_revoked").by(actor).on("session", session_id)).await?;
     tx.commit().await?;
-    state.sign_ins.forget_user(actor.user_id);
+    sign_ins.forget_user(actor.user_id);
     Ok(())
 }
 

@@ -1,10 +1,10 @@
 //! SQL for the directory and schedules.
 
+use super::slots::{default_week, WorkBlock};
 use super::{DirectoryQuery, DoctorCard, DoctorProfile, DOCTORS_PER_PAGE};
-use crate::appointments::slots::{default_week, WorkBlock};
 use crate::error::AppResult;
 use crate::paging;
-use chrono::{NaiveDate, NaiveTime};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use sqlx::{PgConnection, QueryBuilder};
 
 /// The rating comes from the tallies the reviews triggers keep on the doctor row.
@@ -178,4 +178,44 @@ pub async fn upcoming_live_appointments(conn: &mut PgConnection, doctor_id: i64)
 pub async fn deactivate_account(conn: &mut PgConnection, user_id: i64) -> AppResult<()> {
     sqlx::query("UPDATE users SET active = false WHERE id = $1").bind(user_id).execute(conn).await?;
     Ok(())
+}
+
+/// Starts of the doctor's live appointments in [from, to).
+#[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
+pub async fn taken_starts(
+    conn: &mut PgConnection,
+    doctor_id: i64,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> AppResult<Vec<DateTime<Utc>>> {
+    Ok(sqlx::query_scalar(
+        "SELECT starts_at FROM appointments
+          WHERE doctor_id = $1 AND status IN ('pending', 'accepted') AND starts_at >= $2 AND starts_at < $3",
+    )
+    .bind(doctor_id)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// A visit as a review needs it: whose it was, with whom, and whether it took place.
+#[derive(sqlx::FromRow)]
+pub struct VisitToReview {
+    pub id: i64,
+    pub patient_id: i64,
+    pub patient_user_id: i64,
+    pub doctor_id: i64,
+    pub completed: bool,
+}
+
+#[tracing::instrument(skip_all, fields(appointment_id = appointment_id))]
+pub async fn visit_to_review(conn: &mut PgConnection, appointment_id: i64) -> AppResult<Option<VisitToReview>> {
+    Ok(sqlx::query_as(
+        "SELECT a.id, a.patient_id, p.user_id AS patient_user_id, a.doctor_id, a.status = 'completed' AS completed
+           FROM appointments a JOIN patients p ON p.id = a.patient_id WHERE a.id = $1",
+    )
+    .bind(appointment_id)
+    .fetch_optional(conn)
+    .await?)
 }

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod pages;
+pub mod slots;
 
 #[cfg(feature = "ssr")]
 pub mod db;
@@ -11,8 +12,8 @@ pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;
 
-use crate::appointments::slots::WorkBlock;
 use serde::{Deserialize, Serialize};
+use slots::WorkBlock;
 
 /// A doctor as the directory lists them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -192,8 +193,8 @@ mod tests {
         assert!(err.starts_with("Wednesday"), "{err}");
     }
 
+    use super::slots::default_week;
     use super::*;
-    use crate::appointments::slots::default_week;
     use chrono::NaiveTime;
 
     fn block(weekday: u8, from: (u32, u32), to: (u32, u32)) -> WorkBlock {

@@ -1,37 +1,44 @@
 //! Directory use cases: search, doctor pages, profile and schedule changes, free slots,
 //! days off and reviews.
 
+use super::slots::{format_slot_time, free_slots};
 use super::{
     check_experience_years, check_fee_cents, check_schedule, db, parse_currency, DirectoryQuery, DoctorCard, DoctorProfile, DoctorUpdate,
     NewDoctor,
 };
-use crate::appointments::db as appointments_db;
-use crate::appointments::service::parse_date;
-use crate::appointments::slots::{format_slot_time, free_slots};
 use crate::audit::{self, Entry};
 use crate::auth::actor::Actor;
 use crate::auth::db as auth_db;
 use crate::auth::service::{self as auth_service, AccountDraft};
+use crate::auth::sign_ins::SignIns;
 use crate::auth::{password, Email, PersonName, Role};
+use crate::clinic::Clinic;
 use crate::error::{conflict_on, AppError, AppResult};
 use crate::paging;
-use crate::server::state::AppState;
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Datelike, Duration, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
-use sqlx::PgConnection;
+use sqlx::{Connection, PgConnection};
+
+/// A calendar date as the API and forms write it (YYYY-MM-DD), for slots, bookings, calendars
+/// and days off. Years outside 1900–9999 are refused here: chrono reads years PostgreSQL can't
+/// store (-5000), which would otherwise fail the query instead of getting a 422.
+pub fn parse_date(text: &str) -> AppResult<NaiveDate> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d")
+        .ok()
+        .filter(|date| (1900..=9999).contains(&date.year()))
+        .ok_or_else(|| AppError::validation(format!("'{text}' is not a date like 2026-12-01.")))
+}
 
 #[tracing::instrument(skip_all)]
-pub async fn search(state: &AppState, query: &DirectoryQuery) -> AppResult<Vec<DoctorCard>> {
+pub async fn search(conn: &mut PgConnection, query: &DirectoryQuery) -> AppResult<Vec<DoctorCard>> {
     let page = paging::page_number(query.page, 1)?;
-    let mut conn = state.pool.acquire().await?;
-    db::search(&mut conn, query, page).await
+    db::search(&mut *conn, query, page).await
 }
 
 /// Listed doctors are public; an unlisted one is visible to themselves and admins only.
 #[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
-pub async fn profile(state: &AppState, viewer: Option<&Actor>, doctor_id: i64) -> AppResult<DoctorProfile> {
-    let mut conn = state.pool.acquire().await?;
-    let profile = db::profile(&mut conn, doctor_id).await?.ok_or_else(|| AppError::not_found("Doctor"))?;
+pub async fn profile(conn: &mut PgConnection, viewer: Option<&Actor>, doctor_id: i64) -> AppResult<DoctorProfile> {
+    let profile = db::profile(&mut *conn, doctor_id).await?.ok_or_else(|| AppError::not_found("Doctor"))?;
     let listed = profile.verified && profile.active;
     let privileged = viewer.is_some_and(|a| a.is(Role::Admin) || a.user_id == profile.card.user_id);
     if listed || privileged {
@@ -51,8 +58,8 @@ fn require_owner_or_admin(actor: &Actor, profile: &DoctorProfile) -> AppResult<(
 }
 
 #[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
-pub async fn update(state: &AppState, actor: &Actor, doctor_id: i64, update: DoctorUpdate) -> AppResult<DoctorProfile> {
-    let current = profile(state, Some(actor), doctor_id).await?;
+pub async fn update(conn: &mut PgConnection, actor: &Actor, doctor_id: i64, update: DoctorUpdate) -> AppResult<DoctorProfile> {
+    let current = profile(conn, Some(actor), doctor_id).await?;
     require_owner_or_admin(actor, &current)?;
     let text = |v: &Option<String>, field: &str, max: usize| -> AppResult<Option<Option<String>>> {
         v.as_deref().map(|raw| crate::profile::parse_text(raw, field, max).map_err(AppError::Validation)).transpose()
@@ -74,7 +81,7 @@ pub async fn update(state: &AppState, actor: &Actor, doctor_id: i64, update: Doc
         check_schedule(blocks).map_err(AppError::Validation)?;
     }
 
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     sqlx::query(
         "UPDATE doctors SET specialization = coalesce($2, specialization),
                 license_number = CASE WHEN $3 THEN $4 ELSE license_number END,
@@ -106,7 +113,7 @@ pub async fn update(state: &AppState, actor: &Actor, doctor_id: i64, update: Doc
     }
     audit::record(&mut tx, Entry::new("doctor.update").by(actor).on("doctor", doctor_id)).await?;
     tx.commit().await?;
-    profile(state, Some(actor), doctor_id).await
+    profile(conn, Some(actor), doctor_id).await
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,18 +125,18 @@ pub struct AvailableSlots {
 
 /// Free slots of a listed doctor on a date (clinic time): not past, not taken, not off.
 #[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
-pub async fn available_slots(state: &AppState, doctor_id: i64, date: &str) -> AppResult<AvailableSlots> {
+pub async fn available_slots(conn: &mut PgConnection, clinic: &Clinic, doctor_id: i64, date: &str) -> AppResult<AvailableSlots> {
     let date = parse_date(date)?;
-    let slots = free_days(state, doctor_id, date, 1).await?.into_iter().next().map(|(_, slots)| slots).unwrap_or_default();
+    let slots = free_days(conn, clinic, doctor_id, date, 1).await?.into_iter().next().map(|(_, slots)| slots).unwrap_or_default();
     Ok(AvailableSlots { date: date.to_string(), slots })
 }
 
 /// The first day from tomorrow (clinic time) with a free slot, within 60 days; tomorrow
 /// with no slots if there is none.
 #[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
-pub async fn next_available_slots(state: &AppState, doctor_id: i64) -> AppResult<AvailableSlots> {
-    let tomorrow = Utc::now().with_timezone(&state.config.timezone).date_naive() + Duration::days(1);
-    let days = free_days(state, doctor_id, tomorrow, 60).await?;
+pub async fn next_available_slots(conn: &mut PgConnection, clinic: &Clinic, doctor_id: i64) -> AppResult<AvailableSlots> {
+    let tomorrow = Utc::now().with_timezone(&clinic.timezone).date_naive() + Duration::days(1);
+    let days = free_days(conn, clinic, doctor_id, tomorrow, 60).await?;
     let (date, slots) = days.into_iter().find(|(_, slots)| !slots.is_empty()).unwrap_or((tomorrow, Vec::new()));
     Ok(AvailableSlots { date: date.to_string(), slots })
 }
@@ -137,8 +144,13 @@ pub async fn next_available_slots(state: &AppState, doctor_id: i64) -> AppResult
 /// The free slots of each of `count` days from `first`, from one read of the doctor's schedule,
 /// days off and live bookings. 404 for an unknown or unlisted doctor.
 #[tracing::instrument(skip_all, fields(doctor_id = doctor_id, count = count))]
-async fn free_days(state: &AppState, doctor_id: i64, first: NaiveDate, count: i64) -> AppResult<Vec<(NaiveDate, Vec<String>)>> {
-    let mut conn = state.pool.acquire().await?;
+async fn free_days(
+    conn: &mut PgConnection,
+    clinic: &Clinic,
+    doctor_id: i64,
+    first: NaiveDate,
+    count: i64,
+) -> AppResult<Vec<(NaiveDate, Vec<String>)>> {
     let listed: Option<bool> =
         sqlx::query_scalar("SELECT u.active AND u.verified_at IS NOT NULL FROM doctors d JOIN users u ON u.id = d.user_id WHERE d.id = $1")
             .bind(doctor_id)
@@ -147,16 +159,16 @@ async fn free_days(state: &AppState, doctor_id: i64, first: NaiveDate, count: i6
     if listed != Some(true) {
         return Err(AppError::not_found("Doctor"));
     }
-    let blocks = db::weekly_schedule(&mut conn, doctor_id).await?;
-    let days_off = db::days_off(&mut conn, doctor_id, first).await?;
+    let blocks = db::weekly_schedule(&mut *conn, doctor_id).await?;
+    let days_off = db::days_off(&mut *conn, doctor_id, first).await?;
     // Generous bounds around the local days; exact starts are compared afterwards.
     let start = first.and_hms_opt(0, 0, 0).expect("valid").and_utc() - Duration::days(1);
-    let taken = appointments_db::taken_starts(&mut conn, doctor_id, start, start + Duration::days(count + 2)).await?;
+    let taken = db::taken_starts(&mut *conn, doctor_id, start, start + Duration::days(count + 2)).await?;
     let now = Utc::now();
     Ok((0..count)
         .map(|offset| {
             let day = first + Duration::days(offset);
-            let slots = free_slots(&blocks, days_off.contains(&day), &state.config.timezone, now, day, &taken);
+            let slots = free_slots(&blocks, days_off.contains(&day), &clinic.timezone, now, day, &taken);
             (day, slots.into_iter().map(format_slot_time).collect())
         })
         .collect())
@@ -173,20 +185,19 @@ pub struct DayOffRequest {
 
 /// Days off in the future. Live appointments on that day stay; the doctor cancels them.
 #[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
-pub async fn days_off(state: &AppState, doctor_id: i64) -> AppResult<Vec<NaiveDate>> {
-    let mut conn = state.pool.acquire().await?;
-    db::days_off(&mut conn, doctor_id, Utc::now().date_naive()).await
+pub async fn days_off(conn: &mut PgConnection, doctor_id: i64) -> AppResult<Vec<NaiveDate>> {
+    db::days_off(&mut *conn, doctor_id, Utc::now().date_naive()).await
 }
 
 #[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
-pub async fn add_day_off(state: &AppState, actor: &Actor, doctor_id: i64, request: DayOffRequest) -> AppResult<Vec<NaiveDate>> {
-    let current = profile(state, Some(actor), doctor_id).await?;
+pub async fn add_day_off(conn: &mut PgConnection, actor: &Actor, doctor_id: i64, request: DayOffRequest) -> AppResult<Vec<NaiveDate>> {
+    let current = profile(conn, Some(actor), doctor_id).await?;
     require_owner_or_admin(actor, &current)?;
     let day = parse_date(&request.date)?;
     if day < Utc::now().date_naive() {
         return Err(AppError::validation("Days off are set for today or later."));
     }
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     sqlx::query("INSERT INTO doctor_days_off (doctor_id, day, reason) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING")
         .bind(doctor_id)
         .bind(day)
@@ -195,7 +206,7 @@ pub async fn add_day_off(state: &AppState, actor: &Actor, doctor_id: i64, reques
         .await?;
     audit::record(&mut tx, Entry::new("doctor.day_off").by(actor).on("doctor", doctor_id).detail(day.to_string())).await?;
     tx.commit().await?;
-    days_off(state, doctor_id).await
+    days_off(conn, doctor_id).await
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -221,9 +232,8 @@ pub struct NewReview {
 }
 
 #[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
-pub async fn reviews(state: &AppState, doctor_id: i64) -> AppResult<Vec<Review>> {
-    profile(state, None, doctor_id).await?;
-    let mut conn = state.pool.acquire().await?;
+pub async fn reviews(conn: &mut PgConnection, doctor_id: i64) -> AppResult<Vec<Review>> {
+    profile(conn, None, doctor_id).await?;
     // First names only: reviews are public.
     Ok(sqlx::query_as(
         "SELECT r.id, r.appointment_id, r.rating, r.body AS text, split_part(u.name, ' ', 1) AS patient_name, r.created_at
@@ -237,7 +247,7 @@ pub async fn reviews(state: &AppState, doctor_id: i64) -> AppResult<Vec<Review>>
 
 /// One review per completed appointment, by its patient.
 #[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
-pub async fn add_review(state: &AppState, actor: &Actor, doctor_id: i64, review: NewReview) -> AppResult<Review> {
+pub async fn add_review(conn: &mut PgConnection, actor: &Actor, doctor_id: i64, review: NewReview) -> AppResult<Review> {
     actor.require_role(&[Role::Patient])?;
     if !(1..=5).contains(&review.rating) {
         return Err(AppError::validation("The rating is a whole number from 1 to 5."));
@@ -246,21 +256,17 @@ pub async fn add_review(state: &AppState, actor: &Actor, doctor_id: i64, review:
     if text.chars().count() > 4000 {
         return Err(AppError::validation("Please keep the review under 4000 characters."));
     }
-    let mut tx = state.pool.begin().await?;
-    let appointment = appointments_db::find(&mut tx, review.appointment_id).await?;
-    let eligible = appointment.as_ref().is_some_and(|a| {
-        a.patient_user_id == actor.user_id && a.doctor_id == doctor_id && a.status == crate::appointments::AppointmentStatus::Completed
-    });
-    if !eligible {
+    let mut tx = conn.begin().await?;
+    let visit = db::visit_to_review(&mut tx, review.appointment_id).await?;
+    let Some(visit) = visit.filter(|v| v.patient_user_id == actor.user_id && v.doctor_id == doctor_id && v.completed) else {
         return Err(AppError::Forbidden("You can review a doctor after a completed visit with them.".into()));
-    }
-    let appointment = appointment.expect("eligible implies present");
+    };
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO reviews (appointment_id, doctor_id, patient_id, rating, body) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
-    .bind(appointment.id)
+    .bind(visit.id)
     .bind(doctor_id)
-    .bind(appointment.patient_id)
+    .bind(visit.patient_id)
     .bind(review.rating)
     .bind(&text)
     .fetch_one(&mut *tx)
@@ -268,23 +274,23 @@ pub async fn add_review(state: &AppState, actor: &Actor, doctor_id: i64, review:
     .map_err(conflict_on("reviews_appointment_id_key", "You already reviewed this visit."))?;
     audit::record(&mut tx, Entry::new("review.create").by(actor).on("review", id)).await?;
     tx.commit().await?;
-    let reviews = reviews(state, doctor_id).await?;
+    let reviews = reviews(conn, doctor_id).await?;
     reviews.into_iter().find(|r| r.id == id).ok_or_else(|| AppError::not_found("Review"))
 }
 
 /// An admin adds a doctor: the account (email confirmed, verified, so listed at once) and the
 /// practice details, in one transaction.
 #[tracing::instrument(skip_all)]
-pub async fn create(state: &AppState, actor: &Actor, input: NewDoctor) -> AppResult<DoctorProfile> {
+pub async fn create(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, input: NewDoctor) -> AppResult<DoctorProfile> {
     actor.require_role(&[Role::Admin])?;
     let name = PersonName::parse(&input.name).map_err(AppError::Validation)?;
     let email = Email::parse(&input.email).map_err(AppError::Validation)?;
     let practice = PracticeDetails::parse(&input).map_err(AppError::Validation)?;
     let password_hash = password::hash_new_password(input.password).await?;
 
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let draft = AccountDraft { name, email, password_hash, role: Role::Doctor, email_verified: true, verified: true };
-    let user_id = auth_service::insert_account(&mut tx, &state.public_url, &draft).await?;
+    let user_id = auth_service::insert_account(&mut tx, &clinic.public_url, &draft).await?;
     let doctor_id = practice.save(&mut tx, user_id).await?;
     audit::record(&mut tx, Entry::new("account.create").by(actor).on("user", user_id).detail("role doctor")).await?;
     let profile = db::profile(&mut tx, doctor_id).await?.ok_or_else(|| AppError::not_found("Doctor"))?;
@@ -339,9 +345,9 @@ impl PracticeDetails {
 /// while patients still hold upcoming appointments with them: those are cancelled or moved
 /// first, so nobody turns up for a visit that silently vanished.
 #[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
-pub async fn remove(state: &AppState, actor: &Actor, doctor_id: i64) -> AppResult<()> {
+pub async fn remove(conn: &mut PgConnection, sign_ins: &SignIns, actor: &Actor, doctor_id: i64) -> AppResult<()> {
     actor.require_role(&[Role::Admin])?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     // The account row is locked: a second removal, or an admin reactivating the account,
     // waits for this one.
     let user_id = db::lock_account(&mut tx, doctor_id).await?.ok_or_else(|| AppError::not_found("Doctor"))?;
@@ -355,6 +361,6 @@ pub async fn remove(state: &AppState, actor: &Actor, doctor_id: i64) -> AppResul
     auth_db::revoke_all_sessions(&mut tx, user_id).await?;
     audit::record(&mut tx, Entry::new("doctor.remove").by(actor).on("doctor", doctor_id)).await?;
     tx.commit().await?;
-    state.sign_ins.forget_user(user_id);
+    sign_ins.forget_user(user_id);
     Ok(())
 }

@@ -9,8 +9,6 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::{PgConnection, PgPool};
 use std::time::Duration;
 
-pub use crate::users::OutboxMessage;
-
 pub async fn enqueue(conn: &mut PgConnection, to: &str, subject: &str, body: &str) -> AppResult<()> {
     sqlx::query("INSERT INTO outbox (to_address, subject, body) VALUES ($1, $2, $3)")
         .bind(to)
@@ -19,13 +17,6 @@ pub async fn enqueue(conn: &mut PgConnection, to: &str, subject: &str, body: &st
         .execute(conn)
         .await?;
     Ok(())
-}
-
-pub async fn recent(conn: &mut PgConnection, limit: i64) -> AppResult<Vec<OutboxMessage>> {
-    Ok(sqlx::query_as("SELECT id, to_address, subject, body, created_at, sent_at FROM outbox ORDER BY id DESC LIMIT $1")
-        .bind(limit)
-        .fetch_all(conn)
-        .await?)
 }
 
 /// Starts the delivery loop if SMTP is configured.

@@ -2,7 +2,8 @@
 
 use super::api::{my_notifications, MarkAllNotificationsRead, MarkNotificationRead};
 use super::Notification;
-use crate::ui::{action_error, format_time, ErrorView, RequireUser};
+use crate::auth::guard::RequireUser;
+use crate::ui::{action_error, format_time, ErrorView};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

@@ -3,7 +3,6 @@
 use super::{Notification, LIST_LIMIT};
 use crate::auth::actor::Actor;
 use crate::error::{AppError, AppResult};
-use crate::server::state::AppState;
 use sqlx::PgConnection;
 
 /// One notice for one user.
@@ -56,32 +55,32 @@ pub fn base_url(public_url: &str) -> &str {
 
 /// The actor's newest notifications.
 #[tracing::instrument(skip_all)]
-pub async fn list(state: &AppState, actor: &Actor) -> AppResult<Vec<Notification>> {
+pub async fn list(conn: &mut PgConnection, actor: &Actor) -> AppResult<Vec<Notification>> {
     Ok(sqlx::query_as(
         "SELECT id, title, body, link, created_at, read_at IS NOT NULL AS read
            FROM notifications WHERE user_id = $1 ORDER BY id DESC LIMIT $2",
     )
     .bind(actor.user_id)
     .bind(LIST_LIMIT)
-    .fetch_all(&state.pool)
+    .fetch_all(&mut *conn)
     .await?)
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn unread_count(state: &AppState, actor: &Actor) -> AppResult<i64> {
+pub async fn unread_count(conn: &mut PgConnection, actor: &Actor) -> AppResult<i64> {
     Ok(sqlx::query_scalar("SELECT count(*) FROM notifications WHERE user_id = $1 AND read_at IS NULL")
         .bind(actor.user_id)
-        .fetch_one(&state.pool)
+        .fetch_one(&mut *conn)
         .await?)
 }
 
 /// Marks one of the actor's notifications read; someone else's is "not found".
 #[tracing::instrument(skip_all, fields(id = id))]
-pub async fn mark_read(state: &AppState, actor: &Actor, id: i64) -> AppResult<()> {
+pub async fn mark_read(conn: &mut PgConnection, actor: &Actor, id: i64) -> AppResult<()> {
     let found = sqlx::query("UPDATE notifications SET read_at = coalesce(read_at, now()) WHERE id = $1 AND user_id = $2")
         .bind(id)
         .bind(actor.user_id)
-        .execute(&state.pool)
+        .execute(&mut *conn)
         .await?
         .rows_affected();
     if found == 0 {
@@ -92,10 +91,10 @@ pub async fn mark_read(state: &AppState, actor: &Actor, id: i64) -> AppResult<()
 
 /// Marks all of the actor's notifications read; returns how many were unread.
 #[tracing::instrument(skip_all)]
-pub async fn mark_all_read(state: &AppState, actor: &Actor) -> AppResult<u64> {
+pub async fn mark_all_read(conn: &mut PgConnection, actor: &Actor) -> AppResult<u64> {
     Ok(sqlx::query("UPDATE notifications SET read_at = now() WHERE user_id = $1 AND read_at IS NULL")
         .bind(actor.user_id)
-        .execute(&state.pool)
+        .execute(&mut *conn)
         .await?
         .rows_affected())
 }

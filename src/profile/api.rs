@@ -7,9 +7,8 @@ use leptos::prelude::*;
 #[server(prefix = "/sfn", endpoint = "profile")]
 pub async fn get_profile() -> Result<Profile, ApiError> {
     use crate::auth::actor::current_actor;
-    use crate::server::state::AppState;
-    let state = AppState::from_context()?;
-    Ok(super::service::get(&state, &current_actor()?).await?)
+    let mut conn = crate::extract::connection().await?;
+    Ok(super::service::get(&mut conn, &current_actor()?).await?)
 }
 
 /// Form fields arrive flat; absent ones (patient fields for staff) stay unchanged.
@@ -27,8 +26,12 @@ pub async fn update_profile(
     emergency_contact_phone: Option<String>,
 ) -> Result<Profile, ApiError> {
     use crate::auth::actor::current_actor;
-    use crate::server::state::AppState;
-    let state = AppState::from_context()?;
+    use crate::auth::sign_ins::SignIns;
+    use crate::clinic::Clinic;
+    use crate::extract::from_context;
+    use std::sync::Arc;
+    let (clinic, sign_ins) = (from_context::<Arc<Clinic>>()?, from_context::<Arc<SignIns>>()?);
+    let mut conn = crate::extract::connection().await?;
     let update = super::ProfileUpdate {
         name,
         email,
@@ -40,5 +43,5 @@ pub async fn update_profile(
         emergency_contact_name,
         emergency_contact_phone,
     };
-    Ok(super::service::update(&state, &current_actor()?, update).await?)
+    Ok(super::service::update(&mut conn, &clinic, &sign_ins, &current_actor()?, update).await?)
 }

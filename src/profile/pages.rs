@@ -4,9 +4,10 @@ use super::api::{get_profile, UpdateProfile};
 use super::{Profile, BLOOD_GROUPS, GENDERS};
 use crate::auth::api::{list_sessions, ChangePassword, RevokeSession};
 use crate::auth::describe_user_agent;
+use crate::auth::guard::{page_resource, use_auth, RequireUser};
 use crate::auth::SessionInfo;
 use crate::error::ApiError;
-use crate::ui::{action_error, format_time, page_resource, use_auth, ErrorView, Field, RequireUser};
+use crate::ui::{action_error, format_time, ErrorView, Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
 

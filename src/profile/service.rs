@@ -3,21 +3,28 @@
 use super::{db, parse_blood_group, parse_date_of_birth, parse_gender, parse_phone, parse_text, Profile, ProfileUpdate};
 use crate::audit::{self, Entry};
 use crate::auth::actor::Actor;
+use crate::auth::sign_ins::SignIns;
 use crate::auth::{service as auth_service, Email, PersonName, Role};
+use crate::clinic::Clinic;
 use crate::error::{AppError, AppResult};
-use crate::server::state::AppState;
+use sqlx::{Connection, PgConnection};
 
 #[tracing::instrument(skip_all)]
-pub async fn get(state: &AppState, actor: &Actor) -> AppResult<Profile> {
-    let mut conn = state.pool.acquire().await?;
-    db::find(&mut conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Profile"))
+pub async fn get(conn: &mut PgConnection, actor: &Actor) -> AppResult<Profile> {
+    db::find(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Profile"))
 }
 
 /// Applies `update` to the actor's own profile. A new email address must be confirmed again
 /// (patients get a new link).
 #[tracing::instrument(skip_all)]
-pub async fn update(state: &AppState, actor: &Actor, update: ProfileUpdate) -> AppResult<Profile> {
-    let mut tx = state.pool.begin().await?;
+pub async fn update(
+    conn: &mut PgConnection,
+    clinic: &Clinic,
+    sign_ins: &SignIns,
+    actor: &Actor,
+    update: ProfileUpdate,
+) -> AppResult<Profile> {
+    let mut tx = conn.begin().await?;
     let mut profile = db::find(&mut tx, actor.user_id).await?.ok_or_else(|| AppError::not_found("Profile"))?;
     let before_email = profile.email.clone();
     apply(&mut profile, update, chrono::Utc::now().date_naive()).map_err(AppError::Validation)?;
@@ -26,7 +33,7 @@ pub async fn update(state: &AppState, actor: &Actor, update: ProfileUpdate) -> A
     if email_changed {
         profile.email_verified = false;
         if profile.role == Role::Patient {
-            auth_service::send_verification_email(&mut tx, &state.public_url, profile.id, &profile.email, &profile.name).await?;
+            auth_service::send_verification_email(&mut tx, &clinic.public_url, profile.id, &profile.email, &profile.name).await?;
         }
     }
     let mut entry = Entry::new("profile.update").by(actor).on("user", actor.user_id);
@@ -35,7 +42,7 @@ pub async fn update(state: &AppState, actor: &Actor, update: ProfileUpdate) -> A
     }
     audit::record(&mut tx, entry).await?;
     tx.commit().await?;
-    state.sign_ins.forget_user(actor.user_id);
+    sign_ins.forget_user(actor.user_id);
     Ok(profile)
 }
 

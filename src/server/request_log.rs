@@ -2,16 +2,13 @@
 //! The id is also sent back (`x-request-id`) and carried by every error body
 //! (`error.request_id`), so a user's report of a failure finds its line in the log.
 
+use crate::auth::actor::ActorId;
 use crate::error::REQUEST_ID;
 use axum::extract::{MatchedPath, Request};
 use axum::http::HeaderValue;
 use axum::middleware::Next;
 use axum::response::Response;
 use std::time::Instant;
-
-/// Who made the request, left on the response by the actor middleware for this log line.
-#[derive(Debug, Clone, Copy)]
-pub struct ActorId(pub i64);
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 

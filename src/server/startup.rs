@@ -8,9 +8,10 @@ use super::security;
 use super::state::AppState;
 use crate::app::{shell, App};
 use crate::appointments::queue::BookingQueue;
-use crate::auth::actor::resolve_actor;
+use crate::auth::actor::{resolve_actor, SignInSource};
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::sign_ins::SignIns;
+use crate::clinic::Clinic;
 use crate::error::AppError;
 use crate::{appointments, audit, auth, doctors, notifications, profile, users};
 use anyhow::Context;
@@ -101,8 +102,11 @@ pub fn state(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> App
     let public_url: Arc<str> = config.public_url(leptos_options.site_addr).into();
     let sign_ins = Arc::new(SignIns::default());
     tokio::spawn(crate::auth::sign_ins::listen(pool.clone(), sign_ins.clone()));
+    let clinic =
+        Arc::new(Clinic { timezone: config.timezone, cancel_cutoff_hours: config.cancel_cutoff_hours, public_url: public_url.clone() });
     AppState {
         leptos_options,
+        clinic,
         bookings: BookingQueue::start(pool.clone(), public_url.clone(), config.timezone),
         pool,
         login_limiter: Arc::new(LoginLimiter::new(config.login_per_ip_per_minute, config.login_per_account_per_15_minutes)),
@@ -128,12 +132,20 @@ pub async fn router(state: AppState) -> anyhow::Result<Router> {
     let routes = generate_route_list(App);
     let max_body = state.config.max_body_bytes;
     Ok(api_routes()
-        .leptos_routes_with_context(&state, routes, || {}, {
-            let options = leptos_options.clone();
-            move || shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            {
+                let state = state.clone();
+                move || state.provide_parts()
+            },
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn_with_state(state.clone(), resolve_actor))
+        .layer(middleware::from_fn_with_state(SignInSource { pool: state.pool.clone(), sign_ins: state.sign_ins.clone() }, resolve_actor))
         .layer(sessions)
         .layer(middleware::from_fn(security::same_origin_only))
         .layer(RequestBodyLimitLayer::new(max_body))

@@ -3,6 +3,7 @@
 use crate::appointments::queue::BookingQueue;
 use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::sign_ins::SignIns;
+use crate::clinic::Clinic;
 use crate::server::config::Config;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -14,6 +15,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pool: PgPool,
     pub config: Arc<Config>,
+    /// The clinic's settings, as the domains read them.
+    pub clinic: Arc<Clinic>,
     pub login_limiter: Arc<LoginLimiter>,
     /// Base URL for links in emails.
     pub public_url: Arc<str>,
@@ -24,9 +27,14 @@ pub struct AppState {
 }
 
 impl AppState {
-    /// The state inside a server function (provided as context by the router).
-    pub fn from_context() -> Result<Self, crate::error::AppError> {
-        leptos::prelude::use_context::<AppState>()
-            .ok_or_else(|| crate::error::AppError::Internal(anyhow::anyhow!("AppState missing from context")))
+    /// Provides each piece a server function may need as its own context, so that domains
+    /// take the pieces (`crate::extract::from_context::<PgPool>()`), never this whole state.
+    pub fn provide_parts(&self) {
+        use leptos::prelude::provide_context;
+        provide_context(self.pool.clone());
+        provide_context(self.clinic.clone());
+        provide_context(self.bookings.clone());
+        provide_context(self.sign_ins.clone());
+        provide_context(self.login_limiter.clone());
     }
 }

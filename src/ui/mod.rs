@@ -1,24 +1,9 @@
-//! Shared UI: who is signed in (for pages to require a role), form helpers, status views.
+//! Shared UI: form helpers and status views; a leaf that imports no domain. Who is signed
+//! in, for pages that require a role, is `crate::auth::guard`.
 //! The app shell (layout, navigation, bell) is `crate::shell`, beside the router.
 
-use crate::auth::api::{Login, Logout};
-use crate::auth::{CurrentUser, Role};
 use crate::error::ApiError;
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
-use leptos_router::hooks::use_location;
-
-/// The signed-in user, loaded once per page and refreshed after sign-in/out.
-#[derive(Clone, Copy)]
-pub struct AuthContext {
-    pub user: Resource<Result<Option<CurrentUser>, ApiError>>,
-    pub login: ServerAction<Login>,
-    pub logout: ServerAction<Logout>,
-}
-
-pub fn use_auth() -> AuthContext {
-    use_context::<AuthContext>().expect("AuthContext is provided by App")
-}
 
 /// Sets the HTTP status of the page being rendered on the server (no-op in the browser).
 pub fn set_status(status: u16) {
@@ -30,76 +15,6 @@ pub fn set_status(status: u16) {
     }
     #[cfg(not(feature = "ssr"))]
     let _ = status;
-}
-
-/// Renders `children` for a signed-in user with one of `roles` (any role when empty);
-/// anonymous visitors are sent to sign in, others see a 403 view.
-#[component]
-pub fn RequireUser(#[prop(optional)] roles: &'static [Role], children: ChildrenFn) -> impl IntoView {
-    let auth = use_auth();
-    let location = use_location();
-    let children = StoredValue::new(children);
-    view! {
-        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || auth.user.get().map(|user| match user {
-                Ok(Some(user)) if allows(roles, user.role) => {
-                    provide_context(user);
-                    children.read_value()().into_any()
-                }
-                Ok(Some(_)) => view! { <Forbidden/> }.into_any(),
-                Ok(None) => {
-                    let next = location.pathname.get_untracked();
-                    view! { <Redirect path=format!("/login?next={}", urlencode(&next))/> }.into_any()
-                }
-                Err(err) => view! { <ErrorView error=err/> }.into_any(),
-            })}
-        </Suspense>
-    }
-}
-
-/// Data for a page behind [`RequireUser`], to be created in the page component, outside the
-/// `RequireUser`, and read inside it. Leptos walks a `Suspense`'s children again until no new
-/// resource read appears, so a resource created inside one is created, and fetched, once per
-/// walk: the appointment list page fetched its list three times per render.
-///
-/// `fetch` runs with `source()` once the signed-in user is known and has one of `roles` (any
-/// role when empty, as for `RequireUser`); the resource holds `None` until then and for
-/// everyone else.
-pub fn page_resource<S, T, Fut>(
-    roles: &'static [Role],
-    source: impl Fn() -> S + Send + Sync + 'static,
-    fetch: impl Fn(S) -> Fut + Send + Sync + 'static,
-) -> Resource<Option<Result<T, ApiError>>>
-where
-    S: Clone + PartialEq + Send + Sync + 'static,
-    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
-    Fut: std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
-{
-    let auth = use_auth();
-    let allowed_user =
-        move || auth.user.get().and_then(|user| user.ok().flatten()).filter(|user| allows(roles, user.role)).map(|user| user.id);
-    Resource::new(
-        move || (allowed_user(), source()),
-        move |(user, source)| {
-            let fetching = user.map(|_| fetch(source));
-            async move {
-                match fetching {
-                    Some(fetching) => Some(fetching.await),
-                    None => None,
-                }
-            }
-        },
-    )
-}
-
-/// Whether a page for `roles` (any role when empty) is open to `role`.
-fn allows(roles: &[Role], role: Role) -> bool {
-    roles.is_empty() || roles.contains(&role)
-}
-
-/// The signed-in user inside a [`RequireUser`].
-pub fn use_user() -> CurrentUser {
-    use_context::<CurrentUser>().expect("used inside RequireUser")
 }
 
 #[component]
@@ -197,9 +112,4 @@ pub fn urlencode(value: &str) -> String {
 /// A date-time as the user reads it: `2026-11-23 14:05 UTC`.
 pub fn format_time(at: &chrono::DateTime<chrono::Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-/// Keeps the user resource usable from server-function callbacks.
-pub fn refresh_user() {
-    use_auth().user.refetch();
 }

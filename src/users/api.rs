@@ -7,12 +7,14 @@ use crate::error::ApiError;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
-use {crate::auth::actor::current_actor, crate::server::state::AppState};
+use {
+    crate::auth::actor::current_actor, crate::auth::sign_ins::SignIns, crate::clinic::Clinic, crate::extract::from_context, std::sync::Arc,
+};
 
 #[server(prefix = "/sfn", endpoint = "users")]
 pub async fn list_users(role: Option<Role>, q: Option<String>) -> Result<Vec<UserSummary>, ApiError> {
-    let state = AppState::from_context()?;
-    Ok(super::service::list(&state, &current_actor()?, &super::UserFilter { role, q, page: None }).await?)
+    let mut conn = crate::extract::connection().await?;
+    Ok(super::service::list(&mut conn, &current_actor()?, &super::UserFilter { role, q, page: None }).await?)
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -29,7 +31,6 @@ pub async fn create_account(
     fee: Option<String>,
 ) -> Result<UserSummary, ApiError> {
     use crate::error::AppError;
-    let state = AppState::from_context()?;
     let blank = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
     let experience_years = blank(&experience_years)
         .map(|v| v.parse::<i32>().map_err(|_| AppError::validation("Years of experience must be a whole number.")))
@@ -49,37 +50,41 @@ pub async fn create_account(
         fee_cents,
         currency: None,
     };
-    Ok(super::service::create(&state, &current_actor()?, input).await?)
+    let clinic = from_context::<Arc<Clinic>>()?;
+    let mut conn = crate::extract::connection().await?;
+    Ok(super::service::create(&mut conn, &clinic, &current_actor()?, input).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "verify_doctor")]
 pub async fn verify_doctor(id: i64) -> Result<UserSummary, ApiError> {
-    let state = AppState::from_context()?;
-    Ok(super::service::verify_doctor(&state, &current_actor()?, id).await?)
+    let sign_ins = from_context::<Arc<SignIns>>()?;
+    let mut conn = crate::extract::connection().await?;
+    Ok(super::service::verify_doctor(&mut conn, &sign_ins, &current_actor()?, id).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "verify_user_email")]
 pub async fn verify_user_email(id: i64) -> Result<UserSummary, ApiError> {
-    let state = AppState::from_context()?;
-    Ok(super::service::verify_email(&state, &current_actor()?, id).await?)
+    let sign_ins = from_context::<Arc<SignIns>>()?;
+    let mut conn = crate::extract::connection().await?;
+    Ok(super::service::verify_email(&mut conn, &sign_ins, &current_actor()?, id).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "deactivate_user")]
 pub async fn deactivate_user(id: i64) -> Result<UserSummary, ApiError> {
-    let state = AppState::from_context()?;
-    Ok(super::service::deactivate(&state, &current_actor()?, id).await?)
+    let sign_ins = from_context::<Arc<SignIns>>()?;
+    let mut conn = crate::extract::connection().await?;
+    Ok(super::service::deactivate(&mut conn, &sign_ins, &current_actor()?, id).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "outbox")]
 pub async fn get_outbox() -> Result<Vec<OutboxMessage>, ApiError> {
-    let state = AppState::from_context()?;
-    Ok(super::service::outbox(&state, &current_actor()?).await?)
+    let mut conn = crate::extract::connection().await?;
+    Ok(super::service::outbox(&mut conn, &current_actor()?).await?)
 }
 
 #[server(prefix = "/sfn", endpoint = "audit")]
 pub async fn search_audit(action: Option<String>, outcome: Option<String>) -> Result<Vec<AuditRecord>, ApiError> {
-    let state = AppState::from_context()?;
-    let mut conn = state.pool.acquire().await.map_err(crate::error::AppError::from)?;
+    let mut conn = crate::extract::connection().await?;
     let query = crate::audit::AuditQuery { action, outcome, limit: Some(200), ..Default::default() };
     Ok(crate::audit::search(&mut conn, &current_actor()?, &query).await?)
 }

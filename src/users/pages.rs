@@ -4,9 +4,10 @@ use super::api::{get_outbox, list_users, search_audit, CreateAccount, Deactivate
 use super::{OutboxMessage, UserSummary};
 use crate::appointments::pages::{doctor_day, upcoming_visits, CalendarResource, DoctorDayPanels, UpcomingVisitsPanel, VisitsResource};
 use crate::audit::AuditRecord;
+use crate::auth::guard::{page_resource, use_auth, use_user, RequireUser};
 use crate::auth::{CurrentUser, Role};
 use crate::error::ApiError;
-use crate::ui::{action_error, format_time, page_resource, use_auth, use_user, ErrorView, Field, RequireUser};
+use crate::ui::{action_error, format_time, ErrorView, Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;

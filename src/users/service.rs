@@ -5,24 +5,24 @@ use crate::audit::{self, Entry};
 use crate::auth::actor::Actor;
 use crate::auth::db as auth_db;
 use crate::auth::service::{self as auth_service, AccountDraft};
+use crate::auth::sign_ins::SignIns;
 use crate::auth::{password, Email, PersonName, Role};
+use crate::clinic::Clinic;
+use crate::doctors;
 use crate::doctors::NewDoctor;
 use crate::error::{conflict_on, AppError, AppResult};
 use crate::paging;
-use crate::server::state::AppState;
-use crate::{doctors, mail};
-use sqlx::PgConnection;
+use sqlx::{Connection, PgConnection};
 
 const SUMMARY: &str = "SELECT id, name, email, role, active, email_verified_at IS NOT NULL AS email_verified,
         verified_at IS NOT NULL AS verified, created_at FROM users";
 
 #[tracing::instrument(skip_all)]
-pub async fn list(state: &AppState, actor: &Actor, filter: &UserFilter) -> AppResult<Vec<UserSummary>> {
+pub async fn list(conn: &mut PgConnection, actor: &Actor, filter: &UserFilter) -> AppResult<Vec<UserSummary>> {
     actor.require_role(&[Role::Admin, Role::Staff])?;
     // Staff see patients only: the desk has no business browsing colleagues' accounts.
     let role = if actor.is(Role::Staff) { Some(Role::Patient) } else { filter.role };
     let page = paging::page_number(filter.page, 1)?;
-    let mut conn = state.pool.acquire().await?;
     Ok(sqlx::query_as(&format!(
         "{SUMMARY} WHERE ($1::user_role IS NULL OR role = $1)
             AND ($2::text IS NULL OR name ILIKE '%' || $2 || '%' OR email ILIKE '%' || $2 || '%')
@@ -33,15 +33,14 @@ pub async fn list(state: &AppState, actor: &Actor, filter: &UserFilter) -> AppRe
     .bind(USERS_PER_PAGE)
     .bind(paging::offset(page, 1, USERS_PER_PAGE))
     .persistent(false) // planned for the filters given (see `server::startup::connect`)
-    .fetch_all(&mut *conn)
+    .fetch_all(conn)
     .await?)
 }
 
 #[tracing::instrument(skip_all, fields(user_id = user_id))]
-pub async fn get(state: &AppState, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
+pub async fn get(conn: &mut PgConnection, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
     actor.require_role(&[Role::Admin, Role::Staff])?;
-    let mut conn = state.pool.acquire().await?;
-    let user = find(&mut conn, user_id).await?;
+    let user = find(conn, user_id).await?;
     if actor.is(Role::Staff) && user.role != Role::Patient {
         return Err(AppError::not_found("User"));
     }
@@ -57,24 +56,23 @@ async fn find(conn: &mut PgConnection, user_id: i64) -> AppResult<UserSummary> {
 /// admin vouches for it); a doctor created by an admin is verified; a patient registered at
 /// the desk confirms their email like a self-registered one.
 #[tracing::instrument(skip_all)]
-pub async fn create(state: &AppState, actor: &Actor, input: NewAccount) -> AppResult<UserSummary> {
+pub async fn create(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, input: NewAccount) -> AppResult<UserSummary> {
     let role: Role = input.role.parse().map_err(AppError::Validation)?;
     if !may_create(actor.role, role) {
         return Err(AppError::forbidden());
     }
     if role == Role::Doctor {
         // A doctor is an account with a practice: the doctors domain makes both.
-        let doctor = doctors::service::create(state, actor, new_doctor(input)).await?;
-        let mut conn = state.pool.acquire().await?;
-        return find(&mut conn, doctor.card.user_id).await;
+        let doctor = doctors::service::create(conn, clinic, actor, new_doctor(input)).await?;
+        return find(conn, doctor.card.user_id).await;
     }
     let name = PersonName::parse(&input.name).map_err(AppError::Validation)?;
     let email = Email::parse(&input.email).map_err(AppError::Validation)?;
     let password_hash = password::hash_new_password(input.password).await?;
 
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let draft = AccountDraft { name, email, password_hash, role, email_verified: role != Role::Patient, verified: false };
-    let user_id = auth_service::insert_account(&mut tx, &state.public_url, &draft).await?;
+    let user_id = auth_service::insert_account(&mut tx, &clinic.public_url, &draft).await?;
     audit::record(&mut tx, Entry::new("account.create").by(actor).on("user", user_id).detail(format!("role {role}"))).await?;
     let user = find(&mut tx, user_id).await?;
     tx.commit().await?;
@@ -96,9 +94,15 @@ fn new_doctor(input: NewAccount) -> NewDoctor {
 }
 
 #[tracing::instrument(skip_all, fields(user_id = user_id))]
-pub async fn update(state: &AppState, actor: &Actor, user_id: i64, update: AccountUpdate) -> AppResult<UserSummary> {
+pub async fn update(
+    conn: &mut PgConnection,
+    sign_ins: &SignIns,
+    actor: &Actor,
+    user_id: i64,
+    update: AccountUpdate,
+) -> AppResult<UserSummary> {
     actor.require_role(&[Role::Admin])?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let current = find(&mut tx, user_id).await?;
     if let Some(role) = update.role.filter(|role| *role != current.role) {
         // Patient and doctor accounts carry clinical rows; turning one into the other (or
@@ -131,15 +135,15 @@ pub async fn update(state: &AppState, actor: &Actor, user_id: i64, update: Accou
     audit::record(&mut tx, Entry::new("account.update").by(actor).on("user", user_id)).await?;
     let user = find(&mut tx, user_id).await?;
     tx.commit().await?;
-    state.sign_ins.forget_user(user_id);
+    sign_ins.forget_user(user_id);
     Ok(user)
 }
 
 /// Admin verification of a doctor: from then on they are listed and bookable.
 #[tracing::instrument(skip_all, fields(user_id = user_id))]
-pub async fn verify_doctor(state: &AppState, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
+pub async fn verify_doctor(conn: &mut PgConnection, sign_ins: &SignIns, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
     actor.require_role(&[Role::Admin])?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let user = find(&mut tx, user_id).await?;
     if user.role != Role::Doctor {
         return Err(AppError::validation("Only doctor accounts need verification."));
@@ -148,15 +152,15 @@ pub async fn verify_doctor(state: &AppState, actor: &Actor, user_id: i64) -> App
     audit::record(&mut tx, Entry::new("account.verify_doctor").by(actor).on("user", user_id)).await?;
     let user = find(&mut tx, user_id).await?;
     tx.commit().await?;
-    state.sign_ins.forget_user(user_id);
+    sign_ins.forget_user(user_id);
     Ok(user)
 }
 
 /// Staff or an admin confirm a patient's email in person (e.g. at the front desk).
 #[tracing::instrument(skip_all, fields(user_id = user_id))]
-pub async fn verify_email(state: &AppState, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
+pub async fn verify_email(conn: &mut PgConnection, sign_ins: &SignIns, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
     actor.require_role(&[Role::Admin, Role::Staff])?;
-    let mut tx = state.pool.begin().await?;
+    let mut tx = conn.begin().await?;
     let user = find(&mut tx, user_id).await?;
     if actor.is(Role::Staff) && user.role != Role::Patient {
         return Err(AppError::not_found("User"));
@@ -165,21 +169,23 @@ pub async fn verify_email(state: &AppState, actor: &Actor, user_id: i64) -> AppR
     audit::record(&mut tx, Entry::new("account.email_verified").by(actor).on("user", user_id)).await?;
     let user = find(&mut tx, user_id).await?;
     tx.commit().await?;
-    state.sign_ins.forget_user(user_id);
+    sign_ins.forget_user(user_id);
     Ok(user)
 }
 
 /// Deactivation keeps the account and its records but ends its sign-ins and blocks new ones.
 #[tracing::instrument(skip_all, fields(user_id = user_id))]
-pub async fn deactivate(state: &AppState, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
-    update(state, actor, user_id, AccountUpdate { active: Some(false), ..Default::default() }).await
+pub async fn deactivate(conn: &mut PgConnection, sign_ins: &SignIns, actor: &Actor, user_id: i64) -> AppResult<UserSummary> {
+    update(conn, sign_ins, actor, user_id, AccountUpdate { active: Some(false), ..Default::default() }).await
 }
 
 #[tracing::instrument(skip_all)]
-pub async fn outbox(state: &AppState, actor: &Actor) -> AppResult<Vec<OutboxMessage>> {
+pub async fn outbox(conn: &mut PgConnection, actor: &Actor) -> AppResult<Vec<OutboxMessage>> {
     actor.require_role(&[Role::Admin])?;
-    let mut conn = state.pool.acquire().await?;
-    mail::recent(&mut conn, 100).await
+    // The newest first: what an admin checks when someone says an email never came.
+    Ok(sqlx::query_as("SELECT id, to_address, subject, body, created_at, sent_at FROM outbox ORDER BY id DESC LIMIT 100")
+        .fetch_all(conn)
+        .await?)
 }
 
 /// `caduceus create-admin`: an administrator created from the command line (no actor).
