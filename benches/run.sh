@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark on loopback, on the generated dataset (see benches/README.md):
 #   1. a private PostgreSQL cluster in $BENCH_DIR (kept between runs; fsync on, as in production)
-#   2. `caduceus generate-dataset` into it, once (1M patients, 2k doctors, 10M appointments)
+#   2. `caduceus-dataset` (the generator, a binary of its own) into it, once (1M patients, 2k doctors, 10M appointments)
 #   3. the release server against it, and wrk for: available slots, directory search, booking
 #      of random free slots, the patient's appointment list page (SSR)
 #   4. a bare pgbench single-row INSERT on the same cluster, as the booking baseline
@@ -28,6 +28,10 @@ PORT=${BENCH_PORT:-3300}
 command -v wrk >/dev/null || scripts/setup.sh --bench
 bin="$CARGO_TARGET_DIR/release/caduceus"
 [[ -x $bin && -d target/site/pkg ]] || cargo leptos build --release
+# The generator is not part of the server build; same features and LEPTOS_OUTPUT_NAME as the
+# server, so the library compiled for it is reused.
+LEPTOS_OUTPUT_NAME=caduceus cargo build --release --no-default-features --features ssr --bin caduceus-dataset
+generator="$CARGO_TARGET_DIR/release/caduceus-dataset"
 
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
 as_postgres=()
@@ -59,8 +63,8 @@ if [[ ! -f $files/done ]]; then
   echo "==> Generating the dataset ($PATIENTS patients, $DOCTORS doctors, $APPOINTMENTS appointments)"
   psql_ -c "DROP SCHEMA public CASCADE; CREATE SCHEMA public;" -c "DROP TABLE IF EXISTS _sqlx_migrations"
   rm -rf "$files"
-  /usr/bin/time -f "generate-dataset: %e s wall, %M KiB max RSS" \
-    "$bin" generate-dataset --patients "$PATIENTS" --doctors "$DOCTORS" --appointments "$APPOINTMENTS" --bench-out "$files"
+  /usr/bin/time -f "caduceus-dataset: %e s wall, %M KiB max RSS" \
+    "$generator" --patients "$PATIENTS" --doctors "$DOCTORS" --appointments "$APPOINTMENTS" --bench-out "$files"
   touch "$files/done"
 fi
 # Bookings of an earlier run would make its slots look taken: remove them.

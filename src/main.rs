@@ -1,7 +1,6 @@
 //! `caduceus`: the server, and its administrative commands.
 
 use caduceus::server::config::{Cli, Command};
-use caduceus::server::dataset::DatasetSize;
 use caduceus::server::startup;
 use clap::Parser;
 use std::process::ExitCode;
@@ -16,10 +15,6 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => startup::serve(cli.config).await,
         Command::CreateAdmin { email, name } => startup::create_admin(cli.config, email, name).await,
-        Command::GenerateDataset { patients, doctors, appointments, bench_out, seed } => {
-            let size = DatasetSize { patients, doctors, appointments };
-            startup::generate_dataset(cli.config, size, bench_out, seed).await
-        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

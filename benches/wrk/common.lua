@@ -1,4 +1,4 @@
--- Shared by the wrk scripts: reads a file written by `caduceus generate-dataset --bench-out`.
+-- Shared by the wrk scripts: reads a file written by `caduceus-dataset --bench-out`.
 local files = os.getenv("BENCH_FILES") or error("BENCH_FILES is not set")
 
 function read_lines(name)

@@ -25,21 +25,6 @@ pub enum Command {
         #[arg(long)]
         name: String,
     },
-    /// Fill an empty database with a generated clinic for benchmarks (see benches/README.md).
-    GenerateDataset {
-        #[arg(long, default_value_t = 1_000_000)]
-        patients: usize,
-        #[arg(long, default_value_t = 2_000)]
-        doctors: usize,
-        #[arg(long, default_value_t = 10_000_000)]
-        appointments: usize,
-        /// Also write API tokens and request lists for benches/run.sh into this directory.
-        #[arg(long)]
-        bench_out: Option<PathBuf>,
-        /// Seed of the random choices (names, statuses, which slots are taken).
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-    },
 }
 
 #[derive(Debug, Clone, Args)]

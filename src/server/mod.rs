@@ -2,7 +2,6 @@
 //! its security layers, demo data.
 
 pub mod config;
-pub mod dataset;
 pub mod demo;
 pub mod embedded_pg;
 pub mod openapi;

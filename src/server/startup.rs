@@ -2,7 +2,6 @@
 //! orderly shutdown.
 
 use super::config::Config;
-use super::dataset::{self, DatasetSize};
 use super::embedded_pg::EmbeddedPostgres;
 use super::security;
 use super::state::AppState;
@@ -26,7 +25,6 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{Connection, PgConnection, PgPool};
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 use tower_http::limit::RequestBodyLimitLayer;
@@ -306,20 +304,4 @@ pub async fn create_admin(config: Config, email: String, name: String) -> anyhow
         }
         Err(err) => anyhow::bail!("{}", err.to_api_error().message),
     }
-}
-
-/// `caduceus generate-dataset`.
-pub async fn generate_dataset(config: Config, size: DatasetSize, bench_out: Option<PathBuf>, seed: u64) -> anyhow::Result<()> {
-    let (pool, mut embedded) = connect(&config, None).await?;
-    let result = dataset::generate(&pool, config.timezone, size, bench_out.as_deref(), seed).await;
-    pool.close().await;
-    if let Some(pg) = embedded.as_mut() {
-        pg.stop();
-    }
-    let summary = result?;
-    println!(
-        "Generated {} patients, {} doctors, {} appointments, {} reviews; {} future slots left free.",
-        summary.patients, summary.doctors, summary.appointments, summary.reviews, summary.free_future_slots
-    );
-    Ok(())
 }

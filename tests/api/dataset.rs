@@ -1,8 +1,8 @@
-//! The benchmark dataset generator, at a small scale: it writes what it says, keeps the
-//! booking rules, and the files it writes for the benchmark work against the real API.
+//! The benchmark dataset generator (the `caduceus-dataset` binary), at a small scale: it writes
+//! what it says, keeps the booking rules, and the files it writes for the benchmark work
+//! against the real API.
 
 use crate::helpers::*;
-use caduceus::server::dataset::{self, DatasetSize};
 use reqwest::StatusCode;
 use serde_json::Value;
 use sqlx::PgPool;
@@ -17,13 +17,25 @@ fn scratch_dir() -> std::path::PathBuf {
     std::env::temp_dir().join(unique)
 }
 
-const SIZE: DatasetSize = DatasetSize { patients: 120, doctors: 12, appointments: 20_000 };
+/// Runs `caduceus-dataset` on the test's database: 120 patients, 12 doctors, 20,000
+/// appointments; (succeeded, what it printed).
+async fn generate(pool: &PgPool, bench_out: Option<&std::path::Path>) -> (bool, String) {
+    let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_caduceus-dataset"));
+    command.args(["--patients", "120", "--doctors", "12", "--appointments", "20000", "--seed", "7", "--timezone", "UTC"]);
+    if let Some(dir) = bench_out {
+        command.arg("--bench-out").arg(dir);
+    }
+    let output = command.env("DATABASE_URL", database_url_of(pool)).env("RUST_LOG", "warn").output().await.unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    (output.status.success(), text)
+}
 
 #[sqlx::test(migrations = "./migrations")]
 async fn generates_the_requested_clinic_and_keeps_the_booking_rules(pool: PgPool) {
     let out = scratch_dir();
-    let summary = dataset::generate(&pool, chrono_tz::UTC, SIZE, Some(&out), 7).await.unwrap();
-    assert_eq!((summary.patients, summary.doctors, summary.appointments), (120, 12, 20_000));
+    let (ok, printed) = generate(&pool, Some(&out)).await;
+    assert!(ok, "{printed}");
+    assert!(printed.contains("Generated 120 patients, 12 doctors, 20000 appointments"), "{printed}");
 
     let count = |sql: &'static str| {
         let pool = pool.clone();
@@ -49,8 +61,8 @@ async fn generates_the_requested_clinic_and_keeps_the_booking_rules(pool: PgPool
     assert_eq!(foreign_keys.await, 7, "the foreign keys dropped for the load are back");
 
     // Running it again would double the clinic: refused, nothing written.
-    let again = dataset::generate(&pool, chrono_tz::UTC, SIZE, None, 7).await;
-    assert!(again.unwrap_err().to_string().contains("already has"));
+    let (ok, printed) = generate(&pool, None).await;
+    assert!(!ok && printed.contains("already has"), "{printed}");
     assert_eq!(count("SELECT count(*) FROM patients").await, 120);
     std::fs::remove_dir_all(&out).ok();
 }
@@ -58,7 +70,8 @@ async fn generates_the_requested_clinic_and_keeps_the_booking_rules(pool: PgPool
 #[sqlx::test(migrations = "./migrations")]
 async fn the_benchmark_files_book_free_slots_and_read_lists(pool: PgPool) {
     let out = scratch_dir();
-    dataset::generate(&pool, chrono_tz::UTC, SIZE, Some(&out), 7).await.unwrap();
+    let (ok, printed) = generate(&pool, Some(&out)).await;
+    assert!(ok, "{printed}");
     let app = TestApp::spawn(pool.clone()).await;
     let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
 

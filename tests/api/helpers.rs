@@ -110,6 +110,15 @@ pub async fn assert_error(response: Response, status: StatusCode, code: &str) ->
     message
 }
 
+/// The URL of the test's own database (DATABASE_URL names the server, `#[sqlx::test]` the
+/// database), for the app's processes run beside the test.
+pub fn database_url_of(pool: &PgPool) -> String {
+    let database = pool.connect_options().get_database().unwrap().to_owned();
+    let mut url = reqwest::Url::parse(&std::env::var("DATABASE_URL").unwrap()).unwrap();
+    url.set_path(&format!("/{database}"));
+    url.to_string()
+}
+
 /// `caduceus serve` as a separate OS process on the test's database; killed when dropped.
 pub struct ServerProcess {
     pub base: String,
@@ -118,13 +127,11 @@ pub struct ServerProcess {
 
 impl ServerProcess {
     pub async fn start(pool: &PgPool) -> Self {
-        let database = pool.connect_options().get_database().unwrap().to_owned();
-        let mut url = reqwest::Url::parse(&std::env::var("DATABASE_URL").unwrap()).unwrap();
-        url.set_path(&format!("/{database}"));
+        let url = database_url_of(pool);
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
         let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_caduceus"))
             .arg("serve")
-            .env("DATABASE_URL", url.as_str())
+            .env("DATABASE_URL", &url)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("RUST_LOG", "warn")
             .kill_on_drop(true)

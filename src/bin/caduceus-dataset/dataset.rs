@@ -1,4 +1,4 @@
-//! `caduceus generate-dataset`: fills a database with a clinic at scale for benchmarks — by
+//! The generator behind `caduceus-dataset`: fills a database with a clinic at scale for benchmarks — by
 //! default 1,000,000 patients, 2,000 doctors and 10,000,000 appointments over two years
 //! (21 months back, 3 ahead) on the default schedule.
 //!
@@ -12,11 +12,11 @@
 //! With `--bench-out DIR` it also writes what `benches/run.sh` needs: API tokens for sample
 //! patients, free slots paired with patients who can book them, doctor ids, directory queries.
 
-use crate::auth::actor::hash_token;
-use crate::auth::password;
-use crate::auth::service::random_token;
-use crate::doctors::slots::{default_week, local_instant, slot_times};
 use anyhow::{bail, Context, Result};
+use caduceus::auth::actor::hash_token;
+use caduceus::auth::password;
+use caduceus::auth::service::random_token;
+use caduceus::doctors::slots::{default_week, local_instant, slot_times};
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 use rand::rngs::StdRng;
@@ -448,7 +448,7 @@ async fn copy_appointments(
     let mut free = Vec::new();
     let (mut remaining_wanted, mut remaining_pairs) = (wanted, capacity);
     for (slot_index, (start, date, time)) in starts.iter().enumerate() {
-        let (start, end) = (*start, *start + Duration::minutes(crate::doctors::slots::SLOT_MINUTES));
+        let (start, end) = (*start, *start + Duration::minutes(caduceus::doctors::slots::SLOT_MINUTES));
         for (doctor_index, doctor) in doctors.iter().enumerate() {
             // Selection sampling: exactly `wanted` pairs, uniformly spread.
             let take = rng.gen_range(0..remaining_pairs) < remaining_wanted;
