@@ -57,9 +57,15 @@ mod server {
         pub static REQUEST_ID: String;
     }
 
-    /// The id of the request this task serves, if any.
+    /// The request id as page rendering sees it: Leptos renders a page and runs its
+    /// resources on tasks of its own, outside the task-local's scope, so the router also
+    /// provides the id as context.
+    #[derive(Debug, Clone)]
+    pub struct RequestId(pub String);
+
+    /// The id of the request being served, if any.
     pub fn current_request_id() -> Option<String> {
-        REQUEST_ID.try_with(Clone::clone).ok()
+        REQUEST_ID.try_with(Clone::clone).ok().or_else(|| leptos::prelude::use_context::<RequestId>().map(|id| id.0))
     }
 
     /// Every way a request can fail, with the status it deserves. `Internal` and
@@ -253,4 +259,4 @@ mod server {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{conflict_on, current_request_id, AppError, AppResult, ErrorBody, ErrorDetail, REQUEST_ID};
+pub use server::{conflict_on, current_request_id, AppError, AppResult, ErrorBody, ErrorDetail, RequestId, REQUEST_ID};

@@ -97,3 +97,12 @@ test.describe("without JavaScript", () => {
     await expect(page).toHaveURL(/\/login\?signed_out=1/);
   });
 });
+
+test("an error page names its reference, the id of the request in the server's log", async ({ page }) => {
+  await signIn(page, "patient@caduceus.test");
+  await page.goto("/appointments/987654321");
+  await hydrated(page);
+  const alert = page.getByRole("alert");
+  await expect(alert).toContainText("Appointment not found.");
+  await expect(alert.locator("code")).toHaveText(/^[0-9a-f]{32}$/);
+});

@@ -11,7 +11,6 @@ use crate::doctors::pages::stars;
 use crate::doctors::slots::WorkBlock;
 use crate::doctors::{format_day_hours, DoctorProfile, WEEKDAY_NAMES};
 use crate::error::ApiError;
-use crate::money::Money;
 use crate::ui::{action_error, urlencode, ErrorView};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -61,7 +60,7 @@ fn DoctorDetails(profile: DoctorProfile, slots: SlotsResource, reviews: ReviewsR
             <h1>{card.name.clone()}</h1>
             <p class="spec">{card.specialization.clone()} {card.city.clone().map(|c| format!(" · {c}"))}</p>
             <dl class="facts">
-                <div><dt>"Consultation fee"</dt><dd>{Money::new(card.fee_cents, card.currency.clone()).to_string()}</dd></div>
+                <div><dt>"Consultation fee"</dt><dd>{card.fee().to_string()}</dd></div>
                 <div><dt>"Experience"</dt><dd>{format!("{} years", card.experience_years)}</dd></div>
                 <div><dt>"Rating"</dt><dd>{stars(card.rating, card.review_count)}</dd></div>
                 {profile.license_number.clone().map(|l| view! { <div><dt>"License"</dt><dd>{l}</dd></div> })}
@@ -71,7 +70,7 @@ fn DoctorDetails(profile: DoctorProfile, slots: SlotsResource, reviews: ReviewsR
             {profile.address.clone().map(|a| view! { <p class="muted">{a}</p> })}
         </section>
         <div class="grid two wide">
-            <SlotPicker doctor_id=doctor_id fee=Money::new(card.fee_cents, card.currency.clone()).to_string() doctor_name=card.name.clone() slots=slots matches=matches/>
+            <SlotPicker doctor_id=doctor_id fee=card.fee().to_string() doctor_name=card.name.clone() slots=slots matches=matches/>
             <section class="card">
                 <h2>"Working hours"</h2>
                 <table class="table compact">

@@ -103,6 +103,13 @@ pub struct Appointment {
     pub created_at: DateTime<Utc>,
 }
 
+impl Appointment {
+    /// What the visit costs (the doctor's fee when it was booked).
+    pub fn fee(&self) -> crate::money::Money {
+        crate::money::Money::new(self.fee_cents, self.currency.clone())
+    }
+}
+
 /// A calendar page: one day or one week (Monday to Sunday) in the clinic's time zone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

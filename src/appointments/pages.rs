@@ -8,7 +8,6 @@ use super::{Appointment, AppointmentStatus, Calendar, CalendarDay, CalendarSpan}
 use crate::auth::guard::{page_resource, use_user, RequireUser};
 use crate::auth::Role;
 use crate::error::ApiError;
-use crate::money::Money;
 use crate::ui::{action_error, ErrorView};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -359,7 +358,7 @@ fn AppointmentDetails(
                         {booked.then(|| view! {
                             <p class="alert success" role="status">
                                 {format!("Booked! {whose} with {} on {} at {} is waiting for the doctor's confirmation. Cost: {}.",
-                                    a.doctor_name, a.date, a.time_slot, Money::new(a.fee_cents, a.currency.clone()))}
+                                    a.doctor_name, a.date, a.time_slot, a.fee())}
                             </p>
                         })}
                         {moved.then(|| view! { <p class="alert success" role="status">{format!("Moved to {} at {}.", a.date, a.time_slot)}</p> })}
@@ -369,7 +368,7 @@ fn AppointmentDetails(
                             <dl class="facts">
                                 <div><dt>"Doctor"</dt><dd>{a.doctor_name.clone()} " · " {a.specialization.clone()}</dd></div>
                                 <div><dt>"Patient"</dt><dd>{a.patient_name.clone()}</dd></div>
-                                <div><dt>"Cost"</dt><dd>{Money::new(a.fee_cents, a.currency.clone()).to_string()}</dd></div>
+                                <div><dt>"Cost"</dt><dd>{a.fee().to_string()}</dd></div>
                                 {a.reason.clone().map(|r| view! { <div><dt>"Reason"</dt><dd>{r}</dd></div> })}
                                 {a.status_reason.clone().map(|r| view! { <div><dt>"Note"</dt><dd>{r}</dd></div> })}
                             </dl>

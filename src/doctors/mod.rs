@@ -33,6 +33,13 @@ pub struct DoctorCard {
     pub review_count: i64,
 }
 
+impl DoctorCard {
+    /// The consultation fee.
+    pub fn fee(&self) -> crate::money::Money {
+        crate::money::Money::new(self.fee_cents, self.currency.clone())
+    }
+}
+
 /// A doctor's page: the card plus the rest of the profile and the weekly schedule.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

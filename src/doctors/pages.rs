@@ -5,7 +5,6 @@ use super::api::{directory_facets, my_practice, search_doctors, AddMyDayOff, Sav
 use super::{format_day_hours, DoctorCard, WEEKDAY_NAMES};
 use crate::auth::guard::RequireUser;
 use crate::auth::Role;
-use crate::money::Money;
 use crate::ui::{action_error, ErrorView, Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -95,7 +94,7 @@ fn DoctorCardView(doctor: DoctorCard) -> impl IntoView {
             <h2><a href=href.clone()>{doctor.name.clone()}</a></h2>
             <p class="spec">{doctor.specialization.clone()} {doctor.city.clone().map(|c| format!(" · {c}"))}</p>
             <p class="muted small">{format!("{} years of experience", doctor.experience_years)} " · " {stars(doctor.rating, doctor.review_count)}</p>
-            <p class="fee">{Money::new(doctor.fee_cents, doctor.currency.clone()).to_string()} <span class="muted small">" per visit"</span></p>
+            <p class="fee">{doctor.fee().to_string()} <span class="muted small">" per visit"</span></p>
             <a class="button small" href=href>"See free times"</a>
         </li>
     }
@@ -137,7 +136,7 @@ pub fn PracticePage() -> impl IntoView {
                                     <Field label="City" name="city" value=card.city.clone().unwrap_or_default()/>
                                     <Field label="Address" name="address" value=p.address.clone().unwrap_or_default()/>
                                     <Field label="Years of experience" name="experience_years" kind="number" value=card.experience_years.to_string()/>
-                                    <Field label="Consultation fee" name="fee" value=Money::new(card.fee_cents, card.currency.clone()).amount() hint="For example 120 or 120.50"/>
+                                    <Field label="Consultation fee" name="fee" value=card.fee().amount() hint="For example 120 or 120.50"/>
                                     <Field label="Currency" name="currency" value=card.currency.clone() hint="Three letters, like USD"/>
                                     <Field label="Languages" name="languages" value=p.languages.join(", ") hint="Separated by commas"/>
                                     <div class="field span-two">

@@ -322,6 +322,7 @@ impl PracticeDetails {
     }
 
     /// Fills in the doctor row the account got; answers its id.
+    #[tracing::instrument(skip_all, fields(user_id = user_id))]
     async fn save(&self, conn: &mut PgConnection, user_id: i64) -> AppResult<i64> {
         Ok(sqlx::query_scalar(
             "UPDATE doctors SET specialization = $2, city = $3, license_number = $4, experience_years = $5,

@@ -28,7 +28,8 @@ pub struct AppState {
 
 impl AppState {
     /// Provides each piece a server function may need as its own context, so that domains
-    /// take the pieces (`crate::extract::from_context::<PgPool>()`), never this whole state.
+    /// take the pieces (`crate::extract::from_context::<PgPool>()`), never this whole state;
+    /// and the request's id, for the error views of the page being rendered.
     pub fn provide_parts(&self) {
         use leptos::prelude::provide_context;
         provide_context(self.pool.clone());
@@ -36,5 +37,8 @@ impl AppState {
         provide_context(self.bookings.clone());
         provide_context(self.sign_ins.clone());
         provide_context(self.login_limiter.clone());
+        if let Some(id) = crate::error::current_request_id() {
+            provide_context(crate::error::RequestId(id));
+        }
     }
 }

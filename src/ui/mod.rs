@@ -48,6 +48,8 @@ pub fn ErrorView(error: ApiError) -> impl IntoView {
         <section class="card narrow status-view" role="alert">
             <h1>"Something went wrong"</h1>
             <p>{error.message}</p>
+            // The request's id, as the server's log line names it: what support asks for.
+            {error.request_id.map(|id| view! { <p class="muted small">"Reference: " <code>{id}</code></p> })}
         </section>
     }
 }
