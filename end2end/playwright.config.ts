@@ -51,6 +51,8 @@ export default defineConfig({
           CADUCEUS_DEMO: "1",
           CADUCEUS_PUBLIC_URL: baseURL,
           CADUCEUS_LOGIN_PER_IP_PER_MINUTE: "1000",
+          // The journeys sign the demo accounts in many times; the limits have API tests.
+          CADUCEUS_LOGIN_PER_ACCOUNT_PER_15_MINUTES: "1000",
         },
       }
     : undefined,
