@@ -13,9 +13,9 @@
 
 use super::booking::{self, BookingOrder, PreparedBooking};
 use super::db::{self, AppointmentRow, NewBooking};
+use crate::clinic::Clinic;
 use crate::error::{AppError, AppResult};
 use chrono::{DateTime, Utc};
-use chrono_tz::Tz;
 use sqlx::PgPool;
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot, Semaphore};
@@ -53,11 +53,11 @@ struct Job {
     answer: Answer,
 }
 
-/// What the readers and writers need besides the pool.
-struct Clinic {
+/// What the readers and writers share: the pool and the clinic's settings (time zone for the
+/// rules, public URL for the notices' links).
+struct Shared {
     pool: PgPool,
-    public_url: Arc<str>,
-    timezone: Tz,
+    clinic: Arc<Clinic>,
 }
 
 /// The handle every request books through; cheap to clone.
@@ -69,9 +69,9 @@ pub struct BookingQueue {
 impl BookingQueue {
     /// Starts the readers and writers (on the current Tokio runtime). They stop when the last
     /// handle is dropped.
-    pub fn start(pool: PgPool, public_url: Arc<str>, timezone: Tz) -> Self {
+    pub fn start(pool: PgPool, clinic: Arc<Clinic>) -> Self {
         let (orders, waiting) = mpsc::channel(QUEUE_CAPACITY);
-        tokio::spawn(dispatch(Arc::new(Clinic { pool, public_url, timezone }), waiting));
+        tokio::spawn(dispatch(Arc::new(Shared { pool, clinic }), waiting));
         Self { orders }
     }
 
@@ -92,21 +92,21 @@ fn writers_gone() -> AppError {
 /// readers read the parties of a batch of orders and check their rules, writers write a batch
 /// of the bookings that passed. A booking's parties are read while earlier bookings are being
 /// written, so a writer's turn is one statement and its commit.
-async fn dispatch(clinic: Arc<Clinic>, orders: mpsc::Receiver<Order>) {
+async fn dispatch(shared: Arc<Shared>, orders: mpsc::Receiver<Order>) {
     let (jobs, prepared) = mpsc::channel(QUEUE_CAPACITY);
-    let read_clinic = clinic.clone();
+    let read_shared = shared.clone();
     tokio::spawn(in_batches(orders, READERS, move |batch| {
-        let (clinic, jobs) = (read_clinic.clone(), jobs.clone());
+        let (shared, jobs) = (read_shared.clone(), jobs.clone());
         async move {
-            for job in prepare(&clinic, batch).await {
+            for job in prepare(&shared, batch).await {
                 // The writers stop only when this sender is dropped.
                 let _ = jobs.send(job).await;
             }
         }
     }));
     in_batches(prepared, WRITERS, move |batch| {
-        let clinic = clinic.clone();
-        async move { write(&clinic, batch).await }
+        let shared = shared.clone();
+        async move { write(&shared, batch).await }
     })
     .await;
 }
@@ -140,10 +140,10 @@ where
 
 /// Reads the parties of every order in one statement and checks each one's rules; the
 /// refused are answered here, the rest returned to be written.
-async fn prepare(clinic: &Clinic, orders: Vec<Order>) -> Vec<Job> {
+async fn prepare(shared: &Shared, orders: Vec<Order>) -> Vec<Job> {
     let keys: Vec<_> = orders.iter().map(|o| o.order.parties_key()).collect();
     let read = async {
-        let mut conn = clinic.pool.acquire().await?;
+        let mut conn = shared.pool.acquire().await?;
         db::booking_parties(&mut conn, &keys).await
     };
     let parties = match read.await {
@@ -153,7 +153,7 @@ async fn prepare(clinic: &Clinic, orders: Vec<Order>) -> Vec<Job> {
         Err(AppError::Internal(_)) if orders.len() > 1 => {
             let mut jobs = Vec::new();
             for order in orders {
-                jobs.extend(Box::pin(prepare(clinic, vec![order])).await);
+                jobs.extend(Box::pin(prepare(shared, vec![order])).await);
             }
             return jobs;
         }
@@ -164,7 +164,7 @@ async fn prepare(clinic: &Clinic, orders: Vec<Order>) -> Vec<Job> {
     };
     let mut jobs = Vec::with_capacity(orders.len());
     for (Order { order, answer }, parties) in orders.into_iter().zip(parties) {
-        match booking::prepare_booking(&clinic.timezone, order, parties) {
+        match booking::prepare_booking(&shared.clinic.timezone, order, parties) {
             Ok(prepared) => jobs.push(Job { prepared, answer }),
             Err(refusal) => drop(answer.send(Err(refusal))),
         }
@@ -194,15 +194,15 @@ enum Outcome {
 }
 
 /// Writes a batch and answers each of its bookings.
-async fn write(clinic: &Clinic, mut jobs: Vec<Job>) {
+async fn write(shared: &Shared, mut jobs: Vec<Job>) {
     for _ in 0..ATTEMPTS {
-        let outcomes = match attempt(clinic, &jobs).await {
+        let outcomes = match attempt(shared, &jobs).await {
             Ok(outcomes) => outcomes,
             // A statement error fails the whole batch (a party deleted since its rules were
             // checked, say): each booking alone, so that it fails only its own.
             Err(AppError::Internal(_)) if jobs.len() > 1 => {
                 for job in jobs {
-                    Box::pin(write(clinic, vec![job])).await;
+                    Box::pin(write(shared, vec![job])).await;
                 }
                 return;
             }
@@ -230,10 +230,10 @@ async fn write(clinic: &Clinic, mut jobs: Vec<Job>) {
 }
 
 /// One statement for the batch, then the reason of each booking it skipped.
-async fn attempt(clinic: &Clinic, jobs: &[Job]) -> AppResult<Vec<Outcome>> {
+async fn attempt(shared: &Shared, jobs: &[Job]) -> AppResult<Vec<Outcome>> {
     let bookings: Vec<&NewBooking> = jobs.iter().map(|job| &job.prepared.booking).collect();
-    let mut conn = clinic.pool.acquire().await?;
-    let written = db::insert_booked(&mut conn, &bookings, &clinic.public_url).await?;
+    let mut conn = shared.pool.acquire().await?;
+    let written = db::insert_booked(&mut conn, &bookings, &shared.clinic.public_url).await?;
     let mut outcomes = Vec::with_capacity(jobs.len());
     for (booking, written) in bookings.into_iter().zip(written) {
         outcomes.push(match written {

@@ -97,19 +97,17 @@ pub async fn connect(config: &Config, statement_timeout: Option<Duration>) -> an
 }
 
 pub fn state(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> AppState {
-    let public_url: Arc<str> = config.public_url(leptos_options.site_addr).into();
     let sign_ins = Arc::new(SignIns::default());
     tokio::spawn(crate::auth::sign_ins::listen(pool.clone(), sign_ins.clone()));
-    let clinic =
-        Arc::new(Clinic { timezone: config.timezone, cancel_cutoff_hours: config.cancel_cutoff_hours, public_url: public_url.clone() });
+    let public_url = config.public_url(leptos_options.site_addr).into();
+    let clinic = Arc::new(Clinic { timezone: config.timezone, cancel_cutoff_hours: config.cancel_cutoff_hours, public_url });
     AppState {
         leptos_options,
+        bookings: BookingQueue::start(pool.clone(), clinic.clone()),
         clinic,
-        bookings: BookingQueue::start(pool.clone(), public_url.clone(), config.timezone),
         pool,
         login_limiter: Arc::new(LoginLimiter::new(config.login_per_ip_per_minute, config.login_per_account_per_15_minutes)),
         config: Arc::new(config),
-        public_url,
         sign_ins,
     }
 }

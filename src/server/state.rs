@@ -18,8 +18,6 @@ pub struct AppState {
     /// The clinic's settings, as the domains read them.
     pub clinic: Arc<Clinic>,
     pub login_limiter: Arc<LoginLimiter>,
-    /// Base URL for links in emails.
-    pub public_url: Arc<str>,
     /// Where finished bookings wait to be written together (group commit).
     pub bookings: BookingQueue,
     /// Sign-ins this process has recently resolved (kept right by `auth::sign_ins::listen`).
