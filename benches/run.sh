@@ -27,7 +27,7 @@ PORT=${BENCH_PORT:-3300}
 
 command -v wrk >/dev/null || scripts/setup.sh --bench
 bin="$CARGO_TARGET_DIR/release/caduceus"
-[[ -x $bin && -d target/site/pkg ]] || cargo leptos build --release
+[[ -x $bin && -d target/site/pkg ]] || cargo leptos build --release --split --precompress
 # The generator is not part of the server build; same features and LEPTOS_OUTPUT_NAME as the
 # server, so the library compiled for it is reused.
 LEPTOS_OUTPUT_NAME=caduceus cargo build --release --no-default-features --features ssr --bin caduceus-dataset

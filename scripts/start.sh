@@ -8,4 +8,5 @@ scripts/setup.sh
 # Plain http on localhost: the session cookie can't require HTTPS here (see README).
 export CADUCEUS_DEMO="${CADUCEUS_DEMO:-1}"
 export CADUCEUS_INSECURE_COOKIES="${CADUCEUS_INSECURE_COOKIES:-1}"
-exec cargo leptos serve --release
+# Each page's code in its own WASM chunk, and every file precompressed (see README).
+exec cargo leptos serve --release --split --precompress

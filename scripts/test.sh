@@ -47,8 +47,8 @@ mkdir -p "$work/pg" "$work/sock"
   -o "-c listen_addresses='' -k $work/sock -c fsync=off -c synchronous_commit=off -c max_connections=300" start >/dev/null
 export DATABASE_URL="postgres://postgres@localhost/postgres?host=$work/sock"
 
-phase "Building the release server and WASM (cargo leptos build --release)"
-cargo leptos build --release
+phase "Building the release server and the split, precompressed site; size budget (scripts/size-budget.py)"
+scripts/size-budget.py
 
 phase "Unit, database and API tests (cargo test)"
 # Same features, profile and LEPTOS_OUTPUT_NAME (read at compile time by leptos_config) as the

@@ -1,20 +1,20 @@
 //! The HTML shell, the root component and the page routes.
 
-use crate::appointments::doctor_page::DoctorPage;
-use crate::appointments::pages::{AppointmentPage, AppointmentsPage};
+use crate::appointments::doctor_page::DoctorRoute;
+use crate::appointments::pages::{AppointmentRoute, AppointmentsRoute};
 use crate::auth::api::{get_current_user, Login, Logout};
 use crate::auth::guard::AuthContext;
-use crate::auth::pages::{LoginPage, RegisterPage, VerifyEmailPage};
-use crate::doctors::pages::{DirectoryPage, PracticePage};
-use crate::notifications::pages::NotificationsPage;
-use crate::profile::pages::ProfilePage;
+use crate::auth::pages::{LoginRoute, RegisterRoute, VerifyEmailRoute};
+use crate::doctors::pages::{DirectoryRoute, PracticeRoute};
+use crate::notifications::pages::NotificationsRoute;
+use crate::profile::pages::ProfileRoute;
 use crate::shell::Layout;
 use crate::ui::NotFound;
-use crate::users::pages::{AuditPage, DashboardPage, OutboxPage, UsersPage};
+use crate::users::pages::{AuditRoute, DashboardRoute, OutboxRoute, UsersRoute};
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{path, SsrMode};
+use leptos_router::{path, Lazy, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
@@ -26,6 +26,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light"/>
                 <link rel="icon" href="/favicon.ico"/>
                 <AutoReload options=options.clone()/>
+                // Asset names carry a hash of their content (`hash-files`), so they are cached
+                // for good; the names come from the hash file cargo-leptos writes beside the binary.
+                <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options/>
                 <MetaTags/>
             </head>
@@ -52,27 +55,26 @@ pub fn App() -> impl IntoView {
     });
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/caduceus.css"/>
         <Title formatter=|page: String| if page.is_empty() { "Caduceus".to_owned() } else { format!("{page} · Caduceus") }/>
         <Router>
             <Layout>
                 // Async rendering: data is loaded before the head is sent, so a page can set its
                 // status (401/403/404) and redirect on the server.
                 <Routes fallback=|| view! { <NotFound/> }>
-                    <Route path=path!("") view=DashboardPage ssr=SsrMode::Async/>
-                    <Route path=path!("login") view=LoginPage ssr=SsrMode::Async/>
-                    <Route path=path!("register") view=RegisterPage ssr=SsrMode::Async/>
-                    <Route path=path!("verify-email") view=VerifyEmailPage ssr=SsrMode::Async/>
-                    <Route path=path!("profile") view=ProfilePage ssr=SsrMode::Async/>
-                    <Route path=path!("users") view=UsersPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/outbox") view=OutboxPage ssr=SsrMode::Async/>
-                    <Route path=path!("admin/audit") view=AuditPage ssr=SsrMode::Async/>
-                    <Route path=path!("doctors") view=DirectoryPage ssr=SsrMode::Async/>
-                    <Route path=path!("doctors/:id") view=DoctorPage ssr=SsrMode::Async/>
-                    <Route path=path!("appointments") view=AppointmentsPage ssr=SsrMode::Async/>
-                    <Route path=path!("appointments/:id") view=AppointmentPage ssr=SsrMode::Async/>
-                    <Route path=path!("notifications") view=NotificationsPage ssr=SsrMode::Async/>
-                    <Route path=path!("practice") view=PracticePage ssr=SsrMode::Async/>
+                    <Route path=path!("") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/outbox") view={Lazy::<OutboxRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("doctors") view={Lazy::<DirectoryRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("doctors/:id") view={Lazy::<DoctorRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("appointments") view={Lazy::<AppointmentsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("appointments/:id") view={Lazy::<AppointmentRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("practice") view={Lazy::<PracticeRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -40,5 +40,7 @@ pub mod server;
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    // The async hydration: each page's code is a chunk of its own (`ui::lazy`), fetched
+    // before the page it belongs to is hydrated.
+    leptos::mount::hydrate_lazy(app::App);
 }

@@ -11,6 +11,7 @@ use crate::doctors::pages::stars;
 use crate::doctors::slots::WorkBlock;
 use crate::doctors::{format_day_hours, DoctorProfile, WEEKDAY_NAMES};
 use crate::error::ApiError;
+use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, urlencode, ErrorView};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -27,6 +28,11 @@ fn schedule_lines(blocks: &[WorkBlock]) -> Vec<(&'static str, String)> {
         .filter(|(_, hours)| !hours.is_empty())
         .collect()
 }
+
+lazy_page!(
+    /// The route of a doctor's page (booking): [`DoctorPage`] in a WASM chunk of its own.
+    pub DoctorRoute => DoctorPage, chunk = page_doctor
+);
 
 #[component]
 pub fn DoctorPage() -> impl IntoView {

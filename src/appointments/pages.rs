@@ -8,6 +8,7 @@ use super::{Appointment, AppointmentStatus, Calendar, CalendarDay, CalendarSpan}
 use crate::auth::guard::{page_resource, use_user, RequireUser};
 use crate::auth::Role;
 use crate::error::ApiError;
+use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, ErrorView};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,6 +26,11 @@ fn status_badge(status: AppointmentStatus) -> impl IntoView {
 
 /// Who works with a calendar rather than a list of their own visits.
 const CLINIC: &[Role] = &[Role::Doctor, Role::Nurse, Role::Staff, Role::Manager, Role::Admin];
+
+lazy_page!(
+    /// The route of the appointment list or calendar: [`AppointmentsPage`] in a WASM chunk of its own.
+    pub AppointmentsRoute => AppointmentsPage, chunk = page_appointments
+);
 
 #[component]
 pub fn AppointmentsPage() -> impl IntoView {
@@ -311,6 +317,11 @@ fn StatusActions(appointment: Appointment, change: ServerAction<ChangeAppointmen
 
 /// The free times to move an appointment to: the day shown and its slots.
 type SlotsResource = Resource<Option<Result<(String, Vec<String>), ApiError>>>;
+
+lazy_page!(
+    /// The route of one appointment: [`AppointmentPage`] in a WASM chunk of its own.
+    pub AppointmentRoute => AppointmentPage, chunk = page_appointment
+);
 
 #[component]
 pub fn AppointmentPage() -> impl IntoView {

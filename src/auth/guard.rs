@@ -28,6 +28,7 @@ pub fn RequireUser(#[prop(optional)] roles: &'static [Role], children: ChildrenF
     let auth = use_auth();
     let location = use_location();
     let children = StoredValue::new(children);
+    let own_path = location.pathname.get_untracked();
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || auth.user.get().map(|user| match user {
@@ -36,10 +37,11 @@ pub fn RequireUser(#[prop(optional)] roles: &'static [Role], children: ChildrenF
                     children.read_value()().into_any()
                 }
                 Ok(Some(_)) => view! { <Forbidden/> }.into_any(),
-                Ok(None) => {
-                    let next = location.pathname.get_untracked();
-                    view! { <Redirect path=format!("/login?next={}", urlencode(&next))/> }.into_any()
-                }
+                // Signed out while a navigation away from this page is under way (signing out
+                // goes to the sign-in page, whose code may still be downloading): that
+                // navigation decides where the user lands.
+                Ok(None) if location.pathname.get_untracked() != own_path => ().into_any(),
+                Ok(None) => view! { <Redirect path=format!("/login?next={}", urlencode(&own_path))/> }.into_any(),
                 Err(err) => view! { <ErrorView error=err/> }.into_any(),
             })}
         </Suspense>

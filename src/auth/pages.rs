@@ -4,6 +4,7 @@
 use super::api::{Register, VerifyEmail};
 use super::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use crate::auth::guard::use_auth;
+use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -47,6 +48,11 @@ fn QueryNotices() -> impl IntoView {
     }
 }
 
+lazy_page!(
+    /// The route of sign-in: [`LoginPage`] in a WASM chunk of its own.
+    pub LoginRoute => LoginPage, chunk = page_login
+);
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
@@ -78,6 +84,11 @@ pub fn LoginPage() -> impl IntoView {
     }
 }
 
+lazy_page!(
+    /// The route of registration: [`RegisterPage`] in a WASM chunk of its own.
+    pub RegisterRoute => RegisterPage, chunk = page_register
+);
+
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let register = ServerAction::<Register>::new();
@@ -106,6 +117,11 @@ pub fn RegisterPage() -> impl IntoView {
         </section>
     }
 }
+
+lazy_page!(
+    /// The route of email verification: [`VerifyEmailPage`] in a WASM chunk of its own.
+    pub VerifyEmailRoute => VerifyEmailPage, chunk = page_verify_email
+);
 
 #[component]
 pub fn VerifyEmailPage() -> impl IntoView {

@@ -5,6 +5,7 @@ use super::api::{directory_facets, my_practice, search_doctors, AddMyDayOff, Sav
 use super::{format_day_hours, DoctorCard, WEEKDAY_NAMES};
 use crate::auth::guard::RequireUser;
 use crate::auth::Role;
+use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, ErrorView, Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -18,6 +19,11 @@ pub fn stars(rating: Option<f64>, count: i64) -> String {
         None => "No reviews yet".to_owned(),
     }
 }
+
+lazy_page!(
+    /// The route of the doctor directory: [`DirectoryPage`] in a WASM chunk of its own.
+    pub DirectoryRoute => DirectoryPage, chunk = page_directory
+);
 
 #[component]
 pub fn DirectoryPage() -> impl IntoView {
@@ -99,6 +105,11 @@ fn DoctorCardView(doctor: DoctorCard) -> impl IntoView {
         </li>
     }
 }
+
+lazy_page!(
+    /// The route of a doctor's own practice: [`PracticePage`] in a WASM chunk of its own.
+    pub PracticeRoute => PracticePage, chunk = page_practice
+);
 
 /// A doctor's own practice: profile and fee, weekly hours, days off. Each form is a plain
 /// form post, so it works before (and without) the WASM.

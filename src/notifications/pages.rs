@@ -3,9 +3,15 @@
 use super::api::{my_notifications, MarkAllNotificationsRead, MarkNotificationRead};
 use super::Notification;
 use crate::auth::guard::RequireUser;
+use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, format_time, ErrorView};
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+lazy_page!(
+    /// The route of notifications: [`NotificationsPage`] in a WASM chunk of its own.
+    pub NotificationsRoute => NotificationsPage, chunk = page_notifications
+);
 
 #[component]
 pub fn NotificationsPage() -> impl IntoView {

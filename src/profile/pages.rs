@@ -7,9 +7,15 @@ use crate::auth::describe_user_agent;
 use crate::auth::guard::{page_resource, use_auth, RequireUser};
 use crate::auth::SessionInfo;
 use crate::error::ApiError;
+use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, format_time, ErrorView, Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
+
+lazy_page!(
+    /// The route of the profile: [`ProfilePage`] in a WASM chunk of its own.
+    pub ProfileRoute => ProfilePage, chunk = page_profile
+);
 
 #[component]
 pub fn ProfilePage() -> impl IntoView {

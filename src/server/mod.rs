@@ -1,6 +1,7 @@
 //! Server-only infrastructure: configuration, state, the embedded database, the router and
 //! its security layers, demo data.
 
+pub mod assets;
 pub mod config;
 pub mod demo;
 pub mod embedded_pg;

@@ -1,6 +1,7 @@
 //! Process start-up: database, migrations, state, the router with its layers, serving and
 //! orderly shutdown.
 
+use super::assets;
 use super::config::Config;
 use super::embedded_pg::EmbeddedPostgres;
 use super::security;
@@ -140,12 +141,18 @@ pub async fn router(state: AppState) -> anyhow::Result<Router> {
                 move || shell(options.clone())
             },
         )
+        // The site's code and styles by the static file service itself rather than the page
+        // fallback (which passes on only `Accept-Encoding`), so a browser that revalidates
+        // gets a 304 and a download can resume with a range request.
+        .route_service(&leptos_axum::site_pkg_dir_service_route_path(&leptos_options), leptos_axum::site_pkg_dir_service(&leptos_options))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn_with_state(SignInSource { pool: state.pool.clone(), sign_ins: state.sign_ins.clone() }, resolve_actor))
         .layer(sessions)
         .layer(middleware::from_fn(security::same_origin_only))
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(middleware::from_fn(payload_too_large_as_json))
+        .layer(middleware::from_fn(assets::cache_headers))
+        .layer(assets::compression())
         .layer(middleware::from_fn(security::security_headers))
         .layer(middleware::from_fn(super::request_log::log_request))
         .with_state(state))
@@ -236,7 +243,10 @@ fn spawn_housekeeping(state: &AppState) {
 
 /// `caduceus serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
-    let leptos_options = leptos::config::get_configuration(None).context("Failed to read the Leptos configuration")?.leptos_options;
+    let mut leptos_options = leptos::config::get_configuration(None).context("Failed to read the Leptos configuration")?.leptos_options;
+    if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
+        leptos_options.hash_files = super::assets::hash_file_beside_binary(&leptos_options);
+    }
     let addr = leptos_options.site_addr;
     let timeout = Duration::from_secs(config.statement_timeout_seconds);
     let (pool, mut embedded) = connect(&config, Some(timeout)).await?;

@@ -5,6 +5,8 @@
 use crate::error::ApiError;
 use leptos::prelude::*;
 
+pub mod lazy;
+
 /// Sets the HTTP status of the page being rendered on the server (no-op in the browser).
 pub fn set_status(status: u16) {
     #[cfg(feature = "ssr")]

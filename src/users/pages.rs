@@ -7,6 +7,7 @@ use crate::audit::AuditRecord;
 use crate::auth::guard::{page_resource, use_auth, use_user, RequireUser};
 use crate::auth::{CurrentUser, Role};
 use crate::error::ApiError;
+use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, format_time, ErrorView, Field};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -19,6 +20,11 @@ struct PanelData {
     visits: VisitsResource,
     day: CalendarResource,
 }
+
+lazy_page!(
+    /// The route of the home dashboard: [`DashboardPage`] in a WASM chunk of its own.
+    pub DashboardRoute => DashboardPage, chunk = page_dashboard
+);
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -127,6 +133,11 @@ fn PendingDoctorsPanel(doctors: Resource<Option<Result<Vec<UserSummary>, ApiErro
 
 /// Who manages accounts (staff register patients only).
 const USER_ADMINS: &[Role] = &[Role::Admin, Role::Staff];
+
+lazy_page!(
+    /// The route of account management: [`UsersPage`] in a WASM chunk of its own.
+    pub UsersRoute => UsersPage, chunk = page_users
+);
 
 #[component]
 pub fn UsersPage() -> impl IntoView {
@@ -315,6 +326,11 @@ fn UserRow(
     }
 }
 
+lazy_page!(
+    /// The route of the mail outbox: [`OutboxPage`] in a WASM chunk of its own.
+    pub OutboxRoute => OutboxPage, chunk = page_outbox
+);
+
 #[component]
 pub fn OutboxPage() -> impl IntoView {
     let messages = page_resource(&[Role::Admin], || (), |_| get_outbox());
@@ -370,6 +386,11 @@ fn linkify(text: &str) -> impl IntoView {
         })
         .collect_view()
 }
+
+lazy_page!(
+    /// The route of the audit trail: [`AuditPage`] in a WASM chunk of its own.
+    pub AuditRoute => AuditPage, chunk = page_audit
+);
 
 #[component]
 pub fn AuditPage() -> impl IntoView {

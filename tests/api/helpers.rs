@@ -24,6 +24,9 @@ impl TestApp {
         let addr = listener.local_addr().unwrap();
         let mut leptos_options = leptos::config::get_configuration(Some("Cargo.toml")).unwrap().leptos_options;
         leptos_options.site_addr = addr;
+        // As `caduceus serve` decides: hashed asset names only with cargo-leptos's hash file
+        // beside the binary (the test binary has none).
+        leptos_options.hash_files = caduceus::server::assets::hash_file_beside_binary(&leptos_options);
         let state = startup::state(leptos_options, pool.clone(), config);
         let app = startup::router(state).await.unwrap();
         tokio::spawn(async move {

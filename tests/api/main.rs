@@ -6,6 +6,7 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod assets;
 mod contract;
 mod database;
 mod dataset;
