@@ -84,7 +84,7 @@ pub fn ChunkLoadFailed() -> impl IntoView {
         <section class="card narrow status-view" role="alert" data-testid="chunk-load-failed">
             <h1>"Couldn't load this page"</h1>
             <p>"Part of the portal could not be downloaded. Check your connection, then try again."</p>
-            <button type="button" class="button" on:click=retry>"Retry"</button>
+            <button type="button" class="button primary" on:click=retry>"Retry"</button>
         </section>
     }
 }
