@@ -27,14 +27,18 @@ const UNHASHED_FILE: HeaderValue = HeaderValue::from_static("public, max-age=360
 /// or CDN must not keep one, since a page is rendered for the user who asked.
 const PAGE: HeaderValue = HeaderValue::from_static("private, no-cache");
 
-/// Whether the site was built with hashed asset names: cargo-leptos then writes the names'
-/// hashes to a file beside the server binary (where Leptos reads them when rendering a page),
-/// so a release runs with them without setting `LEPTOS_HASH_FILES`.
-pub fn hash_file_beside_binary(options: &LeptosOptions) -> bool {
-    std::env::current_exe()
+/// Turns hashed asset names on when the site was built with them: cargo-leptos then writes the
+/// names' hashes to a file beside the server binary (where Leptos reads them when rendering a
+/// page), so a release runs with them without setting `LEPTOS_HASH_FILES`, which still decides
+/// when set.
+pub fn detect_hash_files(options: &mut LeptosOptions) {
+    if std::env::var_os("LEPTOS_HASH_FILES").is_some() {
+        return;
+    }
+    options.hash_files = std::env::current_exe()
         .ok()
         .and_then(|exe| exe.parent().map(|dir| dir.join(options.hash_file.as_ref())))
-        .is_some_and(|path| path.is_file())
+        .is_some_and(|path| path.is_file());
 }
 
 /// On-the-fly compression (brotli or gzip, as the client accepts) of answers above a small

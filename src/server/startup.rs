@@ -244,9 +244,7 @@ fn spawn_housekeeping(state: &AppState) {
 /// `caduceus serve`.
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let mut leptos_options = leptos::config::get_configuration(None).context("Failed to read the Leptos configuration")?.leptos_options;
-    if std::env::var_os("LEPTOS_HASH_FILES").is_none() {
-        leptos_options.hash_files = super::assets::hash_file_beside_binary(&leptos_options);
-    }
+    assets::detect_hash_files(&mut leptos_options);
     let addr = leptos_options.site_addr;
     let timeout = Duration::from_secs(config.statement_timeout_seconds);
     let (pool, mut embedded) = connect(&config, Some(timeout)).await?;

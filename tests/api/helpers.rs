@@ -26,7 +26,7 @@ impl TestApp {
         leptos_options.site_addr = addr;
         // As `caduceus serve` decides: hashed asset names only with cargo-leptos's hash file
         // beside the binary (the test binary has none).
-        leptos_options.hash_files = caduceus::server::assets::hash_file_beside_binary(&leptos_options);
+        caduceus::server::assets::detect_hash_files(&mut leptos_options);
         let state = startup::state(leptos_options, pool.clone(), config);
         let app = startup::router(state).await.unwrap();
         tokio::spawn(async move {
