@@ -7,6 +7,7 @@ use crate::auth::guard::AuthContext;
 use crate::auth::pages::{LoginRoute, RegisterRoute, VerifyEmailRoute};
 use crate::doctors::pages::{DirectoryRoute, PracticeRoute};
 use crate::notifications::pages::NotificationsRoute;
+use crate::privacy::pages::PrivacyRoute;
 use crate::profile::pages::ProfileRoute;
 use crate::shell::Layout;
 use crate::ui::NotFound;
@@ -17,6 +18,8 @@ use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{path, Lazy, SsrMode};
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::csp::allow_this_pages_scripts();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -66,6 +69,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("privacy") view={Lazy::<PrivacyRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/outbox") view={Lazy::<OutboxRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>

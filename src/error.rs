@@ -49,7 +49,7 @@ impl FromServerFnError for ApiError {
 #[cfg(feature = "ssr")]
 mod server {
     use super::ApiError;
-    use axum::http::{header, HeaderValue, StatusCode};
+    use axum::http::{header, HeaderName, HeaderValue, StatusCode};
     use axum::response::{IntoResponse, Response};
 
     tokio::task_local! {
@@ -68,6 +68,10 @@ mod server {
         REQUEST_ID.try_with(Clone::clone).ok().or_else(|| leptos::prelude::use_context::<RequestId>().map(|id| id.0))
     }
 
+    /// Marks a 404 that concealed something existing, for `auth::actor::resolve_actor` to
+    /// audit; it takes the header off before the response leaves.
+    pub const CONCEALED_HEADER: &str = "x-caduceus-concealed";
+
     /// Every way a request can fail, with the status it deserves. `Internal` and
     /// `Unavailable` keep their cause for the log only.
     #[derive(Debug, thiserror::Error)]
@@ -83,6 +87,10 @@ mod server {
         Forbidden(String),
         #[error("{0}")]
         NotFound(String),
+        /// A 404 to the caller, for something that exists but isn't theirs (its existence is
+        /// not revealed); the refusal is audited like a 403 (see [`CONCEALED_HEADER`]).
+        #[error("{0}")]
+        Concealed(String),
         #[error("{0}")]
         Conflict(String),
         #[error("request body too large")]
@@ -106,6 +114,11 @@ mod server {
             Self::NotFound(format!("{what} not found."))
         }
 
+        /// `what` exists, but the caller may not know it: answered as [`AppError::not_found`].
+        pub fn concealed(what: &str) -> Self {
+            Self::Concealed(format!("{what} not found."))
+        }
+
         pub fn validation(message: impl Into<String>) -> Self {
             Self::Validation(message.into())
         }
@@ -115,7 +128,7 @@ mod server {
                 Self::BadRequest(_) => StatusCode::BAD_REQUEST,
                 Self::Unauthorized | Self::InvalidCredentials => StatusCode::UNAUTHORIZED,
                 Self::Forbidden(_) => StatusCode::FORBIDDEN,
-                Self::NotFound(_) => StatusCode::NOT_FOUND,
+                Self::NotFound(_) | Self::Concealed(_) => StatusCode::NOT_FOUND,
                 Self::Conflict(_) => StatusCode::CONFLICT,
                 Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                 Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -131,7 +144,7 @@ mod server {
                 Self::Unauthorized => "unauthorized",
                 Self::InvalidCredentials => "invalid_credentials",
                 Self::Forbidden(_) => "forbidden",
-                Self::NotFound(_) => "not_found",
+                Self::NotFound(_) | Self::Concealed(_) => "not_found",
                 Self::Conflict(_) => "conflict",
                 Self::PayloadTooLarge => "payload_too_large",
                 Self::Validation(_) => "validation_failed",
@@ -204,6 +217,9 @@ mod server {
             // Server functions answer with the right status too, not a blanket 500.
             if let Some(options) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
                 options.set_status(err.status());
+                if matches!(err, AppError::Concealed(_)) {
+                    options.insert_header(HeaderName::from_static(CONCEALED_HEADER), HeaderValue::from_static("1"));
+                }
             }
             err.to_api_error()
         }
@@ -218,6 +234,9 @@ mod server {
             let api = self.to_api_error();
             let body = ErrorBody { error: ErrorDetail { code: api.code, message: api.message, request_id: api.request_id } };
             let mut response = (self.status(), axum::Json(body)).into_response();
+            if matches!(self, Self::Concealed(_)) {
+                response.headers_mut().insert(CONCEALED_HEADER, HeaderValue::from_static("1"));
+            }
             if let Some(secs) = retry_after {
                 if let Ok(value) = HeaderValue::from_str(&secs.to_string()) {
                     response.headers_mut().insert(header::RETRY_AFTER, value);
@@ -259,4 +278,4 @@ mod server {
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{conflict_on, current_request_id, AppError, AppResult, ErrorBody, ErrorDetail, RequestId, REQUEST_ID};
+pub use server::{conflict_on, current_request_id, AppError, AppResult, ErrorBody, ErrorDetail, RequestId, CONCEALED_HEADER, REQUEST_ID};

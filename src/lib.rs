@@ -16,6 +16,8 @@ pub mod audit;
 pub mod auth;
 #[cfg(feature = "ssr")]
 pub mod clinic;
+#[cfg(feature = "ssr")]
+pub mod csp;
 pub mod doctors;
 pub mod error;
 #[cfg(feature = "ssr")]
@@ -26,6 +28,7 @@ pub mod notifications;
 #[cfg(feature = "ssr")]
 pub mod paging;
 pub mod patients;
+pub mod privacy;
 pub mod profile;
 pub mod shell;
 pub mod ui;

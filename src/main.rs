@@ -1,6 +1,6 @@
 //! `caduceus`: the server, and its administrative commands.
 
-use caduceus::server::config::{Cli, Command};
+use caduceus::server::config::{AuditCommand, Cli, Command};
 use caduceus::server::startup;
 use clap::Parser;
 use std::process::ExitCode;
@@ -15,6 +15,7 @@ async fn main() -> ExitCode {
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => startup::serve(cli.config).await,
         Command::CreateAdmin { email, name } => startup::create_admin(cli.config, email, name).await,
+        Command::Audit { command: AuditCommand::Verify } => startup::verify_audit(cli.config).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -95,5 +95,59 @@ fn UserNav(user: CurrentUser, unread: Resource<i64>) -> impl IntoView {
                 <button type="submit" class="button ghost small">"Sign out"</button>
             </ActionForm>
         </div>
+        <IdleWatch/>
+    }
+}
+
+/// Automatic logoff, the portal's side: a minute before the sign-in's idle time is up, a
+/// warning with "Stay signed in"; when it is up, the sign-in ends and the sign-in page says
+/// why. The server enforces the same limit on its own (`auth::idle`); this makes it visible.
+/// The clock restarts at every page the user opens.
+#[component]
+fn IdleWatch() -> impl IntoView {
+    use crate::auth::api::{end_idle_session, keep_alive, session_timeout};
+    use leptos::leptos_dom::helpers::{set_timeout_with_handle, TimeoutHandle};
+    use std::time::Duration;
+
+    let warning = RwSignal::new(false);
+    let timeout = LocalResource::new(|| async { session_timeout().await.ok().flatten() });
+    let handles = StoredValue::new_local(Vec::<TimeoutHandle>::new());
+    let location = use_location();
+    let restart = move || {
+        handles.update_value(|handles| handles.drain(..).for_each(|handle| handle.clear()));
+        warning.set(false);
+        let Some(Some(idle_secs)) = timeout.get() else { return };
+        let idle = Duration::from_secs(u64::from(idle_secs));
+        let warn_at = idle.saturating_sub(Duration::from_secs(60));
+        let warn = set_timeout_with_handle(move || warning.set(true), warn_at);
+        let end = set_timeout_with_handle(
+            move || {
+                leptos::task::spawn_local(async move {
+                    let _ = end_idle_session().await;
+                    let _ = window().location().set_href("/login?signed_out=idle");
+                });
+            },
+            idle,
+        );
+        handles.update_value(|handles| handles.extend([warn, end].into_iter().flatten()));
+    };
+    Effect::new(move |_| {
+        location.pathname.track();
+        restart();
+    });
+    let stay = move |_| {
+        leptos::task::spawn_local(async move {
+            if keep_alive().await.is_ok() {
+                restart();
+            }
+        });
+    };
+    view! {
+        <Show when=move || warning.get()>
+            <div class="idle-warning" role="alertdialog" aria-labelledby="idle-title" aria-live="assertive">
+                <p id="idle-title">"You'll be signed out in a minute because you've been inactive, to keep your records safe."</p>
+                <button type="button" class="button primary small" on:click=stay>"Stay signed in"</button>
+            </div>
+        </Show>
     }
 }

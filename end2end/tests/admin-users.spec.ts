@@ -1,4 +1,4 @@
-import { expect, signIn, signOut, test, uniqueEmail } from "./helpers";
+import { expect, hydrated, signIn, signOut, test, uniqueEmail } from "./helpers";
 
 test("an admin creates a nurse account and the nurse signs in", async ({ page }, info) => {
   const email = uniqueEmail("nina", info.project.name);
@@ -48,4 +48,15 @@ test("an admin finds a patient's refused access in the audit log", async ({ page
   await expect(row).toContainText("access.denied");
   await expect(row).toContainText("(patient)");
   await expect(page.locator("tbody tr", { hasText: "auth.login" })).toHaveCount(0);
+});
+
+test("an admin sees the audit chain intact and verifies it again", async ({ page }) => {
+  await signIn(page, "admin@caduceus.test");
+  await page.goto("/admin/audit");
+  await hydrated(page);
+  const chain = page.getByRole("region", { name: "Hash chain" });
+  // The server verifies the chain when it starts and every 15 minutes after.
+  await expect(chain.getByRole("status")).toContainText("intact");
+  await chain.getByRole("button", { name: "Verify now" }).click();
+  await expect(chain.getByRole("status")).toContainText("(admin)");
 });

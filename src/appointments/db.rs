@@ -33,8 +33,11 @@ pub struct AppointmentRow {
 }
 
 impl AppointmentRow {
-    /// The API view, with the slot written in the clinic's time zone.
-    pub fn into_appointment(self, tz: Tz) -> Appointment {
+    /// The API view for `actor`, with the slot written in the clinic's time zone. The visit's
+    /// clinical content (its reason and notes) is left out for roles that work with the
+    /// schedule only: minimum necessary (see `patients::access::reads_clinical_content`).
+    pub fn shown_to(self, actor: &crate::identity::Actor, tz: Tz) -> Appointment {
+        let clinical = crate::patients::access::reads_clinical_content(actor.role);
         let local = self.starts_at.with_timezone(&tz);
         Appointment {
             id: self.id,
@@ -48,11 +51,11 @@ impl AppointmentRow {
             ends_at: self.ends_at,
             date: local.format("%Y-%m-%d").to_string(),
             time_slot: local.format("%H:%M").to_string(),
-            reason: self.reason,
+            reason: self.reason.filter(|_| clinical),
             fee_cents: self.fee_cents,
             currency: self.currency,
             status_reason: self.status_reason,
-            visit_notes: self.visit_notes,
+            visit_notes: self.visit_notes.filter(|_| clinical),
             reviewed: self.reviewed,
             created_at: self.created_at,
         }

@@ -93,10 +93,15 @@ pub struct Appointment {
     /// The slot in the clinic's time zone: `YYYY-MM-DD` and `HH:MM`.
     pub date: String,
     pub time_slot: String,
+    /// Why the patient booked. Clinical content: absent for roles that don't read it (the
+    /// front desk, managers), and when the patient gave none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
     pub fee_cents: i64,
     pub currency: String,
     pub status_reason: Option<String>,
+    /// The doctor's notes of the visit. Clinical content: absent like `reason`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visit_notes: Option<String>,
     /// Whether the patient reviewed this (completed) visit.
     pub reviewed: bool,

@@ -52,7 +52,7 @@ pub async fn book(bookings: &BookingQueue, clinic: &Clinic, actor: &Actor, reque
         actor: actor.clone(),
     };
     let row = bookings.book(order).await?;
-    Ok(row.into_appointment(clinic.timezone))
+    Ok(row.shown_to(actor, clinic.timezone))
 }
 
 /// A notice about `row` for `user_id`, leading to the appointment's page.
@@ -81,14 +81,19 @@ fn party_of(actor: &Actor, row: &AppointmentRow) -> Option<Party> {
 #[tracing::instrument(skip_all, fields(id = id))]
 async fn visible(conn: &mut PgConnection, actor: &Actor, id: i64) -> AppResult<(AppointmentRow, Party)> {
     let row = db::find(conn, id).await?.ok_or_else(|| AppError::not_found("Appointment"))?;
-    let party = party_of(actor, &row).ok_or_else(|| AppError::not_found("Appointment"))?;
+    let party = party_of(actor, &row).ok_or_else(|| AppError::concealed("Appointment"))?;
     Ok((row, party))
 }
 
 #[tracing::instrument(skip_all, fields(id = id))]
+/// One appointment. Someone other than the patient opening it with its clinical content is a
+/// read of the patient's record: audited, and shown to the patient in "Who viewed my record".
 pub async fn get(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, id: i64) -> AppResult<Appointment> {
-    let (row, _) = visible(&mut *conn, actor, id).await?;
-    Ok(row.into_appointment(clinic.timezone))
+    let (row, party) = visible(&mut *conn, actor, id).await?;
+    if party != Party::Patient && crate::patients::access::reads_clinical_content(actor.role) {
+        audit::record(&mut *conn, Entry::new("appointment.view").by(actor).on("appointment", id).patient(row.patient_id)).await?;
+    }
+    Ok(row.shown_to(actor, clinic.timezone))
 }
 
 /// Whose appointments the actor sees: their own (patients, doctors) or all (the clinic).
@@ -104,16 +109,22 @@ async fn scope_of(conn: &mut PgConnection, actor: &Actor) -> AppResult<Scope> {
 }
 
 #[tracing::instrument(skip_all)]
-async fn list_in(conn: &mut PgConnection, clinic: &Clinic, scope: Scope, filter: &AppointmentFilter) -> AppResult<Vec<Appointment>> {
+async fn list_in(
+    conn: &mut PgConnection,
+    clinic: &Clinic,
+    actor: &Actor,
+    scope: Scope,
+    filter: &AppointmentFilter,
+) -> AppResult<Vec<Appointment>> {
     let rows = db::list(conn, scope, filter).await?;
-    Ok(rows.into_iter().map(|row| row.into_appointment(clinic.timezone)).collect())
+    Ok(rows.into_iter().map(|row| row.shown_to(actor, clinic.timezone)).collect())
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn list(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, filter: &AppointmentFilter) -> AppResult<Vec<Appointment>> {
     check_page(filter)?;
     let scope = scope_of(&mut *conn, actor).await?;
-    list_in(conn, clinic, scope, filter).await
+    list_in(conn, clinic, actor, scope, filter).await
 }
 
 /// A page asked for must exist: `limit` 1 to [`MOST_PER_PAGE`], `offset` from 0.
@@ -157,7 +168,7 @@ pub async fn calendar(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, q
         ..AppointmentFilter::default()
     };
     let scope = scope_of(&mut *conn, actor).await?;
-    let appointments = list_in(conn, clinic, scope, &window).await?;
+    let appointments = list_in(conn, clinic, actor, scope, &window).await?;
     // Counted apart only when this page may not be all there is.
     let per_day = if page == 0 && (appointments.len() as i64) < MOST_PER_PAGE {
         None
@@ -167,7 +178,7 @@ pub async fn calendar(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, q
     let pending = if actor.is(Role::Doctor) {
         let waiting =
             AppointmentFilter { status: Some(AppointmentStatus::Pending), from: Some(Utc::now()), ..AppointmentFilter::default() };
-        list_in(conn, clinic, scope, &waiting).await?
+        list_in(conn, clinic, actor, scope, &waiting).await?
     } else {
         Vec::new()
     };
@@ -245,6 +256,7 @@ pub async fn change_status(
             )))
         }
         NoShow if now < row.starts_at => return Err(AppError::validation("A visit can be marked as missed only once its time has come.")),
+        Completed if now < row.starts_at => return Err(AppError::validation("A visit can be completed only once it has started.")),
         _ => {}
     }
     if !db::set_status(&mut tx, id, row.status, to, reason.as_deref(), notes.as_deref()).await? {
@@ -255,7 +267,7 @@ pub async fn change_status(
     audit::record(&mut tx, Entry::new(format!("appointment.{}", action_name(to))).by(actor).on("appointment", id).patient(row.patient_id))
         .await?;
     tx.commit().await?;
-    Ok(updated.into_appointment(clinic.timezone))
+    Ok(updated.shown_to(actor, clinic.timezone))
 }
 
 fn action_name(status: AppointmentStatus) -> &'static str {
@@ -320,7 +332,7 @@ pub async fn reschedule(
     notifications::send(&mut tx, &clinic.public_url, &notices).await?;
     audit::record(&mut tx, Entry::new("appointment.reschedule").by(actor).on("appointment", id).patient(row.patient_id)).await?;
     tx.commit().await?;
-    Ok(updated.into_appointment(clinic.timezone))
+    Ok(updated.shown_to(actor, clinic.timezone))
 }
 
 /// Tells the other side of the appointment what happened.

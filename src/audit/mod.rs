@@ -32,6 +32,21 @@ pub struct AuditRecord {
     pub detail: Option<String>,
 }
 
+/// The chain's state at its latest verification.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+pub struct ChainState {
+    pub verified_at: DateTime<Utc>,
+    /// Every block recomputed to the same hash, in an unbroken sequence.
+    pub intact: bool,
+    pub blocks: i64,
+    pub entries: i64,
+    /// The first block that doesn't match: one of its entries was edited or removed.
+    pub broken_block: Option<i64>,
+    /// `schedule` (the server, every 15 minutes), `command` (`caduceus audit verify`) or `admin`.
+    pub by_whom: String,
+}
+
 #[derive(Debug, Default, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 pub struct AuditQuery {

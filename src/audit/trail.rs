@@ -1,6 +1,6 @@
 //! Writing and searching the trail (server only).
 
-use super::{AuditQuery, AuditRecord};
+use super::{AuditQuery, AuditRecord, ChainState};
 use crate::error::AppResult;
 use crate::identity::Actor;
 use crate::identity::Role;
@@ -208,6 +208,13 @@ pub struct ChainBreak {
     pub entry_ids: Vec<i64>,
 }
 
+impl ChainBreak {
+    /// Block `block` as listed in the chain (None if it is gone).
+    pub async fn listed_in(conn: &mut PgConnection, block: i64) -> AppResult<Option<ChainBreak>> {
+        Ok(sqlx::query_as("SELECT block, entry_ids FROM audit_seals WHERE block = $1").bind(block).fetch_optional(conn).await?)
+    }
+}
+
 /// Seals what is final, then recomputes every block in order; returns the first that does not
 /// match.
 #[tracing::instrument(skip_all)]
@@ -219,9 +226,78 @@ pub async fn verify_chain(conn: &mut PgConnection) -> AppResult<Option<ChainBrea
                   lag(block, 1, 0::bigint) OVER (ORDER BY block) AS previous_block
              FROM audit_seals s) chain
           WHERE prev_hash <> expected_prev OR block <> previous_block + 1
-             OR hash <> audit_block_hash(prev_hash, block, entry_ids)
+             OR hash <> audit_block_hash(prev_hash, block, entry_ids, format)
           ORDER BY block LIMIT 1",
     )
     .fetch_optional(conn)
     .await?)
+}
+
+/// Who asked for a verification (kept with its result).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifiedBy {
+    Schedule,
+    Command,
+    Admin,
+}
+
+impl VerifiedBy {
+    fn as_str(self) -> &'static str {
+        match self {
+            VerifiedBy::Schedule => "schedule",
+            VerifiedBy::Command => "command",
+            VerifiedBy::Admin => "admin",
+        }
+    }
+}
+
+/// Verifies the whole chain and records the result (the admin audit page shows the latest).
+#[tracing::instrument(skip_all)]
+pub async fn verify_and_record(conn: &mut PgConnection, by: VerifiedBy) -> AppResult<ChainState> {
+    let broken = verify_chain(&mut *conn).await?;
+    let (blocks, entries): (i64, i64) =
+        sqlx::query_as("SELECT count(*), coalesce(sum(cardinality(entry_ids)), 0)::bigint FROM audit_seals").fetch_one(&mut *conn).await?;
+    Ok(sqlx::query_as(
+        "INSERT INTO audit_verifications (blocks, entries, broken_block, by_whom) VALUES ($1, $2, $3, $4)
+         RETURNING at AS verified_at, blocks, entries, broken_block, by_whom, broken_block IS NULL AS intact",
+    )
+    .bind(blocks)
+    .bind(entries)
+    .bind(broken.as_ref().map(|b| b.block))
+    .bind(by.as_str())
+    .fetch_one(conn)
+    .await?)
+}
+
+/// The latest verification (admins).
+#[tracing::instrument(skip_all)]
+pub async fn chain_state(conn: &mut PgConnection, actor: &Actor) -> AppResult<Option<ChainState>> {
+    actor.require_role(&[Role::Admin])?;
+    Ok(sqlx::query_as(
+        "SELECT at AS verified_at, blocks, entries, broken_block, by_whom, broken_block IS NULL AS intact
+           FROM audit_verifications ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// How often each server process verifies the whole chain.
+pub const VERIFY_INTERVAL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// Runs for the life of the server: verifies at start-up and then every [`VERIFY_INTERVAL`];
+/// a broken chain is logged as an error each time.
+#[tracing::instrument(skip_all)]
+pub async fn run_verifier(pool: sqlx::PgPool) {
+    let mut ticks = tokio::time::interval(VERIFY_INTERVAL);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        match async { verify_and_record(&mut *pool.acquire().await?, VerifiedBy::Schedule).await }.await {
+            Ok(state) if !state.intact => {
+                tracing::error!(block = ?state.broken_block, "the audit chain is broken: an entry was edited or removed")
+            }
+            Ok(_) => {}
+            Err(err) => tracing::warn!(error = ?err, "audit verification failed"),
+        }
+    }
 }

@@ -9,9 +9,10 @@ use leptos::prelude::*;
 mod ssr {
     pub use crate::auth::actor::{current_actor, current_authentication, current_session, Authentication, SESSION_KEY};
     pub use crate::auth::db::SessionKind;
-    pub use crate::auth::rate_limit::LoginLimiter;
+    pub use crate::auth::idle::SessionPolicy;
     pub use crate::auth::service::{self, Client, LoginInput, RegisterInput};
     pub use crate::auth::sign_ins::SignIns;
+    pub use crate::auth::throttle::Throttles;
     pub use crate::clinic::Clinic;
     pub use crate::error::AppError;
     pub use crate::extract::from_context;
@@ -67,9 +68,9 @@ pub async fn login(email: String, password: String, next: Option<String>) -> Res
         None => "/login".to_owned(),
     };
     let result = async {
-        let limiter = from_context::<Arc<LoginLimiter>>()?;
-        let mut conn = crate::extract::connection().await?;
-        let outcome = service::login(&mut conn, &limiter, LoginInput { email, password }, &client()?, SessionKind::Browser).await?;
+        let (pool, throttles, sessions) = (from_context::<PgPool>()?, from_context::<Throttles>()?, from_context::<SessionPolicy>()?);
+        let outcome =
+            service::login(&pool, &throttles, &sessions, LoginInput { email, password }, &client()?, SessionKind::Browser).await?;
         let session = current_session().await?;
         // A new session id at sign-in defeats session fixation.
         session.cycle_id().await.map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
@@ -98,8 +99,8 @@ pub async fn logout() -> Result<(), ApiError> {
 pub async fn register(name: String, email: String, password: String, role: Option<String>) -> Result<CurrentUser, ApiError> {
     use ssr::*;
     let result = async {
-        let (pool, clinic) = (from_context::<PgPool>()?, from_context::<Arc<Clinic>>()?);
-        let user = service::register(&pool, &clinic, RegisterInput { name, email, password, role }, &client()?).await?;
+        let (pool, clinic, throttles) = (from_context::<PgPool>()?, from_context::<Arc<Clinic>>()?, from_context::<Throttles>()?);
+        let user = service::register(&pool, &clinic, &throttles, RegisterInput { name, email, password, role }, &client()?).await?;
         leptos_axum::redirect(if user.role == super::Role::Patient { "/login?registered=patient" } else { "/login?registered=doctor" });
         Ok::<_, AppError>(user)
     }
@@ -112,9 +113,9 @@ pub async fn register(name: String, email: String, password: String, role: Optio
 pub async fn verify_email(token: String) -> Result<CurrentUser, ApiError> {
     use ssr::*;
     let result = async {
-        let sign_ins = from_context::<Arc<SignIns>>()?;
+        let (sign_ins, throttles) = (from_context::<Arc<SignIns>>()?, from_context::<Throttles>()?);
         let mut conn = crate::extract::connection().await?;
-        let user = service::verify_email(&mut conn, &sign_ins, &token, &client()?).await?;
+        let user = service::verify_email(&mut conn, &sign_ins, &throttles, &token, &client()?).await?;
         leptos_axum::redirect("/login?verified=1");
         Ok::<_, AppError>(user)
     }
@@ -126,9 +127,9 @@ pub async fn verify_email(token: String) -> Result<CurrentUser, ApiError> {
 #[server(prefix = "/sfn", endpoint = "change_password")]
 pub async fn change_password(current_password: String, new_password: String) -> Result<(), ApiError> {
     use ssr::*;
-    let (pool, sign_ins) = (from_context::<PgPool>()?, from_context::<Arc<SignIns>>()?);
+    let (pool, sign_ins, throttles) = (from_context::<PgPool>()?, from_context::<Arc<SignIns>>()?, from_context::<Throttles>()?);
     let actor = current_actor()?;
-    service::change_password(&pool, &sign_ins, &actor, current_password, new_password).await?;
+    service::change_password(&pool, &sign_ins, &throttles, &actor, current_password, new_password).await?;
     current_session().await?.flush().await.map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
     leptos_axum::redirect("/login?password_changed=1");
     Ok(())
@@ -170,4 +171,36 @@ mod tests {
         }
         assert_eq!(safe_next(None), "/");
     }
+}
+
+/// How many seconds without a request end this browser sign-in (None when signed out): the
+/// portal warns a minute before.
+#[server(prefix = "/sfn", endpoint = "session_timeout")]
+pub async fn session_timeout() -> Result<Option<u32>, ApiError> {
+    use ssr::*;
+    let policy = from_context::<SessionPolicy>()?;
+    Ok(match current_authentication()? {
+        Authentication::Authenticated(_) => Some(u32::try_from(policy.browser_idle.as_secs()).unwrap_or(u32::MAX)),
+        _ => None,
+    })
+}
+
+/// "Stay signed in": any request counts as use; this one does nothing else.
+#[server(prefix = "/sfn", endpoint = "keep_alive")]
+pub async fn keep_alive() -> Result<(), ApiError> {
+    ssr::current_actor()?;
+    Ok(())
+}
+
+/// The portal's own logoff when the idle time is up (the server would end the sign-in at its
+/// next request anyway): the sign-in ends now, audited as an automatic logoff.
+#[server(prefix = "/sfn", endpoint = "end_idle_session")]
+pub async fn end_idle_session() -> Result<(), ApiError> {
+    use ssr::*;
+    if let Ok(actor) = current_actor() {
+        let sign_ins = from_context::<Arc<SignIns>>()?;
+        service::end_idle_session(&mut *crate::extract::connection().await?, &sign_ins, &actor).await?;
+    }
+    current_session().await?.flush().await.map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
+    Ok(())
 }

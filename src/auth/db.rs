@@ -118,10 +118,25 @@ pub struct SessionUser {
     pub verified: bool,
     /// When the sign-in ends (the remembered copy must not outlive it).
     pub expires_at: DateTime<Utc>,
+    /// A bearer token's sign-in (otherwise a browser's).
+    pub is_api: bool,
+    /// The sign-in's last recorded use (see `auth::idle`).
+    pub last_seen_at: DateTime<Utc>,
+}
+
+impl SessionUser {
+    pub fn kind(&self) -> SessionKind {
+        if self.is_api {
+            SessionKind::Api
+        } else {
+            SessionKind::Browser
+        }
+    }
 }
 
 const SESSION_USER: &str = "SELECT s.id AS session_id, u.id AS user_id, u.name, u.email, u.role,
-        u.email_verified_at IS NOT NULL AS email_verified, u.verified_at IS NOT NULL AS verified, s.expires_at
+        u.email_verified_at IS NOT NULL AS email_verified, u.verified_at IS NOT NULL AS verified, s.expires_at,
+        s.kind = 'api' AS is_api, s.last_seen_at
    FROM auth_sessions s JOIN users u ON u.id = s.user_id
   WHERE s.revoked_at IS NULL AND s.expires_at > now() AND u.active";
 
@@ -133,6 +148,26 @@ pub async fn session_user_by_id(conn: &mut PgConnection, session_id: i64) -> App
 #[tracing::instrument(skip_all)]
 pub async fn session_user_by_token(conn: &mut PgConnection, token_hash: &[u8]) -> AppResult<Option<SessionUser>> {
     Ok(sqlx::query_as(&format!("{SESSION_USER} AND s.token_hash = $1 AND s.kind = 'api'")).bind(token_hash).fetch_optional(conn).await?)
+}
+
+/// Records that the sign-in was just used (idle logoff counts from here).
+#[tracing::instrument(skip_all, fields(session_id = session_id))]
+pub async fn touch_session(conn: &mut PgConnection, session_id: i64) -> AppResult<DateTime<Utc>> {
+    Ok(sqlx::query_scalar("UPDATE auth_sessions SET last_seen_at = now() WHERE id = $1 RETURNING last_seen_at")
+        .bind(session_id)
+        .fetch_optional(conn)
+        .await?
+        .unwrap_or_else(Utc::now))
+}
+
+/// Ends a sign-in left unused too long; answers whether it was still live.
+#[tracing::instrument(skip_all, fields(session_id = session_id))]
+pub async fn end_idle_session(conn: &mut PgConnection, session_id: i64) -> AppResult<bool> {
+    let done = sqlx::query("UPDATE auth_sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
+        .bind(session_id)
+        .execute(conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 #[tracing::instrument(skip_all, fields(user_id = user_id, session_id = session_id))]

@@ -20,7 +20,9 @@ fn notice_for(key: &str, value: &str) -> Option<(&'static str, &'static str)> {
             ("success", "Your account is ready. An administrator will verify your doctor profile before patients can book you.")
         }
         ("verified", _) => ("success", "Thank you — your email address is confirmed. Sign in to continue."),
+        ("signed_out", "idle") => ("info", "You were signed out after inactivity, to keep your records safe. Sign in to continue."),
         ("signed_out", _) => ("info", "You have been signed out."),
+        ("account_closed", _) => ("info", "Your account is closed and all your data was deleted. Thank you for having been with us."),
         ("password_changed", _) => ("success", "Your password was changed and every device was signed out. Sign in with the new password."),
         ("error", "invalid_credentials") => ("error", "Invalid email or password."),
         ("error", "rate_limited") => ("error", "Too many attempts. Please wait a minute and try again."),
@@ -37,7 +39,7 @@ fn QueryNotices() -> impl IntoView {
     let query = use_query_map();
     move || {
         let query = query.get();
-        ["registered", "verified", "signed_out", "password_changed", "error"]
+        ["registered", "verified", "signed_out", "password_changed", "account_closed", "error"]
             .into_iter()
             .filter_map(|key| query.get(key).and_then(|value| notice_for(key, &value)))
             .map(|(kind, text)| {

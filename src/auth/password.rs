@@ -1,11 +1,32 @@
 //! Password hashing with argon2id (OWASP parameters: 19 MiB, 2 iterations, 1 lane). Hashing
-//! is CPU-heavy, so it runs on the blocking pool, never on the async executor.
+//! is CPU-heavy, so it runs on the blocking pool, never on the async executor, and at most
+//! one hash per CPU core runs at a time: a flood of sign-ups or sign-ins waits its turn
+//! (memory stays at 19 MiB a core) or, after [`LONGEST_WAIT`], gets a 503.
 
 use crate::error::{AppError, AppResult};
 use anyhow::Context;
 use argon2::password_hash::{rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use std::sync::OnceLock;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+/// The longest a hash waits for a free core before the request is answered 503.
+pub const LONGEST_WAIT: Duration = Duration::from_secs(10);
+
+fn cores() -> &'static Semaphore {
+    static CORES: OnceLock<Semaphore> = OnceLock::new();
+    CORES.get_or_init(|| Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())))
+}
+
+/// Runs `work` on the blocking pool once a core is free.
+async fn on_a_free_core<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    let _permit = tokio::time::timeout(LONGEST_WAIT, cores().acquire())
+        .await
+        .map_err(|_| AppError::Unavailable(anyhow::anyhow!("every core is busy hashing passwords")))?
+        .context("the hashing semaphore is closed")?;
+    Ok(tokio::task::spawn_blocking(work).await.context("Failed to join the hashing task")?)
+}
 
 fn hasher() -> Argon2<'static> {
     let params = Params::new(19 * 1024, 2, 1, None).expect("valid argon2 parameters");
@@ -31,12 +52,11 @@ pub async fn hash_new_password(password: String) -> AppResult<String> {
 }
 
 pub async fn hash(password: String) -> AppResult<String> {
-    tokio::task::spawn_blocking(move || {
+    on_a_free_core(move || {
         let salt = SaltString::generate(&mut OsRng);
         hasher().hash_password(password.as_bytes(), &salt).map(|h| h.to_string())
     })
-    .await
-    .context("Failed to join the hashing task")?
+    .await?
     .map_err(|e| AppError::Internal(anyhow::anyhow!("Failed to hash a password: {e}")))
 }
 
@@ -45,12 +65,11 @@ pub async fn hash(password: String) -> AppResult<String> {
 pub async fn verify(password: String, stored: Option<String>) -> AppResult<bool> {
     let known = stored.is_some();
     let stored = stored.unwrap_or_else(|| dummy_hash().to_owned());
-    let matches = tokio::task::spawn_blocking(move || {
+    let matches = on_a_free_core(move || {
         let parsed = PasswordHash::new(&stored).map_err(|e| anyhow::anyhow!("Stored hash is malformed: {e}"))?;
         Ok::<bool, anyhow::Error>(hasher().verify_password(password.as_bytes(), &parsed).is_ok())
     })
-    .await
-    .context("Failed to join the verification task")??;
+    .await??;
     Ok(known && matches)
 }
 

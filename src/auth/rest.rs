@@ -2,9 +2,10 @@
 
 use super::actor::{Actor, Authentication};
 use super::db::SessionKind;
-use super::rate_limit::LoginLimiter;
+use super::idle::SessionPolicy;
 use super::service::{self, Client, LoginInput, RegisterInput};
 use super::sign_ins::SignIns;
+use super::throttle::Throttles;
 use super::{CurrentUser, SessionInfo};
 use crate::clinic::Clinic;
 use crate::error::AppResult;
@@ -26,7 +27,8 @@ where
     PgPool: FromRef<S>,
     Arc<Clinic>: FromRef<S>,
     Arc<SignIns>: FromRef<S>,
-    Arc<LoginLimiter>: FromRef<S>,
+    Throttles: FromRef<S>,
+    SessionPolicy: FromRef<S>,
 {
     OpenApiRouter::new()
         .routes(routes!(register))
@@ -50,11 +52,12 @@ pub fn client(authentication: &Authentication, headers: &HeaderMap) -> Client {
 pub async fn register(
     State(pool): State<PgPool>,
     State(clinic): State<Arc<Clinic>>,
+    State(throttles): State<Throttles>,
     authentication: Authentication,
     headers: HeaderMap,
     Json(input): Json<RegisterInput>,
 ) -> AppResult<impl IntoResponse> {
-    let user = service::register(&pool, &clinic, input, &client(&authentication, &headers)).await?;
+    let user = service::register(&pool, &clinic, &throttles, input, &client(&authentication, &headers)).await?;
     Ok((StatusCode::CREATED, axum::Json(user)))
 }
 
@@ -69,13 +72,13 @@ pub struct LoginResponse {
     responses((status = 200, description = "A bearer token for the API (shown once).", body = LoginResponse)))]
 pub async fn login(
     State(pool): State<PgPool>,
-    State(limiter): State<Arc<LoginLimiter>>,
+    State(throttles): State<Throttles>,
+    State(sessions): State<SessionPolicy>,
     authentication: Authentication,
     headers: HeaderMap,
     Json(input): Json<LoginInput>,
 ) -> AppResult<axum::Json<LoginResponse>> {
-    let outcome =
-        service::login(&mut *pool.acquire().await?, &limiter, input, &client(&authentication, &headers), SessionKind::Api).await?;
+    let outcome = service::login(&pool, &throttles, &sessions, input, &client(&authentication, &headers), SessionKind::Api).await?;
     let token = outcome.token.expect("API sign-ins always carry a token");
     Ok(axum::Json(LoginResponse { token, role: outcome.user.role, user: outcome.user }))
 }
@@ -97,11 +100,14 @@ pub struct VerifyEmailInput {
 pub async fn verify_email(
     State(pool): State<PgPool>,
     State(sign_ins): State<Arc<SignIns>>,
+    State(throttles): State<Throttles>,
     authentication: Authentication,
     headers: HeaderMap,
     Json(input): Json<VerifyEmailInput>,
 ) -> AppResult<axum::Json<CurrentUser>> {
-    Ok(axum::Json(service::verify_email(&mut *pool.acquire().await?, &sign_ins, &input.token, &client(&authentication, &headers)).await?))
+    Ok(axum::Json(
+        service::verify_email(&mut *pool.acquire().await?, &sign_ins, &throttles, &input.token, &client(&authentication, &headers)).await?,
+    ))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]
@@ -115,10 +121,11 @@ pub struct ChangePasswordInput {
 pub async fn change_password(
     State(pool): State<PgPool>,
     State(sign_ins): State<Arc<SignIns>>,
+    State(throttles): State<Throttles>,
     actor: Actor,
     Json(input): Json<ChangePasswordInput>,
 ) -> AppResult<StatusCode> {
-    service::change_password(&pool, &sign_ins, &actor, input.current_password, input.new_password).await?;
+    service::change_password(&pool, &sign_ins, &throttles, &actor, input.current_password, input.new_password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -2,8 +2,9 @@
 
 use super::actor::{hash_token, Actor};
 use super::db::{self, NewSession, NewUser, SessionKind};
-use super::rate_limit::LoginLimiter;
+use super::idle::SessionPolicy;
 use super::sign_ins::SignIns;
+use super::throttle::{Attempt, Throttles};
 use super::{password, CurrentUser, Email, PersonName, Role};
 use crate::audit::{self, Entry, Outcome};
 use crate::clinic::Clinic;
@@ -13,10 +14,6 @@ use chrono::{Duration, Utc};
 use rand::RngCore;
 use serde::Deserialize;
 use sqlx::{Connection, PgConnection, PgPool};
-use std::net::IpAddr;
-
-const BROWSER_SESSION_DAYS: i64 = 7;
-const API_TOKEN_DAYS: i64 = 30;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -52,10 +49,17 @@ pub struct LoginOutcome {
 
 /// Self-registration: a patient, or a doctor who stays unlisted until an admin verifies them.
 /// Patients get an email with a verification link.
-#[tracing::instrument(skip_all)]
 /// Takes the pool rather than a connection: the password is hashed (tens of milliseconds of
 /// CPU) before the account is written, and no connection should wait on that.
-pub async fn register(pool: &PgPool, clinic: &Clinic, input: RegisterInput, client: &Client) -> AppResult<CurrentUser> {
+#[tracing::instrument(skip_all)]
+pub async fn register(
+    pool: &PgPool,
+    clinic: &Clinic,
+    throttles: &Throttles,
+    input: RegisterInput,
+    client: &Client,
+) -> AppResult<CurrentUser> {
+    throttles.spend_ip(&mut *pool.acquire().await?, Attempt::Registration, &client.ip).await?;
     let role = match input.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         None => Role::Patient,
         Some(raw) => raw.parse::<Role>().map_err(AppError::Validation)?,
@@ -132,7 +136,14 @@ pub async fn send_verification_email(
 
 /// Confirms an email address from the link's token.
 #[tracing::instrument(skip_all)]
-pub async fn verify_email(conn: &mut PgConnection, sign_ins: &SignIns, token: &str, client: &Client) -> AppResult<CurrentUser> {
+pub async fn verify_email(
+    conn: &mut PgConnection,
+    sign_ins: &SignIns,
+    throttles: &Throttles,
+    token: &str,
+    client: &Client,
+) -> AppResult<CurrentUser> {
+    throttles.spend_ip(&mut *conn, Attempt::EmailVerification, &client.ip).await?;
     let mut tx = conn.begin().await?;
     let user_id = db::use_email_verification(&mut tx, &hash_token(token.trim()))
         .await?
@@ -146,36 +157,43 @@ pub async fn verify_email(conn: &mut PgConnection, sign_ins: &SignIns, token: &s
 }
 
 /// Signs in. Unknown email and wrong password take the same time and give the same answer.
+/// Every attempt spends from the client IP's budget, only a failure from the account's (see
+/// `throttle`). No connection is held while the password is checked.
 #[tracing::instrument(skip_all)]
 pub async fn login(
-    conn: &mut PgConnection,
-    limiter: &LoginLimiter,
+    pool: &PgPool,
+    throttles: &Throttles,
+    sessions: &SessionPolicy,
     input: LoginInput,
     client: &Client,
     kind: SessionKind,
 ) -> AppResult<LoginOutcome> {
-    let ip: IpAddr = client.ip.parse().unwrap_or(IpAddr::from([0, 0, 0, 0]));
     let email = input.email.trim().to_lowercase();
-    limiter.check(ip, &email)?;
-
-    let credentials = db::find_credentials(conn, &email).await?;
+    let credentials = {
+        let mut conn = pool.acquire().await?;
+        throttles.spend_ip(&mut conn, Attempt::SignIn, &client.ip).await?;
+        throttles.check_account(&mut conn, &email).await?;
+        db::find_credentials(&mut conn, &email).await?
+    };
     let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
     let password_ok = password::verify(input.password, stored_hash).await?;
+    let mut conn = pool.acquire().await?;
     let credentials = match credentials {
         Some(c) if password_ok => c,
         other => {
+            throttles.account_failed(&mut conn, &email).await?;
             let entry = Entry::new("auth.login").from_ip(&client.ip).outcome(Outcome::Failure);
             let entry = match other {
                 Some(c) => entry.by_user(c.id, c.role).detail("wrong password"),
                 None => entry.detail("unknown email"),
             };
-            audit::record(conn, entry).await?;
+            audit::record(&mut conn, entry).await?;
             return Err(AppError::InvalidCredentials);
         }
     };
     if !credentials.active {
         audit::record(
-            conn,
+            &mut conn,
             Entry::new("auth.login")
                 .by_user(credentials.id, credentials.role)
                 .from_ip(&client.ip)
@@ -188,7 +206,7 @@ pub async fn login(
 
     let token = (kind == SessionKind::Api).then(|| format!("cad_{}", random_token()));
     let token_hash = token.as_deref().map(hash_token);
-    let days = if kind == SessionKind::Api { API_TOKEN_DAYS } else { BROWSER_SESSION_DAYS };
+    let lifetime = Duration::from_std(sessions.lifetime(kind)).unwrap_or(Duration::hours(12));
     let mut tx = conn.begin().await?;
     let session_id = db::insert_session(
         &mut tx,
@@ -198,7 +216,7 @@ pub async fn login(
             token_hash: token_hash.as_deref(),
             ip: &client.ip,
             user_agent: client.user_agent.as_deref(),
-            expires_at: Utc::now() + Duration::days(days),
+            expires_at: Utc::now() + lifetime,
         },
     )
     .await?;
@@ -222,14 +240,31 @@ pub async fn logout(conn: &mut PgConnection, sign_ins: &SignIns, actor: &Actor) 
     Ok(())
 }
 
-/// Changes the password and ends every sign-in of the account, this one included.
+/// Ends the actor's sign-in for inactivity, at the portal's request (see `auth::idle`).
 #[tracing::instrument(skip_all)]
+pub async fn end_idle_session(conn: &mut PgConnection, sign_ins: &SignIns, actor: &Actor) -> AppResult<()> {
+    let mut tx = conn.begin().await?;
+    if db::end_idle_session(&mut tx, actor.session_id).await? {
+        audit::record(&mut tx, Entry::new("auth.logoff_idle").by(actor).on("session", actor.session_id)).await?;
+    }
+    tx.commit().await?;
+    sign_ins.forget_user(actor.user_id);
+    Ok(())
+}
+
+/// Changes the password and ends every sign-in of the account, this one included. A wrong
+/// current password is a failed attempt on the account, like a failed sign-in.
 /// Takes the pool: no connection is held while the passwords are hashed.
-pub async fn change_password(pool: &PgPool, sign_ins: &SignIns, actor: &Actor, current: String, new: String) -> AppResult<()> {
-    let mut conn = pool.acquire().await?;
-    let stored = db::password_hash_of(&mut conn, actor.user_id).await?;
-    drop(conn);
-    if !password::verify(current, Some(stored)).await? {
+#[tracing::instrument(skip_all)]
+pub async fn change_password(
+    pool: &PgPool,
+    sign_ins: &SignIns,
+    throttles: &Throttles,
+    actor: &Actor,
+    current: String,
+    new: String,
+) -> AppResult<()> {
+    if !confirm_password(pool, throttles, actor, current, "account.password_changed").await? {
         return Err(AppError::validation("The current password is not correct."));
     }
     let new_hash = password::hash_new_password(new).await?;
@@ -273,6 +308,52 @@ pub async fn revoke_session(conn: &mut PgConnection, sign_ins: &SignIns, actor: 
     tx.commit().await?;
     sign_ins.forget_user(actor.user_id);
     Ok(())
+}
+
+/// A verified doctor whose identity on record (name, license number or specialization) was
+/// changed by anyone but an admin goes back to unverified, unlisted and unbookable, until an
+/// admin checks the new details and verifies again. `what` names the change for the audit
+/// trail. Answers whether the doctor was verified before.
+#[tracing::instrument(skip_all, fields(doctor_user_id = doctor_user_id))]
+pub async fn unverify_doctor_after_change(conn: &mut PgConnection, actor: &Actor, doctor_user_id: i64, what: &str) -> AppResult<bool> {
+    if actor.is(Role::Admin) {
+        return Ok(false);
+    }
+    let done = sqlx::query("UPDATE users SET verified_at = NULL WHERE id = $1 AND role = 'doctor' AND verified_at IS NOT NULL")
+        .bind(doctor_user_id)
+        .execute(&mut *conn)
+        .await?;
+    let was_verified = done.rows_affected() == 1;
+    if was_verified {
+        let entry = Entry::new("account.unverify_doctor")
+            .by(actor)
+            .on("user", doctor_user_id)
+            .detail(format!("{what} changed; needs verifying again"));
+        audit::record(conn, entry).await?;
+    }
+    Ok(was_verified)
+}
+
+/// Is `password` the actor's own? Asked before a sensitive change (a new password, closing the
+/// account). Throttled like a sign-in: every attempt spends from the client IP's budget, a
+/// wrong password from the account's, and is audited as a failure of `action`. Holds no
+/// connection while the password is checked.
+#[tracing::instrument(skip_all)]
+pub async fn confirm_password(pool: &PgPool, throttles: &Throttles, actor: &Actor, password: String, action: &str) -> AppResult<bool> {
+    let stored = {
+        let mut conn = pool.acquire().await?;
+        throttles.spend_ip(&mut conn, Attempt::PasswordChange, &actor.ip).await?;
+        throttles.check_account(&mut conn, &actor.email).await?;
+        db::password_hash_of(&mut conn, actor.user_id).await?
+    };
+    if password::verify(password, Some(stored)).await? {
+        return Ok(true);
+    }
+    let mut conn = pool.acquire().await?;
+    throttles.account_failed(&mut conn, &actor.email).await?;
+    let entry = Entry::new(action).by(actor).on("user", actor.user_id).outcome(Outcome::Failure).detail("wrong password");
+    audit::record(&mut conn, entry).await?;
+    Ok(false)
 }
 
 /// 32 random bytes, hex-encoded: unguessable, URL-safe.

@@ -81,6 +81,14 @@ impl SignIns {
         remembered.insert(key, Remembered { user, until: Instant::now() + KEEP });
     }
 
+    /// Keeps the remembered copy's last use in step with what was just written.
+    pub fn touched(&self, key: &SignInKey, at: chrono::DateTime<Utc>) {
+        let mut remembered = self.remembered.lock().expect("sign-ins lock");
+        if let Some(entry) = remembered.get_mut(key) {
+            entry.user.last_seen_at = at;
+        }
+    }
+
     /// Forgets every sign-in of the account.
     pub fn forget_user(&self, user_id: i64) {
         let mut remembered = self.remembered.lock().expect("sign-ins lock");
@@ -156,6 +164,8 @@ mod tests {
             email_verified: true,
             verified: false,
             expires_at: Utc::now() + chrono::Duration::hours(1),
+            is_api: false,
+            last_seen_at: Utc::now(),
         }
     }
 

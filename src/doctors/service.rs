@@ -93,9 +93,9 @@ pub async fn update(conn: &mut PgConnection, actor: &Actor, doctor_id: i64, upda
           WHERE id = $1",
     )
     .bind(doctor_id)
-    .bind(specialization.flatten())
+    .bind(specialization.clone().flatten())
     .bind(license_number.is_some())
-    .bind(license_number.flatten())
+    .bind(license_number.clone().flatten())
     .bind(city.is_some())
     .bind(city.flatten())
     .bind(address.is_some())
@@ -112,6 +112,14 @@ pub async fn update(conn: &mut PgConnection, actor: &Actor, doctor_id: i64, upda
         db::replace_schedule(&mut tx, doctor_id, blocks).await?;
     }
     audit::record(&mut tx, Entry::new("doctor.update").by(actor).on("doctor", doctor_id)).await?;
+    let identity_changed = [
+        ("license number", license_number.as_ref().is_some_and(|new| *new != current.license_number)),
+        ("specialization", specialization.as_ref().is_some_and(|new| new.as_deref() != Some(current.card.specialization.as_str()))),
+    ];
+    let changed: Vec<&str> = identity_changed.iter().filter(|(_, changed)| *changed).map(|(what, _)| *what).collect();
+    if !changed.is_empty() {
+        auth_service::unverify_doctor_after_change(&mut tx, actor, current.card.user_id, &changed.join(" and ")).await?;
+    }
     tx.commit().await?;
     profile(conn, Some(actor), doctor_id).await
 }

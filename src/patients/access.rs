@@ -20,6 +20,17 @@ pub async fn can_access_patient(conn: &mut PgConnection, actor: &Actor, patient_
     })
 }
 
+/// May this role read clinical content (visit reasons and notes, and every clinical record)
+/// of the patients it works with? Minimum necessary: the front desk works with the schedule
+/// (who, when, status) and managers with aggregates, so neither reads it. Which patients a
+/// role works with at all is [`can_access_patient`]'s rule.
+pub fn reads_clinical_content(role: Role) -> bool {
+    match role {
+        Role::Patient | Role::Doctor | Role::Nurse | Role::Admin => true,
+        Role::Staff | Role::Manager => false,
+    }
+}
+
 /// Like [`can_access_patient`], as an error: a patient probing someone else gets 404 (the
 /// record's existence is not revealed); staff without the right get 403.
 #[tracing::instrument(skip_all, fields(patient_user_id = patient_user_id))]
@@ -27,7 +38,7 @@ pub async fn require_patient_access(conn: &mut PgConnection, actor: &Actor, pati
     if can_access_patient(conn, actor, patient_user_id).await? {
         Ok(())
     } else if actor.is(Role::Patient) {
-        Err(AppError::not_found("Patient"))
+        Err(AppError::concealed("Patient"))
     } else {
         Err(AppError::forbidden())
     }

@@ -39,6 +39,7 @@ pub fn ProfilePage() -> impl IntoView {
             <ProfileEditor update=update profile=profile/>
             <PasswordCard/>
             <SessionsCard revoke=revoke sessions=sessions/>
+            <YourDataCard/>
         </RequireUser>
     }
 }
@@ -114,6 +115,21 @@ fn ProfileForm(profile: Profile, update: ServerAction<UpdateProfile>) -> impl In
             <button type="submit" class="button primary" disabled=move || update.pending().get()>"Save profile"</button>
         </ActionForm>
     }
+}
+
+/// Patients: where their privacy rights live.
+#[component]
+fn YourDataCard() -> impl IntoView {
+    let me = crate::auth::guard::use_user();
+    (me.role == crate::auth::Role::Patient).then(|| {
+        view! {
+            <section class="card">
+                <h2>"Your data"</h2>
+                <p class="muted">"See who viewed your record, download all your data, or close your account."</p>
+                <a class="button" href="/privacy">"Your data and privacy"</a>
+            </section>
+        }
+    })
 }
 
 #[component]

@@ -27,6 +27,7 @@ pub async fn update(
     let mut tx = conn.begin().await?;
     let mut profile = db::find(&mut tx, actor.user_id).await?.ok_or_else(|| AppError::not_found("Profile"))?;
     let before_email = profile.email.clone();
+    let before_name = profile.name.clone();
     apply(&mut profile, update, chrono::Utc::now().date_naive()).map_err(AppError::Validation)?;
     let email_changed = profile.email != before_email;
     db::save(&mut tx, &profile, email_changed).await?;
@@ -35,6 +36,9 @@ pub async fn update(
         if profile.role == Role::Patient {
             auth_service::send_verification_email(&mut tx, &clinic.public_url, profile.id, &profile.email, &profile.name).await?;
         }
+    }
+    if profile.name != before_name {
+        auth_service::unverify_doctor_after_change(&mut tx, actor, actor.user_id, "name").await?;
     }
     let mut entry = Entry::new("profile.update").by(actor).on("user", actor.user_id);
     if let Some(patient) = &profile.patient {

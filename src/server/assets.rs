@@ -8,8 +8,12 @@
 //! Files under `/pkg/` carry a hash of their content in their name (`hash-files`), so a changed
 //! file gets a new name: they are cached for a year without asking again. The pages naming them
 //! are revalidated on every visit and kept out of shared caches, since they are per user.
+//! Nothing signed-in is stored anywhere: API answers, server function answers and the pages
+//! of a signed-in user are `no-store` (a shared computer's cache or back button must not
+//! show the last user's records to the next one).
 
-use axum::extract::Request;
+use crate::auth::actor::ActorId;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -26,6 +30,13 @@ const UNHASHED_FILE: HeaderValue = HeaderValue::from_static("public, max-age=360
 /// Pages: the browser may keep a copy but must ask first (a 304 when nothing changed); a proxy
 /// or CDN must not keep one, since a page is rendered for the user who asked.
 const PAGE: HeaderValue = HeaderValue::from_static("private, no-cache");
+/// Data and signed-in pages: kept by no cache at all.
+const NO_STORE: HeaderValue = HeaderValue::from_static("no-store");
+
+/// Where the hashed files live: `/<site_pkg_dir>/`.
+pub fn pkg_prefix(options: &LeptosOptions) -> std::sync::Arc<str> {
+    format!("/{}/", options.site_pkg_dir.trim_matches('/')).into()
+}
 
 /// Turns hashed asset names on when the site was built with them: cargo-leptos then writes the
 /// names' hashes to a file beside the server binary (where Leptos reads them when rendering a
@@ -49,15 +60,20 @@ pub fn compression() -> CompressionLayer<impl Predicate> {
     CompressionLayer::new().compress_when(predicate)
 }
 
-/// Sets `Cache-Control` on files and pages, unless the handler chose one itself.
-pub async fn cache_headers(request: Request, next: Next) -> Response {
-    let under_pkg = request.uri().path().starts_with("/pkg/");
+/// Sets `Cache-Control` on files, pages and data, unless the handler chose one itself.
+pub async fn cache_headers(State(pkg_prefix): State<std::sync::Arc<str>>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let under_pkg = path.starts_with(&*pkg_prefix);
+    let is_data = path.starts_with("/api/") || path.starts_with("/sfn/");
     let mut response = next.run(request).await;
     if response.headers().contains_key(header::CACHE_CONTROL) {
         return response;
     }
+    let signed_in = response.extensions().get::<ActorId>().is_some();
     let status = response.status();
-    let value = if status.is_success() || status.as_u16() == 304 {
+    let value = if is_data || (signed_in && is_html(&response)) {
+        Some(NO_STORE)
+    } else if status.is_success() || status.as_u16() == 304 {
         if under_pkg {
             Some(IMMUTABLE)
         } else if is_html(&response) {

@@ -58,8 +58,51 @@ pub async fn seed(pool: &PgPool) -> Result<()> {
             .await?;
         }
     }
+    seed_history(&mut tx).await?;
     tx.commit().await?;
     tracing::info!("demo mode: accounts ready (password '{DEMO_PASSWORD}')");
+    Ok(())
+}
+
+/// Past visits, so the portal shows a history and a doctor has visits to wrap up: Pat saw
+/// Dr. Grey three weeks ago (completed, with notes); Paula's last four days with Dr. Fischer are
+/// confirmed visits whose time has passed, waiting for the doctor to complete them (a visit
+/// can only be completed once it has started). Topped up at each start (days count back from
+/// today): a visit is added unless the patient already has one at that time.
+async fn seed_history(conn: &mut sqlx::PgConnection) -> Result<()> {
+    let visit = |patient: &'static str, doctor: &'static str, days_ago: i32, status: &'static str, notes: Option<&'static str>| {
+        (patient, doctor, days_ago, status, notes)
+    };
+    let history = [
+        visit(
+            "patient@caduceus.test",
+            "doctor@caduceus.test",
+            21,
+            "completed",
+            Some("Blood pressure 128/82. Keep walking daily; check again in six months."),
+        ),
+        visit("patient2@caduceus.test", "derma@caduceus.test", 1, "accepted", None),
+        visit("patient2@caduceus.test", "derma@caduceus.test", 2, "accepted", None),
+        visit("patient2@caduceus.test", "derma@caduceus.test", 3, "accepted", None),
+        visit("patient2@caduceus.test", "derma@caduceus.test", 4, "accepted", None),
+    ];
+    for (patient, doctor, days_ago, status, notes) in history {
+        sqlx::query(
+            "INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, reason, fee_cents, currency, status, visit_notes)
+             SELECT d.id, p.id, v.starts_at, v.starts_at + interval '30 minutes', 'Check-up', d.fee_cents, d.currency, $4::appointment_status, $5
+               FROM doctors d JOIN users du ON du.id = d.user_id, patients p JOIN users pu ON pu.id = p.user_id,
+                    LATERAL (SELECT date_trunc('day', now()) - make_interval(days => $3) + interval '9 hours' AS starts_at) v
+              WHERE du.email = $2 AND pu.email = $1
+                AND NOT EXISTS (SELECT 1 FROM appointments a WHERE a.patient_id = p.id AND a.starts_at = v.starts_at)",
+        )
+        .bind(patient)
+        .bind(doctor)
+        .bind(days_ago)
+        .bind(status)
+        .bind(notes)
+        .execute(&mut *conn)
+        .await?;
+    }
     Ok(())
 }
 

@@ -29,7 +29,8 @@ use utoipa::{Modify, OpenApi};
         (name = "doctors", description = "The directory, practice details, days off, slots and reviews"),
         (name = "appointments", description = "Booking and the visit lifecycle"),
         (name = "notifications", description = "The caller's notifications"),
-        (name = "audit", description = "The audit trail"),
+        (name = "privacy", description = "Who viewed my record, export of all my data, and unregistering"),
+        (name = "audit", description = "The audit trail and its hash chain"),
         (name = "system", description = "Health"),
     )
 )]

@@ -1,8 +1,8 @@
 //! Security layers for every response: CSRF protection by Origin check, security headers.
-//! (Body size limits and rate limits are set up in `startup` and `auth::rate_limit`.)
+//! (Body size limits and rate limits are set up in `startup` and `auth::throttle`.)
 
 use crate::error::AppError;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
@@ -37,26 +37,45 @@ fn authority_of(url: &str) -> Option<&str> {
     (!authority.is_empty()).then_some(authority)
 }
 
-/// Headers every response carries. The CSP allows our own scripts plus the inline
-/// hydration bootstrap and WASM compilation that Leptos needs.
-pub async fn security_headers(request: Request, next: Next) -> Response {
+/// Whether the portal is served over HTTPS: cookies are Secure unless
+/// `CADUCEUS_INSECURE_COOKIES` says it is plain-http development.
+#[derive(Debug, Clone, Copy)]
+pub struct Transport {
+    pub https: bool,
+}
+
+/// The session cookie's name. Over HTTPS it takes the `__Host-` prefix: browsers then accept it
+/// only when Secure, for the whole site and without a Domain, so a sibling subdomain can't
+/// plant or overwrite it (session fixation).
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-caduceus_session"
+    } else {
+        "caduceus_session"
+    }
+}
+
+/// Headers every response carries (a page's CSP is its own, see `csp::allow_this_pages_scripts`);
+/// over HTTPS, browsers are told to use nothing else for a year (HSTS).
+pub async fn security_headers(State(transport): State<Transport>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     let set = |headers: &mut HeaderMap, name: &'static str, value: &'static str| {
         headers.insert(name, HeaderValue::from_static(value));
     };
-    set(
-        headers,
-        "content-security-policy",
-        "default-src 'self'; script-src 'self' 'unsafe-inline' 'wasm-unsafe-eval'; style-src 'self' 'unsafe-inline'; \
-         img-src 'self' data: blob:; connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; \
-         form-action 'self'; object-src 'none'",
-    );
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        if let Ok(value) = HeaderValue::from_str(&crate::csp::content_security_policy(None)) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
     set(headers, "x-content-type-options", "nosniff");
     set(headers, "x-frame-options", "DENY");
     set(headers, "referrer-policy", "strict-origin-when-cross-origin");
     set(headers, "permissions-policy", "camera=(self), microphone=(self), geolocation=(self)");
     set(headers, "cross-origin-opener-policy", "same-origin");
+    if transport.https {
+        set(headers, "strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
     response
 }
 

@@ -9,11 +9,11 @@ use super::state::AppState;
 use crate::app::{shell, App};
 use crate::appointments::queue::BookingQueue;
 use crate::auth::actor::{resolve_actor, SignInSource};
-use crate::auth::rate_limit::LoginLimiter;
 use crate::auth::sign_ins::SignIns;
+use crate::auth::throttle::Throttles;
 use crate::clinic::Clinic;
 use crate::error::AppError;
-use crate::{appointments, audit, auth, doctors, notifications, profile, users};
+use crate::{appointments, audit, auth, doctors, notifications, privacy, profile, users};
 use anyhow::Context;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -42,11 +42,23 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// A pooled connection idle for longer than this is pinged before it is used again.
 const IDLE_BEFORE_PING: Duration = Duration::from_secs(10);
 
+/// Who the pool's connections are.
+#[derive(Debug, Clone, Copy)]
+pub enum ConnectAs {
+    /// The server's requests: as the role that owns nothing (`caduceus_app`, see migration
+    /// `…14`), every statement bounded by the timeout.
+    Server { statement_timeout: Duration },
+    /// Admin commands and dataset generation: as the owner, unbounded.
+    Owner,
+}
+
+/// The role the server's requests run as.
+pub const APP_ROLE: &str = "caduceus_app";
+
 /// The database this process uses: the configured server, or the embedded cluster (which the
-/// caller must keep alive and stop).
-/// With `statement_timeout`, every statement of the pool's connections is bounded by it (the
-/// server's requests); migrations, dataset generation and admin commands run unbounded.
-pub async fn connect(config: &Config, statement_timeout: Option<Duration>) -> anyhow::Result<(PgPool, Option<EmbeddedPostgres>)> {
+/// caller must keep alive and stop). Migrations always run as the owner (`DATABASE_URL`'s
+/// role, or the embedded cluster's superuser).
+pub async fn connect(config: &Config, connect_as: ConnectAs) -> anyhow::Result<(PgPool, Option<EmbeddedPostgres>)> {
     let (options, embedded) = match &config.database_url {
         Some(url) => (url.parse::<PgConnectOptions>().context("DATABASE_URL is not a valid PostgreSQL URL")?, None),
         None => {
@@ -69,10 +81,26 @@ pub async fn connect(config: &Config, statement_timeout: Option<Duration>) -> an
     // longer than a request's statement is allowed to.
     let mut migration_conn = PgConnection::connect_with(&options).await.context("Failed to connect to PostgreSQL")?;
     MIGRATOR.run(&mut migration_conn).await.context("Failed to apply migrations")?;
+    let app_role_ready = prepare_app_role(&mut migration_conn, &options, embedded.is_some()).await?;
     migration_conn.close().await.ok();
-    let options = match statement_timeout.filter(|t| !t.is_zero()) {
-        Some(timeout) => options.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]),
-        None => options,
+    let options = match connect_as {
+        ConnectAs::Owner => options,
+        ConnectAs::Server { statement_timeout } => {
+            let options = match (&config.app_database_url, app_role_ready && embedded.is_some()) {
+                (Some(url), _) => url.parse::<PgConnectOptions>().context("CADUCEUS_APP_DATABASE_URL is not a valid PostgreSQL URL")?,
+                (None, true) => options.username(APP_ROLE),
+                (None, false) => {
+                    tracing::warn!(
+                        "requests run as the owner of the tables: set CADUCEUS_APP_DATABASE_URL to a role that owns nothing (README, \"Database roles\")"
+                    );
+                    options
+                }
+            };
+            match statement_timeout {
+                timeout if timeout.is_zero() => options,
+                timeout => options.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]),
+            }
+        }
     };
     let pool = PgPoolOptions::new()
         .max_connections(config.db_max_connections)
@@ -97,6 +125,27 @@ pub async fn connect(config: &Config, statement_timeout: Option<Duration>) -> an
     Ok((pool, embedded))
 }
 
+/// As the owner, after migrations: the cookie-session store's table (in its own schema, which
+/// the app role may not create) and the app role's rights on it; on the embedded cluster the
+/// app role may log in (over the private socket only). Answers whether the app role exists.
+async fn prepare_app_role(owner: &mut PgConnection, options: &PgConnectOptions, embedded: bool) -> anyhow::Result<bool> {
+    let store_pool = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
+    PostgresStore::new(store_pool.clone()).migrate().await.context("Failed to prepare the session store")?;
+    store_pool.close().await;
+    let exists: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT FROM pg_roles WHERE rolname = $1)").bind(APP_ROLE).fetch_one(&mut *owner).await?;
+    if exists {
+        sqlx::query(&format!("GRANT USAGE ON SCHEMA tower_sessions TO {APP_ROLE}")).execute(&mut *owner).await?;
+        sqlx::query(&format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA tower_sessions TO {APP_ROLE}"))
+            .execute(&mut *owner)
+            .await?;
+        if embedded {
+            sqlx::query(&format!("ALTER ROLE {APP_ROLE} LOGIN")).execute(&mut *owner).await?;
+        }
+    }
+    Ok(exists)
+}
+
 pub fn state(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> AppState {
     let sign_ins = Arc::new(SignIns::default());
     tokio::spawn(crate::auth::sign_ins::listen(pool.clone(), sign_ins.clone()));
@@ -107,7 +156,8 @@ pub fn state(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> App
         bookings: BookingQueue::start(pool.clone(), clinic.clone()),
         clinic,
         pool,
-        login_limiter: Arc::new(LoginLimiter::new(config.login_per_ip_per_minute, config.login_per_account_per_15_minutes)),
+        throttles: Throttles::new(config.login_per_ip_per_minute, config.login_per_account_per_15_minutes),
+        sessions: config.session_policy(),
         config: Arc::new(config),
         sign_ins,
     }
@@ -117,13 +167,19 @@ pub fn state(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> App
 /// that guard them.
 pub async fn router(state: AppState) -> anyhow::Result<Router> {
     let store = PostgresStore::new(state.pool.clone());
-    store.migrate().await.context("Failed to prepare the session store")?;
+    // `connect` prepared the store as the owner; a pool from elsewhere (the tests') may not have.
+    let store_ready: bool = sqlx::query_scalar("SELECT to_regclass('tower_sessions.session') IS NOT NULL").fetch_one(&state.pool).await?;
+    if !store_ready {
+        store.migrate().await.context("Failed to prepare the session store")?;
+    }
     let sessions = SessionManagerLayer::new(store)
-        .with_name("caduceus_session")
+        .with_name(security::session_cookie_name(!state.config.insecure_cookies))
         .with_secure(!state.config.insecure_cookies)
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::hours(12)));
+        // The cookie outlives the sign-in it names, so an idle sign-in is found and reported
+        // as such ("signed out after inactivity"); `auth::idle` decides when sign-ins end.
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::hours(i64::from(state.config.session_max_hours.max(1)))));
 
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
@@ -146,14 +202,23 @@ pub async fn router(state: AppState) -> anyhow::Result<Router> {
         // gets a 304 and a download can resume with a range request.
         .route_service(&leptos_axum::site_pkg_dir_service_route_path(&leptos_options), leptos_axum::site_pkg_dir_service(&leptos_options))
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
-        .layer(middleware::from_fn_with_state(SignInSource { pool: state.pool.clone(), sign_ins: state.sign_ins.clone() }, resolve_actor))
-        .layer(sessions)
+        // Inside `resolve_actor`, which audits the refusal with who and where it came from.
         .layer(middleware::from_fn(security::same_origin_only))
+        .layer(middleware::from_fn_with_state(
+            SignInSource {
+                pool: state.pool.clone(),
+                sign_ins: state.sign_ins.clone(),
+                trusted_proxies: state.config.trusted_proxies.clone().into(),
+                policy: state.sessions,
+            },
+            resolve_actor,
+        ))
+        .layer(sessions)
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(middleware::from_fn(payload_too_large_as_json))
-        .layer(middleware::from_fn(assets::cache_headers))
+        .layer(middleware::from_fn_with_state(assets::pkg_prefix(&leptos_options), assets::cache_headers))
         .layer(assets::compression())
-        .layer(middleware::from_fn(security::security_headers))
+        .layer(middleware::from_fn_with_state(security::Transport { https: !state.config.insecure_cookies }, security::security_headers))
         .layer(middleware::from_fn(super::request_log::log_request))
         .with_state(state))
 }
@@ -178,6 +243,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(super::openapi::ApiDoc::openapi())
         .merge(auth::rest::routes())
         .merge(profile::rest::routes())
+        .merge(privacy::rest::routes())
         .merge(users::rest::routes())
         .merge(doctors::rest::routes())
         .merge(appointments::rest::routes())
@@ -223,7 +289,7 @@ async fn payload_too_large_as_json(request: Request, next: Next) -> Response {
     response
 }
 
-/// Periodic housekeeping: expired cookie sessions, idle rate-limit keys.
+/// Periodic housekeeping: expired cookie sessions, throttle keys whose budget is full again.
 fn spawn_housekeeping(state: &AppState) {
     let store = PostgresStore::new(state.pool.clone());
     tokio::spawn(async move {
@@ -232,11 +298,14 @@ fn spawn_housekeeping(state: &AppState) {
             tracing::warn!(error = ?err, "expired-session cleanup stopped");
         }
     });
-    let limiter = state.login_limiter.clone();
+    let pool = state.pool.clone();
     tokio::spawn(async move {
         loop {
             tokio::time::sleep(Duration::from_secs(60)).await;
-            limiter.forget_idle_keys();
+            let forgotten = async { crate::auth::throttle::forget_full_budgets(&mut *pool.acquire().await?).await }.await;
+            if let Err(err) = forgotten {
+                tracing::warn!(error = ?err, "throttle cleanup failed");
+            }
         }
     });
 }
@@ -246,14 +315,15 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let mut leptos_options = leptos::config::get_configuration(None).context("Failed to read the Leptos configuration")?.leptos_options;
     assets::detect_hash_files(&mut leptos_options);
     let addr = leptos_options.site_addr;
-    let timeout = Duration::from_secs(config.statement_timeout_seconds);
-    let (pool, mut embedded) = connect(&config, Some(timeout)).await?;
+    let statement_timeout = Duration::from_secs(config.statement_timeout_seconds);
+    let (pool, mut embedded) = connect(&config, ConnectAs::Server { statement_timeout }).await?;
     if config.demo {
         super::demo::seed(&pool).await.context("Failed to seed demo data")?;
     } else {
         super::demo::remove(&pool).await.context("Failed to remove demo data")?;
     }
     tokio::spawn(audit::run_sealer(pool.clone()));
+    tokio::spawn(audit::run_verifier(pool.clone()));
     crate::mail::spawn_sender(pool.clone(), config.smtp_url.clone(), config.smtp_from.clone())?;
     let state = state(leptos_options, pool.clone(), config);
     spawn_housekeeping(&state);
@@ -286,6 +356,38 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
+/// `caduceus audit verify`.
+pub async fn verify_audit(config: Config) -> anyhow::Result<()> {
+    let (pool, mut embedded) = connect(&config, ConnectAs::Owner).await?;
+    let result = async {
+        let mut conn = pool.acquire().await?;
+        let state = audit::verify_and_record(&mut conn, audit::VerifiedBy::Command).await?;
+        let broken = match state.broken_block {
+            Some(block) => audit::ChainBreak::listed_in(&mut conn, block).await?,
+            None => None,
+        };
+        Ok::<_, AppError>((state, broken))
+    }
+    .await;
+    pool.close().await;
+    if let Some(pg) = embedded.as_mut() {
+        pg.stop();
+    }
+    let (state, broken) = result.map_err(|err| anyhow::anyhow!("{}", err.to_api_error().message))?;
+    match broken {
+        None => {
+            println!("The audit chain is intact: {} blocks, {} entries.", state.blocks, state.entries);
+            Ok(())
+        }
+        Some(broken) => anyhow::bail!(
+            "the audit chain breaks at block {} of {}: one of its entries {:?} was edited or removed, or the block itself was",
+            broken.block,
+            state.blocks,
+            broken.entry_ids
+        ),
+    }
+}
+
 /// `caduceus create-admin`.
 pub async fn create_admin(config: Config, email: String, name: String) -> anyhow::Result<()> {
     let password = match std::env::var("CADUCEUS_ADMIN_PASSWORD") {
@@ -297,7 +399,7 @@ pub async fn create_admin(config: Config, email: String, name: String) -> anyhow
             line.trim_end_matches(['\r', '\n']).to_owned()
         }
     };
-    let (pool, mut embedded) = connect(&config, None).await?;
+    let (pool, mut embedded) = connect(&config, ConnectAs::Owner).await?;
     let result = users::service::create_first_admin(&pool, &email, &name, password).await;
     pool.close().await;
     if let Some(pg) = embedded.as_mut() {

@@ -1,8 +1,9 @@
 //! What every handler shares. Cheap to clone.
 
 use crate::appointments::queue::BookingQueue;
-use crate::auth::rate_limit::LoginLimiter;
+use crate::auth::idle::SessionPolicy;
 use crate::auth::sign_ins::SignIns;
+use crate::auth::throttle::Throttles;
 use crate::clinic::Clinic;
 use crate::server::config::Config;
 use axum::extract::FromRef;
@@ -17,7 +18,10 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The clinic's settings, as the domains read them.
     pub clinic: Arc<Clinic>,
-    pub login_limiter: Arc<LoginLimiter>,
+    /// The credential endpoints' budgets (kept in PostgreSQL, shared by every process).
+    pub throttles: Throttles,
+    /// How long sign-ins live (automatic logoff).
+    pub sessions: SessionPolicy,
     /// Where finished bookings wait to be written together (group commit).
     pub bookings: BookingQueue,
     /// Sign-ins this process has recently resolved (kept right by `auth::sign_ins::listen`).
@@ -34,7 +38,8 @@ impl AppState {
         provide_context(self.clinic.clone());
         provide_context(self.bookings.clone());
         provide_context(self.sign_ins.clone());
-        provide_context(self.login_limiter.clone());
+        provide_context(self.throttles);
+        provide_context(self.sessions);
         if let Some(id) = crate::error::current_request_id() {
             provide_context(crate::error::RequestId(id));
         }

@@ -88,3 +88,22 @@ pub async fn search_audit(action: Option<String>, outcome: Option<String>) -> Re
     let query = crate::audit::AuditQuery { action, outcome, limit: Some(200), ..Default::default() };
     Ok(crate::audit::search(&mut conn, &current_actor()?, &query).await?)
 }
+
+/// The audit chain at its latest verification (admins).
+#[server(prefix = "/sfn", endpoint = "audit_chain")]
+pub async fn audit_chain_state() -> Result<Option<crate::audit::ChainState>, ApiError> {
+    let mut conn = crate::extract::connection().await?;
+    Ok(crate::audit::chain_state(&mut conn, &current_actor()?).await?)
+}
+
+/// "Verify now" (admins): recomputes the whole chain.
+#[server(prefix = "/sfn", endpoint = "verify_audit_chain")]
+pub async fn verify_audit_chain() -> Result<crate::audit::ChainState, ApiError> {
+    let actor = current_actor()?;
+    actor.require_role(&[crate::auth::Role::Admin])?;
+    let mut conn = crate::extract::connection().await?;
+    let state = crate::audit::verify_and_record(&mut conn, crate::audit::VerifiedBy::Admin).await?;
+    let entry = crate::audit::Entry::new("audit.verify").by(&actor).detail(if state.intact { "intact" } else { "broken" });
+    crate::audit::record(&mut conn, entry).await?;
+    Ok(state)
+}

@@ -1,9 +1,11 @@
 //! Dashboards, user management, outbox and audit pages.
 
-use super::api::{get_outbox, list_users, search_audit, CreateAccount, DeactivateUser, VerifyDoctor, VerifyUserEmail};
+use super::api::{
+    audit_chain_state, get_outbox, list_users, search_audit, CreateAccount, DeactivateUser, VerifyAuditChain, VerifyDoctor, VerifyUserEmail,
+};
 use super::{OutboxMessage, UserSummary};
 use crate::appointments::pages::{doctor_day, upcoming_visits, CalendarResource, DoctorDayPanels, UpcomingVisitsPanel, VisitsResource};
-use crate::audit::AuditRecord;
+use crate::audit::{AuditRecord, ChainState};
 use crate::auth::guard::{page_resource, use_auth, use_user, RequireUser};
 use crate::auth::{CurrentUser, Role};
 use crate::error::ApiError;
@@ -397,11 +399,47 @@ pub fn AuditPage() -> impl IntoView {
     let filters = (signal(String::new()), signal(String::new()));
     let ((action, _), (outcome, _)) = filters;
     let entries = page_resource(&[Role::Admin], move || (action.get(), outcome.get()), |(a, o)| search_audit(Some(a), Some(o)));
+    let verify = ServerAction::<VerifyAuditChain>::new();
+    let chain = page_resource(&[Role::Admin], move || verify.version().get(), |_| audit_chain_state());
     view! {
         <Title text="Audit log"/>
         <RequireUser roles=&[Role::Admin]>
+            <ChainCard chain=chain verify=verify/>
             <AuditList filters=filters entries=entries/>
         </RequireUser>
+    }
+}
+
+/// The hash chain's state at its latest verification, and "Verify now".
+#[component]
+fn ChainCard(chain: Resource<Option<Result<Option<ChainState>, ApiError>>>, verify: ServerAction<VerifyAuditChain>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="chain-title">
+            <div class="row">
+                <h2 id="chain-title">"Hash chain"</h2>
+                <ActionForm action=verify attr:class="inline">
+                    <button type="submit" class="button small" disabled=move || verify.pending().get()>"Verify now"</button>
+                </ActionForm>
+            </div>
+            {action_error(verify.value())}
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || chain.get().flatten().map(|result| match result {
+                    Ok(Some(state)) if state.intact => view! {
+                        <p role="status"><span class="badge ok">"intact"</span> " "
+                            {format!("{} entries in {} blocks, verified {} ({}).", state.entries, state.blocks, format_time(&state.verified_at), state.by_whom)}
+                        </p>
+                    }.into_any(),
+                    Ok(Some(state)) => view! {
+                        <p class="alert error" role="alert">
+                            {format!("Broken at block {}: an entry was edited or removed. Found {} ({}).",
+                                state.broken_block.unwrap_or_default(), format_time(&state.verified_at), state.by_whom)}
+                        </p>
+                    }.into_any(),
+                    Ok(None) => view! { <p class="muted">"Not verified yet: the server checks it every 15 minutes."</p> }.into_any(),
+                    Err(err) => view! { <p class="alert error">{err.message}</p> }.into_any(),
+                })}
+            </Transition>
+        </section>
     }
 }
 

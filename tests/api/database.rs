@@ -112,7 +112,7 @@ async fn tampering_behind_the_triggers_back_is_detected(pool: PgPool) {
     assert!(broken.entry_ids.contains(&edited));
     // Rewriting the block's hash to match moves the break to the next block.
     sqlx::query("ALTER TABLE audit_seals DISABLE TRIGGER audit_seals_no_update").execute(&mut *conn).await.unwrap();
-    sqlx::query("UPDATE audit_seals SET hash = audit_block_hash(prev_hash, block, entry_ids) WHERE block = $1")
+    sqlx::query("UPDATE audit_seals SET hash = audit_block_hash(prev_hash, block, entry_ids, format) WHERE block = $1")
         .bind(broken.block)
         .execute(&mut *conn)
         .await

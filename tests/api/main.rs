@@ -11,5 +11,6 @@ mod contract;
 mod database;
 mod dataset;
 mod matrix;
+mod privacy;
 mod scheduling;
 mod security;

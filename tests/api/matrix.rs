@@ -71,6 +71,11 @@ enum Case {
     Reject,
     Complete,
     NoShow,
+    /// Closes the caller's own account with their password: the patients (owner and other)
+    /// close a fresh account of their own, so the world's patients live on.
+    CloseOwnAccount,
+    /// Erases a fresh patient (admins only).
+    EraseFreshPatient,
 }
 
 /// Method, documented path, case, and the status for each caller in [`CALLERS`] order:
@@ -87,6 +92,10 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("DELETE", "/api/auth/sessions/{id}",             Case::RevokeOwnerSession, [401, 204, 404, 404, 404, 404, 404, 404, 404]),
     ("GET",    "/api/profile",                        Case::Plain,         [401, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("PUT",    "/api/profile",                        Case::UpdateProfile, [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("DELETE", "/api/profile",                        Case::CloseOwnAccount, [401, 204, 204, 403, 403, 403, 403, 403, 403]),
+    ("GET",    "/api/profile/export",                 Case::Plain,         [401, 200, 200, 200, 200, 200, 200, 200, 200]),
+    ("GET",    "/api/profile/access-log",             Case::Plain,         [401, 200, 200, 403, 403, 403, 403, 403, 403]),
+    ("DELETE", "/api/patients/{id}",                  Case::EraseFreshPatient, [401, 403, 403, 403, 403, 403, 403, 403, 204]),
     ("GET",    "/api/users",                          Case::Plain,         [401, 403, 403, 403, 403, 403, 200, 403, 200]),
     ("POST",   "/api/users",                          Case::CreatePatientAccount, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
     ("GET",    "/api/users/{id}",                     Case::OwnerUser,     [401, 403, 403, 403, 403, 403, 200, 403, 200]),
@@ -96,6 +105,8 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("POST",   "/api/users/{id}/deactivate",          Case::DeactivateFreshPatient, [401, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("GET",    "/api/outbox",                         Case::Plain,         [401, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("GET",    "/api/audit",                          Case::Plain,         [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("GET",    "/api/audit/chain",                    Case::Plain,         [401, 403, 403, 403, 403, 403, 403, 403, 200]),
+    ("POST",   "/api/audit/verify",                   Case::Plain,         [401, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("GET",    "/api/doctors",                        Case::Plain,         [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/api/doctors",                        Case::CreateDoctor,  [401, 403, 403, 403, 403, 403, 403, 403, 201]),
     ("GET",    "/api/doctors/{id}",                   Case::ObjectDoctor,  [200, 200, 200, 200, 200, 200, 200, 200, 200]),
@@ -240,7 +251,7 @@ impl World {
     }
 
     async fn completed_appointment(&self) -> i64 {
-        let id = self.accepted_appointment().await;
+        let id = self.past_accepted_appointment().await;
         let done = self.app.post(&format!("/api/appointments/{id}/complete"), json!({}), self.token(Who::ObjectDoctor).as_deref()).await;
         assert_eq!(done.status(), StatusCode::OK);
         id
@@ -350,8 +361,24 @@ impl World {
             Case::Cancel => (with_id(self.fresh_appointment().await), Some(json!({"reason": "plans changed"})), token),
             Case::Accept => (with_id(self.fresh_appointment().await), None, token),
             Case::Reject => (with_id(self.fresh_appointment().await), Some(json!({"reason": "fully booked"})), token),
-            Case::Complete => (with_id(self.accepted_appointment().await), Some(json!({"notes": "All well."})), token),
+            Case::Complete => (with_id(self.past_accepted_appointment().await), Some(json!({"notes": "All well."})), token),
             Case::NoShow => (with_id(self.past_accepted_appointment().await), None, token),
+            Case::CloseOwnAccount => {
+                let token = match who {
+                    Who::Owner | Who::OtherPatient => {
+                        let email = fresh_email();
+                        Some(self.app.patient(&email).await.1)
+                    }
+                    _ => token,
+                };
+                (path.to_owned(), Some(json!({"password": PASSWORD})), token)
+            }
+            Case::EraseFreshPatient => {
+                let user_id = self.fresh_patient_user().await;
+                let patient_id: i64 =
+                    sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1").bind(user_id).fetch_one(&self.app.pool).await.unwrap();
+                (with_id(patient_id), Some(json!({"reason": "asked in writing"})), token)
+            }
         };
         (method, path, body, token)
     }
@@ -396,4 +423,49 @@ async fn every_route_answers_every_kind_of_caller_as_the_matrix_says(pool: PgPoo
         }
     }
     assert!(wrong.is_empty(), "{} cells differ from the matrix:\n{}", wrong.len(), wrong.join("\n"));
+}
+
+/// Minimum necessary: a visit's clinical content (its reason and notes) reaches the patient,
+/// their doctor, nurses and admins; the front desk and managers get the scheduling fields only
+/// — the clinical ones are absent from the answer, not just empty.
+#[sqlx::test(migrations = "./migrations")]
+async fn clinical_fields_of_a_visit_reach_only_the_roles_that_read_clinical_content(pool: PgPool) {
+    let world = World::new(pool).await;
+    let (date, time) = world.fresh_slot();
+    let booking = json!({"doctor_id": world.doctor_id, "date": date.to_string(), "time_slot": time, "reason": "Chest pain on stairs"});
+    let booked = world.app.post("/api/appointments", booking, world.token(Who::Owner).as_deref()).await;
+    assert_eq!(booked.status(), StatusCode::CREATED);
+    let id = body(booked).await["id"].as_i64().unwrap();
+    let doctor = world.token(Who::ObjectDoctor);
+    assert_eq!(world.app.post(&format!("/api/appointments/{id}/accept"), json!({}), doctor.as_deref()).await.status(), StatusCode::OK);
+    sqlx::query("UPDATE appointments SET starts_at = starts_at - interval '60 days', ends_at = ends_at - interval '60 days' WHERE id = $1")
+        .bind(id)
+        .execute(&world.app.pool)
+        .await
+        .unwrap();
+    let notes = json!({"notes": "ECG normal; stress test booked."});
+    assert_eq!(world.app.post(&format!("/api/appointments/{id}/complete"), notes, doctor.as_deref()).await.status(), StatusCode::OK);
+
+    for who in [Who::Owner, Who::ObjectDoctor, Who::Nurse, Who::Staff, Who::Manager, Who::Admin] {
+        let token = world.token(who);
+        let one = body(world.app.get(&format!("/api/appointments/{id}"), token.as_deref()).await).await;
+        let listed = body(world.app.get("/api/appointments?status=completed", token.as_deref()).await).await;
+        let in_list =
+            listed.as_array().unwrap().iter().find(|a| a["id"] == id).cloned().unwrap_or_else(|| panic!("{who:?} lists the visit"));
+        let reads_clinical = matches!(who, Who::Owner | Who::ObjectDoctor | Who::Nurse | Who::Admin);
+        for answer in [&one, &in_list] {
+            assert!(answer["patient_name"].is_string(), "{who:?} sees who");
+            assert_eq!(answer["status"], "completed", "{who:?} sees the status");
+            if reads_clinical {
+                assert_eq!(
+                    (answer["reason"].as_str(), answer["visit_notes"].as_str()),
+                    (Some("Chest pain on stairs"), Some("ECG normal; stress test booked.")),
+                    "{who:?}"
+                );
+            } else {
+                let fields = answer.as_object().unwrap();
+                assert!(!fields.contains_key("reason") && !fields.contains_key("visit_notes"), "{who:?} got clinical fields: {answer}");
+            }
+        }
+    }
 }

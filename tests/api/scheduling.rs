@@ -543,12 +543,20 @@ async fn after_a_completed_visit_the_patient_reviews_the_doctor_once(pool: PgPoo
     )
     .await;
 
-    // Completing needs an accepted visit; marking a no-show needs its time to have come.
+    // Completing needs an accepted visit.
     let early = app.post(&format!("/api/appointments/{id}/complete"), json!({"notes": "x"}), Some(&doctor_token)).await;
     assert_error(early, StatusCode::CONFLICT, "conflict").await;
     app.post(&format!("/api/appointments/{id}/accept"), json!({}), Some(&doctor_token)).await;
+    // Neither completing nor marking a no-show before the visit's time has come.
     let no_show = app.post(&format!("/api/appointments/{id}/no_show"), json!({}), Some(&doctor_token)).await;
     assert_error(no_show, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let too_soon = app.post(&format!("/api/appointments/{id}/complete"), json!({"notes": "x"}), Some(&doctor_token)).await;
+    assert_error(too_soon, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    sqlx::query("UPDATE appointments SET starts_at = starts_at - interval '30 days', ends_at = ends_at - interval '30 days' WHERE id = $1")
+        .bind(id)
+        .execute(&app.pool)
+        .await
+        .unwrap();
     let done = body(
         app.post(&format!("/api/appointments/{id}/complete"), json!({"notes": "BP normal; follow up in 6 months."}), Some(&doctor_token))
             .await,

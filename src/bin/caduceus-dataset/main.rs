@@ -48,7 +48,7 @@ async fn main() -> ExitCode {
 async fn generate(cli: Cli) -> anyhow::Result<()> {
     let size = DatasetSize { patients: cli.patients, doctors: cli.doctors, appointments: cli.appointments };
     // Unbounded statements: the load and the index builds take minutes.
-    let (pool, mut embedded) = startup::connect(&cli.config, None).await?;
+    let (pool, mut embedded) = startup::connect(&cli.config, startup::ConnectAs::Owner).await?;
     let result = dataset::generate(&pool, cli.config.timezone, size, cli.bench_out.as_deref(), cli.seed).await;
     pool.close().await;
     if let Some(pg) = embedded.as_mut() {

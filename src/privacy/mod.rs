@@ -1,0 +1,69 @@
+//! The patient's rights over their data (SPEC features 2 and 17): see who looked at their
+//! record, take all of it with them, and leave with all of it deleted.
+//!
+//! Export and erasure find the tables holding someone's data from the database's own foreign
+//! keys to `users` and `patients` (see `service::personal_tables`): a table a later domain
+//! adds is exported and erased without anyone editing this code, and a foreign key that would
+//! keep a row alive makes erasure fail loudly rather than leave data behind.
+
+pub mod api;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod rest;
+#[cfg(feature = "ssr")]
+pub mod service;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// One access to the patient's record by someone else, from the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+pub struct RecordAccess {
+    pub at: DateTime<Utc>,
+    /// Who: their name and role (None once their account is gone).
+    pub actor_name: Option<String>,
+    pub actor_role: Option<crate::identity::Role>,
+    /// What they did, e.g. `appointment.view`, `appointment.complete`.
+    pub action: String,
+    pub target_type: Option<String>,
+    pub target_id: Option<i64>,
+    pub outcome: String,
+}
+
+impl RecordAccess {
+    /// The action in words, for the portal.
+    pub fn describe(&self) -> String {
+        let what = match self.action.as_str() {
+            "appointment.view" => "viewed an appointment",
+            "appointment.accept" => "confirmed an appointment",
+            "appointment.reject" => "declined an appointment",
+            "appointment.complete" => "completed a visit and wrote its notes",
+            "appointment.no_show" => "marked a visit as missed",
+            "appointment.cancel" => "cancelled an appointment",
+            "appointment.reschedule" => "moved an appointment",
+            "appointment.book" => "booked an appointment",
+            "profile.update" => "changed your details",
+            other => other,
+        };
+        what.to_owned()
+    }
+}
+
+/// `DELETE /api/profile`: the account's password, as proof it is really its owner.
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct CloseAccount {
+    pub password: String,
+}
+
+/// `DELETE /api/patients/{id}`: why an admin erases a patient (kept in the audit trail).
+#[derive(Debug, Clone, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct ErasePatient {
+    pub reason: String,
+}
+
+/// What the portal asks the patient to type before closing the account.
+pub const CONFIRMATION_WORD: &str = "DELETE";
