@@ -111,7 +111,11 @@ fn IdleWatch() -> impl IntoView {
 
     let warning = RwSignal::new(false);
     let timeout = LocalResource::new(|| async { session_timeout().await.ok().flatten() });
-    let handles = StoredValue::new_local(Vec::<TimeoutHandle>::new());
+    let handles = StoredValue::new(Vec::<TimeoutHandle>::new());
+    // A page change may render the header anew: this watch's timers go with it.
+    on_cleanup(move || {
+        handles.try_update_value(|handles| handles.drain(..).for_each(|handle| handle.clear()));
+    });
     let location = use_location();
     let restart = move || {
         handles.update_value(|handles| handles.drain(..).for_each(|handle| handle.clear()));

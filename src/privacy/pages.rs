@@ -50,7 +50,7 @@ fn AccessLog(accesses: Resource<Option<Result<Vec<RecordAccess>, ApiError>>>) ->
                                 view! {
                                     <li class="row">
                                         <div>
-                                            <strong>{who}</strong> <span class="muted small">{role}</span>
+                                            <strong>{who}</strong>" · "<span class="muted small">{role}</span>
                                             <div>{access.describe()}</div>
                                         </div>
                                         <span class="muted small">{format_time(&access.at)}</span>

@@ -404,6 +404,10 @@ pub fn AuditPage() -> impl IntoView {
     view! {
         <Title text="Audit log"/>
         <RequireUser roles=&[Role::Admin]>
+            <section class="page-head">
+                <h1>"Audit log"</h1>
+                <p class="muted">"Every sign-in, account change and refused access, newest first. Entries are hash-chained and can't be edited."</p>
+            </section>
             <ChainCard chain=chain verify=verify/>
             <AuditList filters=filters entries=entries/>
         </RequireUser>
@@ -449,10 +453,6 @@ type Filter = (ReadSignal<String>, WriteSignal<String>);
 fn AuditList(filters: (Filter, Filter), entries: Resource<Option<Result<Vec<AuditRecord>, ApiError>>>) -> impl IntoView {
     let ((_, set_action), (_, set_outcome)) = filters;
     view! {
-        <section class="page-head">
-            <h1>"Audit log"</h1>
-            <p class="muted">"Every sign-in, account change and refused access, newest first. Entries are hash-chained and can't be edited."</p>
-        </section>
         <section class="card">
             <div class="toolbar">
                 <label class="sr-only" for="audit-action">"Action starts with"</label>
