@@ -111,14 +111,22 @@ fn IdleWatch() -> impl IntoView {
 
     let warning = RwSignal::new(false);
     let timeout = LocalResource::new(|| async { session_timeout().await.ok().flatten() });
-    let handles = StoredValue::new(Vec::<TimeoutHandle>::new());
+    // Outside the reactive arena on purpose: the owner's stored values may already be gone
+    // when its cleanups run, and a timer left armed would sign the user out later.
+    let handles = std::sync::Arc::new(std::sync::Mutex::new(Vec::<TimeoutHandle>::new()));
+    let clear_all = {
+        let handles = handles.clone();
+        move || {
+            if let Ok(mut handles) = handles.lock() {
+                handles.drain(..).for_each(|handle| handle.clear());
+            }
+        }
+    };
     // A page change may render the header anew: this watch's timers go with it.
-    on_cleanup(move || {
-        handles.try_update_value(|handles| handles.drain(..).for_each(|handle| handle.clear()));
-    });
+    on_cleanup(clear_all.clone());
     let location = use_location();
     let restart = move || {
-        handles.update_value(|handles| handles.drain(..).for_each(|handle| handle.clear()));
+        clear_all();
         warning.set(false);
         let Some(Some(idle_secs)) = timeout.get() else { return };
         let idle = Duration::from_secs(u64::from(idle_secs));
@@ -133,16 +141,19 @@ fn IdleWatch() -> impl IntoView {
             },
             idle,
         );
-        handles.update_value(|handles| handles.extend([warn, end].into_iter().flatten()));
+        if let Ok(mut handles) = handles.lock() {
+            handles.extend([warn, end].into_iter().flatten());
+        }
     };
+    let restart = StoredValue::new(restart);
     Effect::new(move |_| {
         location.pathname.track();
-        restart();
+        restart.try_with_value(|restart| restart());
     });
     let stay = move |_| {
         leptos::task::spawn_local(async move {
             if keep_alive().await.is_ok() {
-                restart();
+                restart.try_with_value(|restart| restart());
             }
         });
     };

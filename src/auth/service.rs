@@ -59,7 +59,11 @@ pub async fn register(
     input: RegisterInput,
     client: &Client,
 ) -> AppResult<CurrentUser> {
-    throttles.spend_ip(&mut *pool.acquire().await?, Attempt::Registration, &client.ip).await?;
+    {
+        let mut conn = pool.acquire().await?;
+        throttles.spend_ip(&mut conn, Attempt::Registration, &client.ip).await?;
+        throttles.spend_account(&mut conn, Attempt::Registration, &input.email).await?;
+    }
     let role = match input.role.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
         None => Role::Patient,
         Some(raw) => raw.parse::<Role>().map_err(AppError::Validation)?,
@@ -302,7 +306,10 @@ pub async fn sessions(conn: &mut PgConnection, actor: &Actor) -> AppResult<Vec<s
 pub async fn revoke_session(conn: &mut PgConnection, sign_ins: &SignIns, actor: &Actor, session_id: i64) -> AppResult<()> {
     let mut tx = conn.begin().await?;
     if !db::revoke_session(&mut tx, actor.user_id, session_id).await? {
-        return Err(AppError::not_found("Session"));
+        // Someone else's sign-in is a 404 too, but an audited one.
+        let exists: bool =
+            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM auth_sessions WHERE id = $1)").bind(session_id).fetch_one(&mut *tx).await?;
+        return Err(if exists { AppError::concealed("Session") } else { AppError::not_found("Session") });
     }
     audit::record(&mut tx, Entry::new("auth.session_revoked").by(actor).on("session", session_id)).await?;
     tx.commit().await?;

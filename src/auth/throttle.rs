@@ -83,6 +83,13 @@ impl Throttles {
         spend(conn, &format!("ip:{}:{ip}", attempt.as_str()), self.per_ip).await
     }
 
+    /// Spends one of the attempts of this kind on the account named `account` (registrations
+    /// of one address), or answers 429. A budget of its own: it doesn't touch the account's
+    /// sign-in failures.
+    pub async fn spend_account(&self, conn: &mut PgConnection, attempt: Attempt, account: &str) -> AppResult<()> {
+        spend(conn, &format!("{}:{}", attempt.as_str(), account_key(account)), self.per_account).await
+    }
+
     /// 429 while the account's failure budget is spent (spends nothing).
     pub async fn check_account(&self, conn: &mut PgConnection, account: &str) -> AppResult<()> {
         check(conn, &account_key(account), self.per_account).await

@@ -84,7 +84,9 @@ pub async fn mark_read(conn: &mut PgConnection, actor: &Actor, id: i64) -> AppRe
         .await?
         .rows_affected();
     if found == 0 {
-        return Err(AppError::not_found("Notification"));
+        // Someone else's notification is a 404 too, but an audited one.
+        let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM notifications WHERE id = $1)").bind(id).fetch_one(conn).await?;
+        return Err(if exists { AppError::concealed("Notification") } else { AppError::not_found("Notification") });
     }
     Ok(())
 }

@@ -238,7 +238,10 @@ async fn erase(tx: &mut PgConnection, clinic: &Clinic, user_id: i64, patient_id:
     scrub_mentions(tx, user_id, &name, &email).await?;
     sqlx::query("DELETE FROM outbox WHERE lower(to_address) = lower($1)").bind(&email).execute(&mut *tx).await?;
     // The account's sign-in budget is keyed by its address.
-    sqlx::query("DELETE FROM throttles WHERE key = $1").bind(crate::auth::throttle::account_key(&email)).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM throttles WHERE key = $1 OR key LIKE '%:' || $1")
+        .bind(crate::auth::throttle::account_key(&email))
+        .execute(&mut *tx)
+        .await?;
     sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
     Ok(())
 }

@@ -103,6 +103,17 @@ async fn only_failed_attempts_spend_an_accounts_sign_in_budget(pool: PgPool) {
 }
 
 #[sqlx::test(migrations = "./migrations")]
+async fn registrations_of_one_address_are_throttled_whatever_the_ip(pool: PgPool) {
+    let config = Config { login_per_account_per_15_minutes: 2, login_per_ip_per_minute: 1000, ..Config::for_tests() };
+    let app = TestApp::spawn_with(pool, config).await;
+    assert_eq!(app.register("Reg One", "reg@example.org", "patient").await.status(), StatusCode::CREATED);
+    assert_eq!(app.register("Reg One", "REG@example.org", "patient").await.status(), StatusCode::CONFLICT);
+    assert_eq!(app.register("Reg One", "reg@example.org", "patient").await.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Its own budget: the account still signs in.
+    assert_eq!(app.login("reg@example.org", PASSWORD).await.status(), StatusCode::OK);
+}
+
+#[sqlx::test(migrations = "./migrations")]
 async fn throttles_hold_across_server_processes_and_restarts(pool: PgPool) {
     let config = || Config { login_per_account_per_15_minutes: 4, ..Config::for_tests() };
     let first = TestApp::spawn_with(pool.clone(), config()).await;
@@ -596,7 +607,22 @@ async fn probing_someone_elses_record_is_a_404_and_audited(pool: PgPool) {
     assert_error(probe, StatusCode::NOT_FOUND, "not_found").await;
     let missing = app.get("/api/appointments/987654", Some(&other)).await;
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    // Someone else's notification, likewise.
+    let their_note: i64 = sqlx::query_scalar("SELECT min(id) FROM notifications").fetch_one(&pool).await.unwrap();
+    assert_error(
+        app.post(&format!("/api/notifications/{their_note}/read"), json!({}), Some(&other)).await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
     let audited: Vec<(String, String)> =
-        sqlx::query_as("SELECT outcome, detail FROM audit_log WHERE action = 'access.concealed'").fetch_all(&pool).await.unwrap();
-    assert_eq!(audited, [("denied".to_owned(), format!("GET /api/appointments/{theirs}"))], "only the probe of a real record");
+        sqlx::query_as("SELECT outcome, detail FROM audit_log WHERE action = 'access.concealed' ORDER BY id")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    let expected = [
+        ("denied".to_owned(), format!("GET /api/appointments/{theirs}")),
+        ("denied".to_owned(), format!("POST /api/notifications/{their_note}/read")),
+    ];
+    assert_eq!(audited, expected, "only the probes of real records");
 }
