@@ -13,7 +13,7 @@ use crate::auth::sign_ins::SignIns;
 use crate::auth::throttle::Throttles;
 use crate::clinic::Clinic;
 use crate::error::AppError;
-use crate::{appointments, audit, auth, doctors, notifications, privacy, profile, users};
+use crate::{appointments, audit, auth, doctors, notifications, privacy, profile, records, users};
 use anyhow::Context;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -81,7 +81,7 @@ pub async fn connect(config: &Config, connect_as: ConnectAs) -> anyhow::Result<(
     // longer than a request's statement is allowed to.
     let mut migration_conn = PgConnection::connect_with(&options).await.context("Failed to connect to PostgreSQL")?;
     MIGRATOR.run(&mut migration_conn).await.context("Failed to apply migrations")?;
-    let app_role_ready = prepare_app_role(&mut migration_conn, &options, embedded.is_some()).await?;
+    let app_role_ready = prepare_app_role_alone(&mut migration_conn, &options, embedded.is_some()).await?;
     migration_conn.close().await.ok();
     let options = match connect_as {
         ConnectAs::Owner => options,
@@ -123,6 +123,21 @@ pub async fn connect(config: &Config, connect_as: ConnectAs) -> anyhow::Result<(
         .await
         .context("Failed to connect to PostgreSQL")?;
     Ok((pool, embedded))
+}
+
+/// Key of the advisory lock held while a process prepares the app role (any constant no
+/// other lock uses; sqlx's migrator takes its own).
+const PREPARE_LOCK_KEY: i64 = 0x6361_6475_6365_7573; // "caduceus"
+
+/// `prepare_app_role`, one process at a time: processes starting together on one database
+/// would otherwise race in `CREATE SCHEMA IF NOT EXISTS` and in GRANTs on the same objects,
+/// which PostgreSQL answers with "duplicate key" or "tuple concurrently updated" (a second
+/// server started beside the first exited at start-up).
+async fn prepare_app_role_alone(owner: &mut PgConnection, options: &PgConnectOptions, embedded: bool) -> anyhow::Result<bool> {
+    sqlx::query("SELECT pg_advisory_lock($1)").bind(PREPARE_LOCK_KEY).execute(&mut *owner).await?;
+    let prepared = prepare_app_role(owner, options, embedded).await;
+    sqlx::query("SELECT pg_advisory_unlock($1)").bind(PREPARE_LOCK_KEY).execute(&mut *owner).await?;
+    prepared
 }
 
 /// As the owner, after migrations: the cookie-session store's table (in its own schema, which
@@ -247,6 +262,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(users::rest::routes())
         .merge(doctors::rest::routes())
         .merge(appointments::rest::routes())
+        .merge(records::rest::routes())
         .merge(notifications::rest::routes())
         .merge(audit::rest::routes())
         .routes(routes!(health))

@@ -132,7 +132,7 @@ impl ServerProcess {
     pub async fn start(pool: &PgPool) -> Self {
         let url = database_url_of(pool);
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_caduceus"))
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_caduceus"))
             .arg("serve")
             .env("DATABASE_URL", &url)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
@@ -141,12 +141,16 @@ impl ServerProcess {
             .spawn()
             .unwrap();
         let base = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
+        // Generous: on a 2-core CI machine the other tests run beside this start-up.
+        for _ in 0..300 {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("the server process on port {port} exited at start-up ({status}); its log is above");
+            }
             if reqwest::get(format!("{base}/health")).await.is_ok_and(|r| r.status().is_success()) {
                 return Self { base, _child: child };
             }
             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
         }
-        panic!("the server process on port {port} did not start");
+        panic!("the server process on port {port} did not answer within 30 s");
     }
 }
