@@ -9,6 +9,7 @@ use crate::doctors::pages::{DirectoryRoute, PracticeRoute};
 use crate::notifications::pages::NotificationsRoute;
 use crate::privacy::pages::PrivacyRoute;
 use crate::profile::pages::ProfileRoute;
+use crate::records::pages::{ChartRoute, MyRecordRoute};
 use crate::shell::Layout;
 use crate::ui::NotFound;
 use crate::users::pages::{AuditRoute, DashboardRoute, OutboxRoute, UsersRoute};
@@ -79,6 +80,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("appointments/:id") view={Lazy::<AppointmentRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("practice") view={Lazy::<PracticeRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("records") view={Lazy::<MyRecordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("patients/:id/chart") view={Lazy::<ChartRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

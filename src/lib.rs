@@ -30,6 +30,7 @@ pub mod paging;
 pub mod patients;
 pub mod privacy;
 pub mod profile;
+pub mod records;
 pub mod shell;
 pub mod ui;
 pub mod users;

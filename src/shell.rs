@@ -12,7 +12,7 @@ use leptos_router::hooks::use_location;
 fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut links = vec![("/", "Dashboard")];
     match role {
-        Role::Patient => links.extend([("/doctors", "Find a doctor"), ("/appointments", "Appointments")]),
+        Role::Patient => links.extend([("/doctors", "Find a doctor"), ("/appointments", "Appointments"), ("/records", "Health record")]),
         Role::Doctor => links.extend([("/appointments", "Schedule"), ("/practice", "Practice")]),
         Role::Nurse | Role::Manager => links.push(("/appointments", "Appointments")),
         Role::Admin => links.extend([

@@ -421,8 +421,3 @@ pub async fn move_to(conn: &mut PgConnection, id: i64, starts_at: DateTime<Utc>,
     .map_err(booking_conflict)?;
     Ok(done.rows_affected() == 1)
 }
-
-#[tracing::instrument(skip_all, fields(user_id = user_id))]
-pub async fn patient_id_of_user(conn: &mut PgConnection, user_id: i64) -> AppResult<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1").bind(user_id).fetch_optional(conn).await?)
-}

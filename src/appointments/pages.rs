@@ -24,6 +24,16 @@ fn status_badge(status: AppointmentStatus) -> impl IntoView {
     view! { <span class=format!("badge {kind}")>{status.label()}</span> }
 }
 
+/// Whether the appointment page links to the patient's chart: for nurses and admins, and for
+/// the doctor once the visit was accepted (the chart rule, `patients::access`).
+fn opens_chart(viewer: Role, status: AppointmentStatus) -> bool {
+    match viewer {
+        Role::Nurse | Role::Admin => true,
+        Role::Doctor => matches!(status, AppointmentStatus::Accepted | AppointmentStatus::Completed | AppointmentStatus::NoShow),
+        _ => false,
+    }
+}
+
 /// Who works with a calendar rather than a list of their own visits.
 const CLINIC: &[Role] = &[Role::Doctor, Role::Nurse, Role::Staff, Role::Manager, Role::Admin];
 
@@ -384,7 +394,12 @@ fn AppointmentDetails(
                                 {a.status_reason.clone().map(|r| view! { <div><dt>"Note"</dt><dd>{r}</dd></div> })}
                             </dl>
                             {a.visit_notes.clone().map(|n| view! { <h2>"Visit notes"</h2><p class="notes">{n}</p> })}
-                            <div class="row-actions"><StatusActions appointment=a.clone() change=change/></div>
+                            <div class="row-actions">
+                                <StatusActions appointment=a.clone() change=change/>
+                                {opens_chart(viewer_role, a.status).then(|| view! {
+                                    <a class="button" href=format!("/patients/{}/chart", a.patient_id)>"Open chart"</a>
+                                })}
+                            </div>
                         </section>
                         <ReviewCard appointment=a.clone() review=review/>
                         <RescheduleCard appointment=a reschedule=reschedule slots=slots/>

@@ -100,7 +100,9 @@ pub async fn get(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, id: i6
 #[tracing::instrument(skip_all)]
 async fn scope_of(conn: &mut PgConnection, actor: &Actor) -> AppResult<Scope> {
     Ok(match actor.role {
-        Role::Patient => Scope::Patient(db::patient_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?),
+        Role::Patient => Scope::Patient(
+            crate::patients::access::patient_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?,
+        ),
         Role::Doctor => {
             Scope::Doctor(doctors_db::doctor_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Doctor"))?)
         }

@@ -56,3 +56,56 @@ pub async fn have_met(conn: &mut PgConnection, doctor_user_id: i64, patient_user
     .fetch_one(conn)
     .await?)
 }
+
+/// What a caller wants to do with a patient's chart.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChartUse {
+    Read,
+    /// Add to it or change an entry's status: clinicians only.
+    Write,
+}
+
+/// The chart rule (minimum necessary): the patient reads their own chart; a doctor reads and
+/// writes the charts of patients they have treated (an accepted, completed or missed visit —
+/// a pending request is not enough); nurses read and write every chart; admins read. The
+/// front desk works with the registry and managers with aggregates: 403. A patient or doctor
+/// asking about someone else's chart gets a concealed (audited) 404, as does a chart that
+/// doesn't exist for anyone.
+#[tracing::instrument(skip_all, fields(patient_id = patient_id, use_ = ?use_))]
+pub async fn require_chart_access(conn: &mut PgConnection, actor: &Actor, patient_id: i64, use_: ChartUse) -> AppResult<()> {
+    let writes = use_ == ChartUse::Write;
+    match actor.role {
+        Role::Staff | Role::Manager => return Err(AppError::forbidden()),
+        Role::Admin if writes => return Err(AppError::forbidden()),
+        _ => {}
+    }
+    let found: Option<(i64, bool)> = sqlx::query_as(
+        "SELECT p.user_id,
+                EXISTS (SELECT 1 FROM appointments a JOIN doctors d ON d.id = a.doctor_id
+                         WHERE a.patient_id = p.id AND d.user_id = $2 AND a.status IN ('accepted', 'completed', 'no_show'))
+           FROM patients p WHERE p.id = $1",
+    )
+    .bind(patient_id)
+    .bind(actor.user_id)
+    .fetch_optional(conn)
+    .await?;
+    let Some((patient_user_id, treated)) = found else { return Err(AppError::not_found("Patient")) };
+    match actor.role {
+        Role::Patient if patient_user_id == actor.user_id => {
+            if writes {
+                Err(AppError::Forbidden("Your care team keeps your chart; tell them what should change.".into()))
+            } else {
+                Ok(())
+            }
+        }
+        Role::Doctor if treated => Ok(()),
+        Role::Nurse | Role::Admin => Ok(()),
+        _ => Err(AppError::concealed("Patient")),
+    }
+}
+
+/// The patient id of a patient's account (None for other accounts).
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
+pub async fn patient_id_of_user(conn: &mut PgConnection, user_id: i64) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1").bind(user_id).fetch_optional(conn).await?)
+}

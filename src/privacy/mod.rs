@@ -45,6 +45,15 @@ impl RecordAccess {
             "appointment.reschedule" => "moved an appointment",
             "appointment.book" => "booked an appointment",
             "profile.update" => "changed your details",
+            "chart.view" => "opened your chart",
+            "chart.history.view" => "read your history",
+            "chart.history.add" => "added to your history",
+            "chart.allergies.view" => "read your allergies",
+            "chart.allergy.add" => "recorded an allergy",
+            "chart.allergy.status" => "changed an allergy's status",
+            "chart.allergies.none_known" => "recorded that you have no known allergies",
+            "chart.vitals.view" => "read your vitals",
+            "chart.vitals.add" => "recorded your vitals",
             other => other,
         };
         what.to_owned()

@@ -10,6 +10,7 @@ use crate::auth::Role;
 use crate::clinic::Clinic;
 use crate::error::{AppError, AppResult};
 use crate::notifications::service::{self as notifications, Notice};
+use crate::patients::access::patient_id_of_user;
 use chrono::{DateTime, Utc};
 use serde_json::{json, Value};
 use sqlx::{Connection, PgConnection, PgPool};
@@ -22,7 +23,7 @@ const SECRET_COLUMNS: &[&str] = &["password_hash", "token_hash"];
 #[tracing::instrument(skip_all)]
 pub async fn record_accesses(conn: &mut PgConnection, actor: &Actor, before_id: Option<i64>) -> AppResult<Vec<RecordAccess>> {
     actor.require_role(&[Role::Patient])?;
-    let patient_id = patient_id_of(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?;
+    let patient_id = patient_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?;
     Ok(sqlx::query_as(
         "SELECT a.at, u.name AS actor_name, a.actor_role, a.action, a.target_type, a.target_id, a.outcome
            FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
@@ -161,7 +162,7 @@ pub async fn close_own_account(
         return Err(AppError::Forbidden("The password is not correct.".into()));
     }
     let mut tx = pool.begin().await?;
-    let patient_id = patient_id_of(&mut tx, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?;
+    let patient_id = patient_id_of_user(&mut tx, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?;
     erase(&mut tx, clinic, actor.user_id, patient_id).await?;
     audit::record(
         &mut tx,
@@ -269,8 +270,4 @@ async fn scrub_mentions(tx: &mut PgConnection, user_id: i64, name: &str, email: 
         .await?;
     }
     Ok(())
-}
-
-async fn patient_id_of(conn: &mut PgConnection, user_id: i64) -> AppResult<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1").bind(user_id).fetch_optional(conn).await?)
 }

@@ -157,6 +157,9 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("PUT", "/api/users/{id}"),
     ("POST", "/api/users/{id}/verify"),
     ("POST", "/api/users/{id}/deactivate"),
+    ("GET", "/api/patients/{id}/history"),
+    ("POST", "/api/patients/{id}/history"),
+    ("DELETE", "/api/patients/{id}"),
     ("GET", "/api/audit"),
     ("GET", "/health"),
 ];

@@ -12,5 +12,6 @@ mod database;
 mod dataset;
 mod matrix;
 mod privacy;
+mod records;
 mod scheduling;
 mod security;

@@ -76,6 +76,15 @@ enum Case {
     CloseOwnAccount,
     /// Erases a fresh patient (admins only).
     EraseFreshPatient,
+    /// The owner's patient id in the path: their chart.
+    OwnerChart,
+    AddHistory,
+    /// Adds an inactive allergy (a fresh substance each time): active ones would stop
+    /// "no known allergies" from being recorded in its own row.
+    AddAllergy,
+    /// Marks a fresh inactive allergy of the owner inactive again.
+    ChangeOwnerAllergy,
+    AddVitals,
 }
 
 /// Method, documented path, case, and the status for each caller in [`CALLERS`] order:
@@ -96,6 +105,15 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("GET",    "/api/profile/export",                 Case::Plain,         [401, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/profile/access-log",             Case::Plain,         [401, 200, 200, 403, 403, 403, 403, 403, 403]),
     ("DELETE", "/api/patients/{id}",                  Case::EraseFreshPatient, [401, 403, 403, 403, 403, 403, 403, 403, 204]),
+    ("GET",    "/api/patients/{id}/chart",            Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 403, 403, 200]),
+    ("GET",    "/api/patients/{id}/history",          Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 403, 403, 200]),
+    ("POST",   "/api/patients/{id}/history",          Case::AddHistory,    [401, 403, 404, 201, 404, 201, 403, 403, 403]),
+    ("GET",    "/api/patients/{id}/allergies",        Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 403, 403, 200]),
+    ("POST",   "/api/patients/{id}/allergies",        Case::AddAllergy,    [401, 403, 404, 201, 404, 201, 403, 403, 403]),
+    ("POST",   "/api/patients/{id}/allergies/none-known", Case::OwnerChart, [401, 403, 404, 200, 404, 200, 403, 403, 403]),
+    ("PUT",    "/api/allergies/{id}",                 Case::ChangeOwnerAllergy, [401, 403, 404, 200, 404, 200, 403, 403, 403]),
+    ("GET",    "/api/patients/{id}/vitals",           Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 403, 403, 200]),
+    ("POST",   "/api/patients/{id}/vitals",           Case::AddVitals,     [401, 403, 404, 201, 404, 201, 403, 403, 403]),
     ("GET",    "/api/users",                          Case::Plain,         [401, 403, 403, 403, 403, 403, 200, 403, 200]),
     ("POST",   "/api/users",                          Case::CreatePatientAccount, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
     ("GET",    "/api/users/{id}",                     Case::OwnerUser,     [401, 403, 403, 403, 403, 403, 200, 403, 200]),
@@ -184,7 +202,7 @@ impl World {
         }
         let owner_patient_id =
             sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1").bind(patients[0]).fetch_one(&app.pool).await.unwrap();
-        World {
+        let world = World {
             app,
             emails,
             tokens: Mutex::new(tokens),
@@ -192,7 +210,11 @@ impl World {
             owner_patient_id,
             doctor_id: doctor_ids[0],
             counter: AtomicUsize::new(0),
-        }
+        };
+        // The object's doctor treats the owner: an accepted visit (a pending one is no
+        // relationship for the chart).
+        world.accepted_appointment().await;
+        world
     }
 
     fn next(&self) -> usize {
@@ -373,6 +395,20 @@ impl World {
                 };
                 (path.to_owned(), Some(json!({"password": PASSWORD})), token)
             }
+            Case::OwnerChart => (with_id(self.owner_patient_id), None, token),
+            Case::AddHistory => (with_id(self.owner_patient_id), Some(json!({"kind": "condition", "name": "Hay fever"})), token),
+            Case::AddAllergy => {
+                let allergy = json!({"substance": format!("Substance {}", self.next()), "severity": "mild", "status": "inactive"});
+                (with_id(self.owner_patient_id), Some(allergy), token)
+            }
+            Case::ChangeOwnerAllergy => {
+                let allergy = json!({"substance": format!("Substance {}", self.next()), "severity": "mild", "status": "inactive"});
+                let path = format!("/api/patients/{}/allergies", self.owner_patient_id);
+                let added = self.app.post(&path, allergy, self.token(Who::Nurse).as_deref()).await;
+                assert_eq!(added.status(), StatusCode::CREATED);
+                (with_id(body(added).await["id"].as_i64().unwrap()), Some(json!({"status": "inactive"})), token)
+            }
+            Case::AddVitals => (with_id(self.owner_patient_id), Some(json!({"pulse": 64, "spo2": 98})), token),
             Case::EraseFreshPatient => {
                 let user_id = self.fresh_patient_user().await;
                 let patient_id: i64 =

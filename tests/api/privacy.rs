@@ -413,6 +413,15 @@ async fn patient_with_history(app: &TestApp, admin: &str) -> (i64, i64, String, 
     let done =
         app.post(&format!("/api/appointments/{past}/complete"), json!({"notes": "Holter monitor clear."}), Some(&doctor_token)).await;
     assert_eq!(done.status(), StatusCode::OK);
+    // The chart: an entry in each of its tables, written by the doctor who treated them.
+    for (what, entry) in [
+        ("history", json!({"kind": "condition", "name": "Paroxysmal atrial fibrillation"})),
+        ("allergies", json!({"substance": "Penicillin", "severity": "severe", "reaction": "Hives"})),
+        ("vitals", json!({"systolic": 132, "diastolic": 86, "pulse": 91})),
+    ] {
+        let path = format!("/api/patients/{patient_id}/{what}");
+        assert_eq!(app.post(&path, entry, Some(&doctor_token)).await.status(), StatusCode::CREATED, "{what}");
+    }
     let review = json!({"appointment_id": past, "rating": 5, "text": "Thorough."});
     assert_eq!(app.post(&format!("/api/doctors/{doctor_id}/reviews"), review, Some(&token)).await.status(), StatusCode::CREATED);
     let coming = app.post("/api/appointments", book(3), Some(&token)).await;
@@ -451,6 +460,14 @@ async fn the_export_holds_every_table_that_references_the_patient(pool: PgPool) 
     let missing: Vec<_> =
         personal_columns(&pool).await.into_iter().map(|(table, _, _)| table).filter(|t| !tables.contains_key(t)).collect();
     assert!(missing.is_empty(), "tables referencing a patient but missing from the export: {missing:?}");
+    // The fixture gives the patient rows in every table that can hold them, so that erasure
+    // (the next test) is tried on each: a new table fails here until the fixture fills it.
+    let empty: Vec<_> = tables
+        .iter()
+        .filter(|(table, rows)| *table != "doctors" && rows.as_array().is_some_and(Vec::is_empty))
+        .map(|(table, _)| table.clone())
+        .collect();
+    assert!(empty.is_empty(), "tables where the fixture patient has no row (add some to patient_with_history): {empty:?}");
     for (table, at_least) in [
         ("users", 1),
         ("patients", 1),
@@ -461,6 +478,9 @@ async fn the_export_holds_every_table_that_references_the_patient(pool: PgPool) 
         ("email_verifications", 1),
         ("audit_log", 5),
         ("outbox", 1),
+        ("medical_history", 1),
+        ("allergies", 1),
+        ("vitals", 1),
     ] {
         let rows = tables[table].as_array().unwrap_or_else(|| panic!("{table} is in the export"));
         assert!(rows.len() >= at_least, "{table}: {} rows", rows.len());

@@ -1,0 +1,89 @@
+import { APIRequestContext } from "@playwright/test";
+import { DEMO_PASSWORD, expect, hydrated, signIn, signOut, test } from "./helpers";
+
+/** Pat Patient's demo visit with Dr. Grey (doctor@), completed three weeks ago, as the patient finds it. */
+async function patsCompletedVisit(request: APIRequestContext): Promise<{ id: number; patient_id: number }> {
+  const login = await request.post("/api/auth/login", { data: { email: "patient@caduceus.test", password: DEMO_PASSWORD } });
+  const token = (await login.json()).token;
+  const headers = { Authorization: `Bearer ${token}` };
+  const visits = await (await request.get("/api/appointments?status=completed", { headers })).json();
+  await request.post("/api/auth/logout", { headers });
+  return visits[0];
+}
+
+test("a doctor records an allergy and history, a nurse records vitals, and the patient sees both and who looked", async ({ page }, info) => {
+  const visit = await patsCompletedVisit(page.request);
+  // One substance per run and screen size: the journey runs twice against one server.
+  const substance = `Amoxicillin ${info.project.name} ${Date.now()}`;
+
+  // The doctor opens the chart from the visit.
+  await signIn(page, "doctor@caduceus.test");
+  await page.goto(`/appointments/${visit.id}`);
+  await hydrated(page);
+  await page.getByRole("link", { name: "Open chart" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Pat Patient");
+  const allergyForm = page.getByRole("form", { name: "Add an allergy" });
+  await allergyForm.getByLabel("Substance").fill(substance);
+  await allergyForm.getByLabel("Severity").selectOption("severe");
+  await allergyForm.getByLabel("Reaction").fill("Hives and swelling");
+  await allergyForm.getByRole("button", { name: "Add allergy" }).click();
+  await expect(page.locator(".allergy-banner")).toContainText(`${substance} (severe)`);
+  // The same substance again is refused with the reason.
+  await allergyForm.getByLabel("Substance").fill(`  ${substance.toUpperCase()} `);
+  await allergyForm.getByRole("button", { name: "Add allergy" }).click();
+  await expect(page.getByRole("alert")).toContainText("already has an active allergy");
+
+  const historyForm = page.getByRole("form", { name: "Add to the history" });
+  await historyForm.getByLabel("Kind").selectOption("surgery");
+  await historyForm.getByLabel("What").fill(`Appendectomy ${info.project.name}`);
+  await historyForm.getByLabel("When (optional)").fill("2001-06-30");
+  await historyForm.getByRole("button", { name: "Add to history" }).click();
+  await expect(page.getByRole("list", { name: "Surgeries" })).toContainText(`Appendectomy ${info.project.name}`);
+  await signOut(page);
+
+  // The nurse records vitals from the same visit; an impossible value is refused first.
+  await signIn(page, "nurse@caduceus.test");
+  await page.goto(`/appointments/${visit.id}`);
+  await hydrated(page);
+  await page.getByRole("link", { name: "Open chart" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Pat Patient");
+  const vitalsForm = page.getByRole("form", { name: "Record vitals" });
+  await vitalsForm.getByLabel("Pulse (/min)").fill("400");
+  await vitalsForm.getByRole("button", { name: "Record vitals" }).click();
+  await expect(page.getByRole("alert")).toContainText("Pulse (beats per minute) must be between 20 and 300");
+  await vitalsForm.getByLabel("Systolic (mmHg)").fill("124");
+  await vitalsForm.getByLabel("Diastolic (mmHg)").fill("79");
+  await vitalsForm.getByLabel("Pulse (/min)").fill("68");
+  await vitalsForm.getByLabel("Weight (kg)").fill("80");
+  await vitalsForm.getByLabel("Height (cm)").fill("180");
+  await vitalsForm.getByRole("button", { name: "Record vitals" }).click();
+  await expect(page.getByText("Vitals recorded.")).toBeVisible();
+  const newest = page.locator(".vitals-table tbody tr").first();
+  await expect(newest).toContainText("124/79");
+  await expect(newest).toContainText("24.7"); // BMI from 80 kg and 180 cm
+  await signOut(page);
+
+  // The patient reads their record (no forms), then sees who opened it.
+  await signIn(page, "patient@caduceus.test");
+  await page.getByRole("link", { name: "Health record" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("My health record");
+  await expect(page.locator(".allergy-banner")).toContainText(substance);
+  await expect(page.getByRole("list", { name: "Surgeries" })).toContainText(`Appendectomy ${info.project.name}`);
+  await expect(page.locator(".vitals-table")).toContainText("124/79");
+  await expect(page.getByRole("form", { name: "Record vitals" })).toHaveCount(0);
+  await page.goto("/privacy");
+  await hydrated(page);
+  const log = page.getByRole("list", { name: "Accesses to your record" });
+  await expect(log).toContainText("Nora Nurse");
+  await expect(log).toContainText("recorded your vitals");
+  await expect(log).toContainText("recorded an allergy");
+});
+
+test("a doctor who never treated the patient doesn't get the chart", async ({ page }) => {
+  const visit = await patsCompletedVisit(page.request);
+  await signIn(page, "ent@caduceus.test");
+  await page.goto(`/patients/${visit.patient_id}/chart`);
+  await hydrated(page);
+  await expect(page.getByText("Patient not found.")).toBeVisible();
+  await expect(page.getByRole("form", { name: "Add an allergy" })).toHaveCount(0);
+});
