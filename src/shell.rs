@@ -111,19 +111,16 @@ fn IdleWatch() -> impl IntoView {
 
     let warning = RwSignal::new(false);
     let timeout = LocalResource::new(|| async { session_timeout().await.ok().flatten() });
-    // Outside the reactive arena on purpose: the owner's stored values may already be gone
-    // when its cleanups run, and a timer left armed would sign the user out later.
-    let handles = std::sync::Arc::new(std::sync::Mutex::new(Vec::<TimeoutHandle>::new()));
-    let clear_all = {
-        let handles = handles.clone();
-        move || {
-            if let Ok(mut handles) = handles.lock() {
-                handles.drain(..).for_each(|handle| handle.clear());
-            }
-        }
-    };
+    // One set of timers per browser tab, whichever header armed them, outside the reactive
+    // arena: a header rendered anew while its old owner lingers (its cleanups not yet run, or
+    // its stored values gone) must not leave an old logoff timer armed — that one signed the
+    // user out a minute after "Stay signed in".
+    thread_local! {
+        static TIMERS: std::cell::RefCell<Vec<TimeoutHandle>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let clear_all = || TIMERS.with(|timers| timers.borrow_mut().drain(..).for_each(|handle| handle.clear()));
     // A page change may render the header anew: this watch's timers go with it.
-    on_cleanup(clear_all.clone());
+    on_cleanup(clear_all);
     let location = use_location();
     let restart = move || {
         clear_all();
@@ -141,9 +138,7 @@ fn IdleWatch() -> impl IntoView {
             },
             idle,
         );
-        if let Ok(mut handles) = handles.lock() {
-            handles.extend([warn, end].into_iter().flatten());
-        }
+        TIMERS.with(|timers| timers.borrow_mut().extend([warn, end].into_iter().flatten()));
     };
     let restart = StoredValue::new(restart);
     Effect::new(move |_| {

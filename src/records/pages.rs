@@ -227,7 +227,6 @@ fn AllergyRow(allergy: Allergy, writes: bool, actions: ChartActions) -> impl Int
 
 #[component]
 fn HistoryCard(patient_id: i64, history: Vec<HistoryEntry>, writes: bool, actions: ChartActions) -> impl IntoView {
-    let today = chrono::Utc::now().date_naive().to_string();
     view! {
         <section class="card" aria-labelledby="history-heading">
             <h2 id="history-heading">"History"</h2>
@@ -263,7 +262,7 @@ fn HistoryCard(patient_id: i64, history: Vec<HistoryEntry>, writes: bool, action
                     <div class="field"><label for="history-name">"What"</label>
                         <input id="history-name" name="name" required=true maxlength="200" placeholder="e.g. Asthma, Appendectomy"/></div>
                     <div class="field"><label for="history-date">"When (optional)"</label>
-                        <input id="history-date" name="date" type="date" max=today/></div>
+                        <input id="history-date" name="date" type="date"/></div>
                     <div class="field"><label for="history-description">"Details (optional)"</label>
                         <input id="history-description" name="description" maxlength="2000"/></div>
                     <button type="submit" class="button primary">"Add to history"</button>
