@@ -112,25 +112,41 @@ fn IdleWatch() -> impl IntoView {
     let warning = RwSignal::new(false);
     let timeout = LocalResource::new(|| async { session_timeout().await.ok().flatten() });
     // One set of timers per browser tab, whichever header armed them, outside the reactive
-    // arena: a header rendered anew while its old owner lingers (its cleanups not yet run, or
-    // its stored values gone) must not leave an old logoff timer armed — that one signed the
-    // user out a minute after "Stay signed in".
+    // arena, and the time of the last activity beside them. A timer that fires acts only when
+    // the last activity really is that long ago: a header rendered anew while its old owner
+    // lingers may leave an old timer armed, and that one must not sign the user out a minute
+    // after "Stay signed in".
     thread_local! {
         static TIMERS: std::cell::RefCell<Vec<TimeoutHandle>> = const { std::cell::RefCell::new(Vec::new()) };
+        static LAST_ACTIVITY_MS: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
     }
+    let now_ms = leptos::web_sys::js_sys::Date::now;
+    // A second's slack: a browser may round a timer's due time.
+    let idle_for = move |span: Duration| now_ms() - LAST_ACTIVITY_MS.get() + 1_000.0 >= span.as_millis() as f64;
     let clear_all = || TIMERS.with(|timers| timers.borrow_mut().drain(..).for_each(|handle| handle.clear()));
     // A page change may render the header anew: this watch's timers go with it.
     on_cleanup(clear_all);
     let location = use_location();
     let restart = move || {
         clear_all();
+        LAST_ACTIVITY_MS.set(now_ms());
         warning.set(false);
         let Some(Some(idle_secs)) = timeout.get() else { return };
         let idle = Duration::from_secs(u64::from(idle_secs));
         let warn_at = idle.saturating_sub(Duration::from_secs(60));
-        let warn = set_timeout_with_handle(move || warning.set(true), warn_at);
+        let warn = set_timeout_with_handle(
+            move || {
+                if idle_for(warn_at) {
+                    warning.set(true);
+                }
+            },
+            warn_at,
+        );
         let end = set_timeout_with_handle(
             move || {
+                if !idle_for(idle) {
+                    return;
+                }
                 leptos::task::spawn_local(async move {
                     let _ = end_idle_session().await;
                     let _ = window().location().set_href("/login?signed_out=idle");
