@@ -6,6 +6,7 @@ use crate::auth::api::{get_current_user, Login, Logout};
 use crate::auth::guard::AuthContext;
 use crate::auth::pages::{LoginRoute, RegisterRoute, VerifyEmailRoute};
 use crate::doctors::pages::{DirectoryRoute, PracticeRoute};
+use crate::encounters::pages::{EncounterRoute, VisitNoteRoute};
 use crate::notifications::pages::NotificationsRoute;
 use crate::privacy::pages::PrivacyRoute;
 use crate::profile::pages::ProfileRoute;
@@ -82,6 +83,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("practice") view={Lazy::<PracticeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("records") view={Lazy::<MyRecordRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("patients/:id/chart") view={Lazy::<ChartRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("patients/:id/visit-note") view={Lazy::<VisitNoteRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("medical-records/:id") view={Lazy::<EncounterRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -19,6 +19,7 @@ pub mod clinic;
 #[cfg(feature = "ssr")]
 pub mod csp;
 pub mod doctors;
+pub mod encounters;
 pub mod error;
 #[cfg(feature = "ssr")]
 pub mod extract;
@@ -32,6 +33,7 @@ pub mod privacy;
 pub mod profile;
 pub mod records;
 pub mod shell;
+pub mod text;
 pub mod ui;
 pub mod users;
 

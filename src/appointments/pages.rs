@@ -399,6 +399,9 @@ fn AppointmentDetails(
                                 {opens_chart(viewer_role, a.status).then(|| view! {
                                     <a class="button" href=format!("/patients/{}/chart", a.patient_id)>"Open chart"</a>
                                 })}
+                                {(viewer_role == Role::Doctor && matches!(a.status, AppointmentStatus::Accepted | AppointmentStatus::Completed)).then(|| view! {
+                                    <a class="button" href=format!("/patients/{}/visit-note?appointment={}", a.patient_id, a.id)>"Write the visit note"</a>
+                                })}
                             </div>
                         </section>
                         <ReviewCard appointment=a.clone() review=review/>

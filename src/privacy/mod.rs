@@ -54,6 +54,13 @@ impl RecordAccess {
             "chart.allergies.none_known" => "recorded that you have no known allergies",
             "chart.vitals.view" => "read your vitals",
             "chart.vitals.add" => "recorded your vitals",
+            "chart.encounters.view" => "read your visit notes",
+            "chart.encounter.view" => "read a visit note",
+            "chart.encounter.add" => "wrote a visit note",
+            "chart.encounter.correct" => "corrected a visit note",
+            "chart.encounter.addendum" => "added to a visit note",
+            "chart.encounter.error" => "marked a visit note entered in error",
+            "chart.prescription.allergy_override" => "prescribed despite a recorded allergy",
             other => other,
         };
         what.to_owned()

@@ -63,10 +63,7 @@ pub const BLOOD_GROUPS: [&str; 8] = ["A+", "A-", "B+", "B-", "AB+", "AB-", "O+",
 pub const GENDERS: [(&str, &str); 4] = [("female", "Female"), ("male", "Male"), ("other", "Other"), ("undisclosed", "Prefer not to say")];
 
 /// `Some("")` and whitespace mean "clear".
-pub fn blank_to_none(value: &str) -> Option<String> {
-    let trimmed = value.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_owned())
-}
+pub use crate::text::blank_to_none;
 
 /// Phone numbers as people write them: digits with spaces, dashes, dots, parentheses and a
 /// leading +; 5 to 20 digits.
@@ -83,14 +80,7 @@ pub fn parse_phone(raw: &str) -> Result<Option<String>, String> {
 
 pub fn parse_date_of_birth(raw: &str, today: NaiveDate) -> Result<Option<NaiveDate>, String> {
     let Some(text) = blank_to_none(raw) else { return Ok(None) };
-    let date = NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(|_| "Write the date of birth as YYYY-MM-DD.".to_owned())?;
-    if date > today {
-        return Err("The date of birth can't be in the future.".into());
-    }
-    if date < NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date") {
-        return Err("The date of birth is too far in the past.".into());
-    }
-    Ok(Some(date))
+    crate::text::past_date(&text, "date of birth", today).map(Some)
 }
 
 pub fn parse_blood_group(raw: &str) -> Result<Option<String>, String> {
@@ -113,14 +103,7 @@ pub fn parse_gender(raw: &str) -> Result<Option<String>, String> {
 
 /// Free text with a length cap (addresses, contact names).
 pub fn parse_text(raw: &str, field: &str, max_chars: usize) -> Result<Option<String>, String> {
-    let Some(text) = blank_to_none(raw) else { return Ok(None) };
-    if text.chars().count() > max_chars {
-        Err(format!("The {field} is too long ({max_chars} characters at most)."))
-    } else if text.chars().any(|c| c.is_control() && c != '\n') {
-        Err(format!("The {field} contains characters that are not allowed."))
-    } else {
-        Ok(Some(text))
-    }
+    crate::text::optional(Some(raw), field, max_chars)
 }
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod rest;
 #[cfg(feature = "ssr")]
 pub mod service;
 
+use crate::text;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -141,12 +142,12 @@ pub struct HistoryDraft {
 impl NewHistoryEntry {
     pub fn parse(self, today: NaiveDate) -> Result<HistoryDraft, String> {
         let kind = HistoryKind::parse(&self.kind)?;
-        let name = required_text(&self.name, "name", 200)?;
-        let date = match self.date.as_deref().and_then(blank_to_none) {
+        let name = text::required(&self.name, "name", 200)?;
+        let date = match self.date.as_deref().and_then(text::blank_to_none) {
             None => None,
-            Some(text) => Some(past_date(&text, today)?),
+            Some(raw) => Some(text::past_date(&raw, "date", today)?),
         };
-        let description = optional_text(self.description.as_deref(), "description", 2000)?;
+        let description = text::optional(self.description.as_deref(), "description", 2000)?;
         Ok(HistoryDraft { kind, name, date, description })
     }
 }
@@ -270,10 +271,10 @@ pub struct AllergyDraft {
 
 impl NewAllergy {
     pub fn parse(self) -> Result<AllergyDraft, String> {
-        let substance = required_text(&self.substance, "substance", 100)?;
-        let reaction = optional_text(self.reaction.as_deref(), "reaction", 500)?;
+        let substance = text::required(&self.substance, "substance", 100)?;
+        let reaction = text::optional(self.reaction.as_deref(), "reaction", 500)?;
         let severity = Severity::parse(&self.severity)?;
-        let status = match self.status.as_deref().and_then(blank_to_none) {
+        let status = match self.status.as_deref().and_then(text::blank_to_none) {
             None => EntryStatus::Active,
             Some(raw) => match EntryStatus::parse(&raw)? {
                 EntryStatus::EnteredInError => return Err("A new allergy is active or inactive.".into()),
@@ -447,46 +448,13 @@ pub struct Chart {
     pub history: Vec<HistoryEntry>,
     /// Newest first.
     pub vitals: Vec<Vitals>,
+    /// The newest encounters (visit notes), newest first, and how many there are in all.
+    pub encounters: Vec<crate::encounters::Encounter>,
+    pub encounter_count: i64,
     /// Whether the caller may add to this chart (clinicians who may read it).
     pub may_write: bool,
-}
-
-// ---------------------------------------------------------------------------------------------
-// Text rules shared by the forms above
-
-fn blank_to_none(raw: &str) -> Option<String> {
-    let trimmed = raw.trim();
-    (!trimmed.is_empty()).then(|| trimmed.to_owned())
-}
-
-fn checked_text(text: String, field: &str, max_chars: usize) -> Result<String, String> {
-    if text.chars().count() > max_chars {
-        Err(format!("The {field} is too long ({max_chars} characters at most)."))
-    } else if text.chars().any(|c| c.is_control() && c != '\n') {
-        Err(format!("The {field} contains characters that are not allowed."))
-    } else {
-        Ok(text)
-    }
-}
-
-fn required_text(raw: &str, field: &str, max_chars: usize) -> Result<String, String> {
-    let text = blank_to_none(raw).ok_or_else(|| format!("The {field} is required."))?;
-    checked_text(text, field, max_chars)
-}
-
-fn optional_text(raw: Option<&str>, field: &str, max_chars: usize) -> Result<Option<String>, String> {
-    raw.and_then(blank_to_none).map(|text| checked_text(text, field, max_chars)).transpose()
-}
-
-fn past_date(text: &str, today: NaiveDate) -> Result<NaiveDate, String> {
-    let date = NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| "Write the date as YYYY-MM-DD.".to_owned())?;
-    if date > today {
-        Err("The date can't be in the future.".into())
-    } else if date < NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid date") {
-        Err("The date is too far in the past.".into())
-    } else {
-        Ok(date)
-    }
+    /// Whether the caller may write visit notes here (a doctor who treats the patient).
+    pub may_write_notes: bool,
 }
 
 impl fmt::Display for HistoryKind {

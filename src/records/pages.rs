@@ -6,6 +6,7 @@ use super::api::{get_chart, AddAllergy, AddHistoryEntry, ChangeAllergyStatus, Re
 use super::{Allergy, AllergyList, AllergyState, Chart, EntryStatus, HistoryEntry, HistoryKind, Severity, Vitals};
 use crate::auth::guard::{page_resource, RequireUser};
 use crate::auth::Role;
+use crate::encounters::pages::{EncounterTimeline, MedicationList};
 use crate::error::ApiError;
 use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, format_time, ErrorView};
@@ -116,7 +117,12 @@ fn ChartSections(chart: Chart, actions: ChartActions, own: bool) -> impl IntoVie
             </dl>
             <AllergyBanner allergies=chart.allergies.clone()/>
         </section>
+        {chart.may_write_notes.then(|| view! {
+            <p><a class="button primary" href=format!("/patients/{}/visit-note", p.patient_id)>"Write a visit note"</a></p>
+        })}
         <AllergiesCard patient_id=p.patient_id allergies=chart.allergies writes=writes actions=actions/>
+        <MedicationList encounters=chart.encounters.clone()/>
+        <EncounterTimeline encounters=chart.encounters total=chart.encounter_count/>
         <VitalsCard patient_id=p.patient_id vitals=chart.vitals writes=writes actions=actions/>
         <HistoryCard patient_id=p.patient_id history=chart.history writes=writes actions=actions/>
     }

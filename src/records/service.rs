@@ -9,6 +9,7 @@ use super::{
 use crate::audit::{self, Entry};
 use crate::auth::actor::Actor;
 use crate::auth::Role;
+use crate::encounters;
 use crate::error::{AppError, AppResult};
 use crate::patients::access::{patient_id_of_user, require_chart_access, ChartUse};
 use crate::records::Chart;
@@ -139,11 +140,22 @@ pub async fn chart(conn: &mut PgConnection, actor: &Actor, patient_id: i64) -> A
     let (allergies, none_known) = db::allergies(&mut tx, patient_id).await?;
     let history = db::history(&mut tx, patient_id).await?;
     let vitals = with_bmi(db::vitals(&mut tx, patient_id, VITALS_SHOWN).await?);
+    let encounters = encounters::db::for_patient(&mut tx, patient_id, false, encounters::service::PER_PAGE, 0).await?;
+    let encounter_count = encounters::db::count_for_patient(&mut tx, patient_id, false).await?;
     audit::record(&mut tx, entry("chart.view", actor, patient_id).on("patient", patient_id)).await?;
     tx.commit().await?;
     // Whoever may read a chart and is a clinician may also write it (the chart rule).
     let may_write = matches!(actor.role, Role::Doctor | Role::Nurse);
-    Ok(Chart { patient, allergies: AllergyList::new(allergies, none_known), history, vitals, may_write })
+    Ok(Chart {
+        patient,
+        allergies: AllergyList::new(allergies, none_known),
+        history,
+        vitals,
+        encounters,
+        encounter_count,
+        may_write,
+        may_write_notes: actor.is(Role::Doctor),
+    })
 }
 
 /// The signed-in patient's own chart ("My health record").

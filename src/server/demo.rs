@@ -65,7 +65,7 @@ pub async fn seed(pool: &PgPool) -> Result<()> {
 }
 
 /// Past visits, so the portal shows a history and a doctor has visits to wrap up: Pat saw
-/// Dr. Grey three weeks ago (completed, with notes); Paula's last four days with Dr. Fischer are
+/// Dr. Grey three weeks ago (completed, with notes); Paula's last eight days with Dr. Fischer are
 /// confirmed visits whose time has passed, waiting for the doctor to complete them (a visit
 /// can only be completed once it has started). Topped up at each start (days count back from
 /// today): a visit is added unless the patient already has one at that time.
@@ -85,6 +85,10 @@ async fn seed_history(conn: &mut sqlx::PgConnection) -> Result<()> {
         visit("patient2@caduceus.test", "derma@caduceus.test", 2, "accepted", None),
         visit("patient2@caduceus.test", "derma@caduceus.test", 3, "accepted", None),
         visit("patient2@caduceus.test", "derma@caduceus.test", 4, "accepted", None),
+        visit("patient2@caduceus.test", "derma@caduceus.test", 5, "accepted", None),
+        visit("patient2@caduceus.test", "derma@caduceus.test", 6, "accepted", None),
+        visit("patient2@caduceus.test", "derma@caduceus.test", 7, "accepted", None),
+        visit("patient2@caduceus.test", "derma@caduceus.test", 8, "accepted", None),
     ];
     for (patient, doctor, days_ago, status, notes) in history {
         sqlx::query(

@@ -28,6 +28,8 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "Accounts as admins and the front desk manage them"),
         (name = "doctors", description = "The directory, practice details, days off, slots and reviews"),
         (name = "appointments", description = "Booking and the visit lifecycle"),
+        (name = "records", description = "The chart: history, allergies and vitals"),
+        (name = "encounters", description = "Visit notes: ICD-10 coded diagnoses, treatment, prescriptions, corrections, addenda"),
         (name = "notifications", description = "The caller's notifications"),
         (name = "privacy", description = "Who viewed my record, export of all my data, and unregistering"),
         (name = "audit", description = "The audit trail and its hash chain"),

@@ -13,7 +13,7 @@ use crate::auth::sign_ins::SignIns;
 use crate::auth::throttle::Throttles;
 use crate::clinic::Clinic;
 use crate::error::AppError;
-use crate::{appointments, audit, auth, doctors, notifications, privacy, profile, records, users};
+use crate::{appointments, audit, auth, doctors, encounters, notifications, privacy, profile, records, users};
 use anyhow::Context;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -263,6 +263,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(doctors::rest::routes())
         .merge(appointments::rest::routes())
         .merge(records::rest::routes())
+        .merge(encounters::rest::routes())
         .merge(notifications::rest::routes())
         .merge(audit::rest::routes())
         .routes(routes!(health))

@@ -160,6 +160,11 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/patients/{id}/history"),
     ("POST", "/api/patients/{id}/history"),
     ("DELETE", "/api/patients/{id}"),
+    ("GET", "/api/patients/{id}/medical-records"),
+    ("POST", "/api/medical-records"),
+    ("GET", "/api/medical-records/{id}"),
+    ("PUT", "/api/medical-records/{id}"),
+    ("DELETE", "/api/medical-records/{id}"),
     ("GET", "/api/audit"),
     ("GET", "/health"),
 ];

@@ -60,6 +60,10 @@ impl TestApp {
         self.client.put(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
     }
 
+    pub async fn delete(&self, path: &str, body: Value, token: &str) -> Response {
+        self.client.delete(self.url(path)).bearer_auth(token).json(&body).send().await.unwrap()
+    }
+
     pub async fn register(&self, name: &str, email: &str, role: &str) -> Response {
         self.post("/api/auth/register", json!({"name": name, "email": email, "password": PASSWORD, "role": role}), None).await
     }

@@ -85,6 +85,17 @@ enum Case {
     /// Marks a fresh inactive allergy of the owner inactive again.
     ChangeOwnerAllergy,
     AddVitals,
+    /// A visit note about the owner, by the object's doctor.
+    WriteNote,
+    /// A fresh note about the owner by the object's doctor; `{id}` is the note.
+    OwnerNote,
+    /// A correction of a fresh owner's note.
+    CorrectOwnerNote,
+    /// "Entered in error" of a fresh owner's note.
+    OwnerNoteInError,
+    AddAddendum,
+    /// The diagnosis type-ahead, `?q=`.
+    CodeSearch,
 }
 
 /// Method, documented path, case, and the status for each caller in [`CALLERS`] order:
@@ -114,6 +125,13 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("PUT",    "/api/allergies/{id}",                 Case::ChangeOwnerAllergy, [401, 403, 404, 200, 404, 200, 403, 403, 403]),
     ("GET",    "/api/patients/{id}/vitals",           Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 403, 403, 200]),
     ("POST",   "/api/patients/{id}/vitals",           Case::AddVitals,     [401, 403, 404, 201, 404, 201, 403, 403, 403]),
+    ("POST",   "/api/medical-records",                Case::WriteNote,     [401, 403, 403, 201, 404, 403, 403, 403, 403]),
+    ("GET",    "/api/patients/{id}/medical-records",  Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 403, 403, 200]),
+    ("GET",    "/api/medical-records/{id}",           Case::OwnerNote,     [401, 200, 404, 200, 404, 200, 403, 403, 200]),
+    ("PUT",    "/api/medical-records/{id}",           Case::CorrectOwnerNote, [401, 403, 404, 200, 404, 403, 403, 403, 403]),
+    ("DELETE", "/api/medical-records/{id}",           Case::OwnerNoteInError, [401, 403, 404, 200, 404, 403, 403, 403, 200]),
+    ("POST",   "/api/medical-records/{id}/addenda",   Case::AddAddendum,   [401, 403, 404, 201, 404, 201, 403, 403, 403]),
+    ("GET",    "/api/icd10",                          Case::CodeSearch,    [401, 403, 403, 200, 200, 200, 403, 403, 200]),
     ("GET",    "/api/users",                          Case::Plain,         [401, 403, 403, 403, 403, 403, 200, 403, 200]),
     ("POST",   "/api/users",                          Case::CreatePatientAccount, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
     ("GET",    "/api/users/{id}",                     Case::OwnerUser,     [401, 403, 403, 403, 403, 403, 200, 403, 200]),
@@ -241,6 +259,18 @@ impl World {
             day += Duration::days(1);
         }
         (day, times[n % times.len()].to_owned())
+    }
+
+    /// A visit note about the owner.
+    fn note(&self) -> Value {
+        json!({"patient_id": self.owner_patient_id, "diagnoses": [{"code": "I10"}], "treatment": "Lifestyle advice"})
+    }
+
+    /// A fresh note about the owner, written by the object's doctor.
+    async fn owner_note(&self) -> i64 {
+        let written = self.app.post("/api/medical-records", self.note(), self.token(Who::ObjectDoctor).as_deref()).await;
+        assert_eq!(written.status(), StatusCode::CREATED);
+        body(written).await["id"].as_i64().unwrap()
     }
 
     /// A new pending appointment of the owner with the object's doctor.
@@ -409,6 +439,15 @@ impl World {
                 (with_id(body(added).await["id"].as_i64().unwrap()), Some(json!({"status": "inactive"})), token)
             }
             Case::AddVitals => (with_id(self.owner_patient_id), Some(json!({"pulse": 64, "spo2": 98})), token),
+            Case::WriteNote => (path.to_owned(), Some(self.note()), token),
+            Case::OwnerNote => (with_id(self.owner_note().await), None, token),
+            Case::CorrectOwnerNote => {
+                let correction = json!({"diagnoses": [{"code": "I10"}, {"code": "E78.5"}], "treatment": "Diet"});
+                (with_id(self.owner_note().await), Some(correction), token)
+            }
+            Case::OwnerNoteInError => (with_id(self.owner_note().await), Some(json!({"reason": "Wrong patient"})), token),
+            Case::AddAddendum => (with_id(self.owner_note().await), Some(json!({"text": "Lab results normal."})), token),
+            Case::CodeSearch => (format!("{path}?q=hypertension"), None, token),
             Case::EraseFreshPatient => {
                 let user_id = self.fresh_patient_user().await;
                 let patient_id: i64 =

@@ -422,6 +422,17 @@ async fn patient_with_history(app: &TestApp, admin: &str) -> (i64, i64, String, 
         let path = format!("/api/patients/{patient_id}/{what}");
         assert_eq!(app.post(&path, entry, Some(&doctor_token)).await.status(), StatusCode::CREATED, "{what}");
     }
+    // A visit note, corrected once, with an addendum.
+    let note = json!({"patient_id": patient_id, "appointment_id": past, "diagnoses": [{"code": "I48.0"}],
+                      "prescriptions": [{"drug": "Apixaban", "dose": "5 mg", "frequency": "twice a day"}]});
+    let written = app.post("/api/medical-records", note, Some(&doctor_token)).await;
+    assert_eq!(written.status(), StatusCode::CREATED);
+    let note_path = format!("/api/medical-records/{}", body(written).await["id"]);
+    let correction = json!({"diagnoses": [{"code": "I48.0"}], "treatment": "Anticoagulation",
+                            "prescriptions": [{"drug": "Apixaban", "dose": "5 mg", "frequency": "twice a day"}]});
+    assert_eq!(app.put(&note_path, correction, &doctor_token).await.status(), StatusCode::OK);
+    let addendum = app.post(&format!("{note_path}/addenda"), json!({"text": "Holter reviewed."}), Some(&doctor_token)).await;
+    assert_eq!(addendum.status(), StatusCode::CREATED);
     let review = json!({"appointment_id": past, "rating": 5, "text": "Thorough."});
     assert_eq!(app.post(&format!("/api/doctors/{doctor_id}/reviews"), review, Some(&token)).await.status(), StatusCode::CREATED);
     let coming = app.post("/api/appointments", book(3), Some(&token)).await;

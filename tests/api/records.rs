@@ -8,18 +8,18 @@ use sqlx::PgPool;
 
 /// A clinic with a patient, their doctor (with an accepted visit), another doctor, a nurse,
 /// the desk and a manager.
-struct Clinic {
-    app: TestApp,
-    admin: String,
-    patient_id: i64,
-    patient: String,
-    doctor: String,
-    other_doctor: String,
-    nurse: String,
-    staff: String,
-    manager: String,
+pub(crate) struct Clinic {
+    pub(crate) app: TestApp,
+    pub(crate) admin: String,
+    pub(crate) patient_id: i64,
+    pub(crate) patient: String,
+    pub(crate) doctor: String,
+    pub(crate) other_doctor: String,
+    pub(crate) nurse: String,
+    pub(crate) staff: String,
+    pub(crate) manager: String,
     /// The patient's pending visit with `doctor`.
-    visit_id: i64,
+    pub(crate) visit_id: i64,
 }
 
 fn next_weekday() -> chrono::NaiveDate {
@@ -44,7 +44,7 @@ async fn new_doctor(app: &TestApp, admin: &str, email: &str) -> (i64, String) {
 }
 
 impl Clinic {
-    async fn new(pool: PgPool) -> Self {
+    pub(crate) async fn new(pool: PgPool) -> Self {
         let app = TestApp::spawn(pool).await;
         let admin = app.admin().await;
         let (doctor_id, doctor) = new_doctor(&app, &admin, "hale@clinic.test").await;
@@ -65,17 +65,17 @@ impl Clinic {
         Clinic { app, admin, patient_id, patient, doctor, other_doctor, nurse, staff, manager, visit_id: visit }
     }
 
-    fn path(&self, what: &str) -> String {
+    pub(crate) fn path(&self, what: &str) -> String {
         format!("/api/patients/{}/{what}", self.patient_id)
     }
 
-    async fn accept_the_visit(&self) {
+    pub(crate) async fn accept_the_visit(&self) {
         let id = self.visit_id;
         assert_eq!(self.app.post(&format!("/api/appointments/{id}/accept"), json!({}), Some(&self.doctor)).await.status(), StatusCode::OK);
     }
 }
 
-async fn audit_count(app: &TestApp, action: &str, patient_id: i64) -> i64 {
+pub(crate) async fn audit_count(app: &TestApp, action: &str, patient_id: i64) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = $1 AND patient_id = $2")
         .bind(action)
         .bind(patient_id)
