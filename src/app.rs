@@ -10,7 +10,7 @@ use crate::encounters::pages::{EncounterRoute, VisitNoteRoute};
 use crate::notifications::pages::NotificationsRoute;
 use crate::privacy::pages::PrivacyRoute;
 use crate::profile::pages::ProfileRoute;
-use crate::records::pages::{ChartRoute, MyRecordRoute};
+use crate::records::pages::{BreakGlassLogRoute, ChartRoute, MyRecordRoute};
 use crate::shell::Layout;
 use crate::ui::NotFound;
 use crate::users::pages::{AuditRoute, DashboardRoute, OutboxRoute, UsersRoute};
@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/outbox") view={Lazy::<OutboxRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("admin/audit") view={Lazy::<AuditRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("admin/break-glass") view={Lazy::<BreakGlassLogRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("doctors") view={Lazy::<DirectoryRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("doctors/:id") view={Lazy::<DoctorRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("appointments") view={Lazy::<AppointmentsRoute>::new()} ssr=SsrMode::Async/>

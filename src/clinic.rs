@@ -13,6 +13,8 @@ pub struct Clinic {
     pub cancel_cutoff_hours: u32,
     /// Base URL of the portal, for links in emails.
     pub public_url: Arc<str>,
+    /// How long a doctor's emergency (break-glass) access to a chart lasts.
+    pub break_glass_hours: u32,
 }
 
 impl Clinic {

@@ -20,6 +20,7 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
             ("/users", "Users"),
             ("/admin/outbox", "Outbox"),
             ("/admin/audit", "Audit log"),
+            ("/admin/break-glass", "Emergency access"),
         ]),
         Role::Staff => links.extend([("/appointments", "Appointments"), ("/users", "Patients")]),
     }

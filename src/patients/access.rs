@@ -67,7 +67,7 @@ pub enum ChartUse {
 
 /// The chart rule (minimum necessary): the patient reads their own chart; a doctor reads and
 /// writes the charts of patients they have treated (an accepted, completed or missed visit —
-/// a pending request is not enough); nurses read and write every chart; admins read. The
+/// a pending request is not enough) or opened through break-glass, while that lasts; nurses read and write every chart; admins read. The
 /// front desk works with the registry and managers with aggregates: 403. A patient or doctor
 /// asking about someone else's chart gets a concealed (audited) 404, as does a chart that
 /// doesn't exist for anyone.
@@ -83,6 +83,7 @@ pub async fn require_chart_access(conn: &mut PgConnection, actor: &Actor, patien
         "SELECT p.user_id,
                 EXISTS (SELECT 1 FROM appointments a JOIN doctors d ON d.id = a.doctor_id
                          WHERE a.patient_id = p.id AND d.user_id = $2 AND a.status IN ('accepted', 'completed', 'no_show'))
+                OR EXISTS (SELECT 1 FROM break_glass b WHERE b.patient_id = p.id AND b.doctor_user_id = $2 AND b.expires_at > now())
            FROM patients p WHERE p.id = $1",
     )
     .bind(patient_id)

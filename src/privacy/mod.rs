@@ -30,6 +30,8 @@ pub struct RecordAccess {
     pub target_type: Option<String>,
     pub target_id: Option<i64>,
     pub outcome: String,
+    /// The reason a doctor gave for emergency (break-glass) access.
+    pub reason: Option<String>,
 }
 
 impl RecordAccess {
@@ -61,6 +63,7 @@ impl RecordAccess {
             "chart.encounter.addendum" => "added to a visit note",
             "chart.encounter.error" => "marked a visit note entered in error",
             "chart.prescription.allergy_override" => "prescribed despite a recorded allergy",
+            "chart.break_glass" => "opened your chart in an emergency (break-glass)",
             other => other,
         };
         what.to_owned()

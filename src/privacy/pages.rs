@@ -52,6 +52,7 @@ fn AccessLog(accesses: Resource<Option<Result<Vec<RecordAccess>, ApiError>>>) ->
                                         <div>
                                             <strong>{who}</strong>" · "<span class="muted small">{role}</span>
                                             <div>{access.describe()}</div>
+                                            {access.reason.clone().map(|reason| view! { <div class="small">{format!("Reason given: {reason}")}</div> })}
                                         </div>
                                         <span class="muted small">{format_time(&access.at)}</span>
                                     </li>

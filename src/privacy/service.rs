@@ -25,7 +25,8 @@ pub async fn record_accesses(conn: &mut PgConnection, actor: &Actor, before_id: 
     actor.require_role(&[Role::Patient])?;
     let patient_id = patient_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?;
     Ok(sqlx::query_as(
-        "SELECT a.at, u.name AS actor_name, a.actor_role, a.action, a.target_type, a.target_id, a.outcome
+        "SELECT a.at, u.name AS actor_name, a.actor_role, a.action, a.target_type, a.target_id, a.outcome,
+                CASE WHEN a.action = 'chart.break_glass' THEN a.detail END AS reason
            FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id
           WHERE a.patient_id = $1 AND a.actor_id IS DISTINCT FROM $2 AND ($3::bigint IS NULL OR a.id < $3)
           ORDER BY a.id DESC LIMIT 200",

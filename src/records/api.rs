@@ -1,7 +1,7 @@
 //! Server functions of the chart pages. Form fields arrive as text (so the forms post without
 //! JavaScript too) and are parsed by the same rules as the REST API's JSON.
 
-use super::{Allergy, AllergyList, Chart, HistoryEntry, Vitals};
+use super::{Allergy, AllergyList, BreakGlassGrant, Chart, HistoryEntry, Vitals};
 use crate::error::ApiError;
 use leptos::prelude::*;
 
@@ -90,4 +90,22 @@ fn form_number<T: std::str::FromStr>(raw: &str, what: &str) -> Result<Option<T>,
         return Ok(None);
     }
     text.parse().map(Some).map_err(|_| crate::error::AppError::validation(format!("{what} must be a number.")))
+}
+
+/// Break-glass from the chart page: emergency access, with the reason.
+#[server(prefix = "/sfn", endpoint = "break_glass")]
+pub async fn break_glass(patient_id: i64, reason: String) -> Result<BreakGlassGrant, ApiError> {
+    use crate::auth::actor::current_actor;
+    let clinic = crate::extract::from_context::<std::sync::Arc<crate::clinic::Clinic>>()?;
+    let mut conn = crate::extract::connection().await?;
+    let input = super::BreakGlassRequest { reason };
+    Ok(super::service::break_glass(&mut conn, &current_actor()?, patient_id, input, clinic.break_glass_hours).await?)
+}
+
+/// Emergency accesses, for the admins' page.
+#[server(prefix = "/sfn", endpoint = "break_glass_log")]
+pub async fn break_glass_log() -> Result<Vec<BreakGlassGrant>, ApiError> {
+    use crate::auth::actor::current_actor;
+    let mut conn = crate::extract::connection().await?;
+    Ok(super::service::break_glass_log(&mut conn, &current_actor()?, None).await?)
 }

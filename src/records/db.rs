@@ -220,3 +220,45 @@ pub async fn chart_patient(conn: &mut PgConnection, patient_id: i64) -> AppResul
     .fetch_one(conn)
     .await?)
 }
+
+#[tracing::instrument(skip_all, fields(patient_id = patient_id))]
+pub async fn patient_exists(conn: &mut PgConnection, patient_id: i64) -> AppResult<bool> {
+    Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM patients WHERE id = $1)").bind(patient_id).fetch_one(conn).await?)
+}
+
+#[tracing::instrument(skip_all, fields(patient_id = patient_id))]
+pub async fn grant_break_glass(conn: &mut PgConnection, patient_id: i64, doctor_user_id: i64, reason: &str, hours: u32) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO break_glass (patient_id, doctor_user_id, reason, expires_at)
+         VALUES ($1, $2, $3, now() + make_interval(hours => $4)) RETURNING id",
+    )
+    .bind(patient_id)
+    .bind(doctor_user_id)
+    .bind(reason)
+    .bind(hours as i32)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// Emergency accesses, newest first (one of them with `id`).
+#[tracing::instrument(skip_all)]
+pub async fn break_glass_grants(
+    conn: &mut PgConnection,
+    id: Option<i64>,
+    limit: i64,
+    offset: i64,
+) -> AppResult<Vec<super::BreakGlassGrant>> {
+    Ok(sqlx::query_as(
+        "SELECT b.id, b.patient_id, pu.name AS patient_name, du.name AS doctor_name, b.reason, b.granted_at, b.expires_at
+           FROM break_glass b
+           JOIN patients p ON p.id = b.patient_id LEFT JOIN users pu ON pu.id = p.user_id
+           LEFT JOIN users du ON du.id = b.doctor_user_id
+          WHERE $1::bigint IS NULL OR b.id = $1
+          ORDER BY b.granted_at DESC, b.id DESC LIMIT $2 OFFSET $3",
+    )
+    .bind(id)
+    .bind(limit)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?)
+}

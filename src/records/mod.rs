@@ -439,6 +439,29 @@ pub struct ChartPatient {
     pub blood_group: Option<String>,
 }
 
+/// `POST /api/patients/{id}/break-glass`: why a doctor without a visit with the patient must
+/// open the chart now.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BreakGlassRequest {
+    /// 10 to 500 characters; the patient and the admins read it.
+    pub reason: String,
+}
+
+/// An emergency access to a chart: who, whose, why, until when.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+pub struct BreakGlassGrant {
+    pub id: i64,
+    pub patient_id: i64,
+    pub patient_name: Option<String>,
+    pub doctor_name: Option<String>,
+    pub reason: String,
+    pub granted_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// `GET /api/patients/{id}/chart`: everything above in one answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -2,9 +2,11 @@
 //! patient is, the allergy banner, allergies, history and vitals with their trend; clinicians
 //! add to it from the same page.
 
-use super::api::{get_chart, AddAllergy, AddHistoryEntry, ChangeAllergyStatus, RecordNoKnownAllergies, RecordVitals};
-use super::{Allergy, AllergyList, AllergyState, Chart, EntryStatus, HistoryEntry, HistoryKind, Severity, Vitals};
-use crate::auth::guard::{page_resource, RequireUser};
+use super::api::{
+    break_glass_log, get_chart, AddAllergy, AddHistoryEntry, BreakGlass, ChangeAllergyStatus, RecordNoKnownAllergies, RecordVitals,
+};
+use super::{Allergy, AllergyList, AllergyState, BreakGlassGrant, Chart, EntryStatus, HistoryEntry, HistoryKind, Severity, Vitals};
+use crate::auth::guard::{page_resource, use_user, RequireUser};
 use crate::auth::Role;
 use crate::encounters::pages::{EncounterTimeline, MedicationList};
 use crate::error::ApiError;
@@ -24,7 +26,13 @@ lazy_page!(
     pub ChartRoute => ChartPage, chunk = page_chart
 );
 
+lazy_page!(
+    /// The admins' list of emergency accesses: [`BreakGlassLogPage`] in a WASM chunk of its own.
+    pub BreakGlassLogRoute => BreakGlassLogPage, chunk = page_break_glass_log
+);
+
 const PATIENTS: &[Role] = &[Role::Patient];
+const ADMINS: &[Role] = &[Role::Admin];
 const CHART_READERS: &[Role] = &[Role::Doctor, Role::Nurse, Role::Admin];
 
 /// The forms of the chart page; each one's success reloads the chart.
@@ -35,6 +43,7 @@ struct ChartActions {
     allergy_status: ServerAction<ChangeAllergyStatus>,
     history: ServerAction<AddHistoryEntry>,
     vitals: ServerAction<RecordVitals>,
+    break_glass: ServerAction<BreakGlass>,
 }
 
 impl ChartActions {
@@ -45,12 +54,14 @@ impl ChartActions {
             allergy_status: ServerAction::new(),
             history: ServerAction::new(),
             vitals: ServerAction::new(),
+            break_glass: ServerAction::new(),
         }
     }
 
     /// Changes whenever any form succeeded or failed: the chart's resource source.
-    fn versions(&self) -> [usize; 5] {
+    fn versions(&self) -> [usize; 6] {
         [
+            self.break_glass.version().get(),
             self.allergy.version().get(),
             self.none_known.version().get(),
             self.allergy_status.version().get(),
@@ -93,6 +104,11 @@ fn ChartView(chart: ChartResource, actions: ChartActions, own: bool) -> impl Int
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || chart.get().flatten().map(|result| match result {
+                // A doctor who has not seen the patient may still open the chart in an emergency.
+                Err(err) if err.status == 404 && !own && use_user().role == Role::Doctor => view! {
+                    <ErrorView error=err/>
+                    <BreakGlassForm action=actions.break_glass/>
+                }.into_any(),
                 Err(err) => view! { <ErrorView error=err/> }.into_any(),
                 Ok(chart) => view! { <ChartSections chart=chart actions=actions own=own/> }.into_any(),
             })}
@@ -417,5 +433,62 @@ fn Sparkline(label: &'static str, unit: &'static str, points: Vec<f64>) -> impl 
             </svg>
             <figcaption class="small">{summary}</figcaption>
         </figure>
+    }
+}
+
+/// Break-glass: the doctor says why, and the chart opens for a few hours; the patient and the
+/// admins see it, with the reason.
+#[component]
+fn BreakGlassForm(action: ServerAction<BreakGlass>) -> impl IntoView {
+    let params = use_params_map();
+    let patient_id = move || params.read().get("id").unwrap_or_default();
+    view! {
+        <section class="card" aria-labelledby="break-glass-heading">
+            <h2 id="break-glass-heading">"Emergency access"</h2>
+            <p>"If this patient needs your care now, you can open the chart by giving the reason. \
+                Access lasts a few hours, is logged, and the patient and the administrators see it with your reason."</p>
+            {action_error(action.value())}
+            <ActionForm action=action attr:aria-label="Emergency access">
+                <input type="hidden" name="patient_id" value=patient_id/>
+                <div class="field"><label for="break-glass-reason">"Reason"</label>
+                    <input id="break-glass-reason" name="reason" required=true minlength="10" maxlength="500"
+                        placeholder="e.g. Unconscious in the emergency room, no treating doctor reachable"/></div>
+                <button type="submit" class="button danger">"Open the chart (break-glass)"</button>
+            </ActionForm>
+        </section>
+    }
+}
+
+/// `/admin/break-glass`: every emergency access to a chart, newest first.
+#[component]
+pub fn BreakGlassLogPage() -> impl IntoView {
+    let grants = page_resource(ADMINS, || (), |_| break_glass_log());
+    view! {
+        <Title text="Emergency access"/>
+        <RequireUser roles=ADMINS>
+            <section class="card">
+                <h1>"Emergency access"</h1>
+                <p class="muted">"Doctors who opened a chart without a visit with the patient (break-glass), with their reasons."</p>
+                <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {move || grants.get().flatten().map(|result: Result<Vec<BreakGlassGrant>, ApiError>| match result {
+                        Err(err) => view! { <ErrorView error=err/> }.into_any(),
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"No emergency access so far."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <ul class="list" aria-label="Emergency accesses">
+                                {list.into_iter().map(|g| view! {
+                                    <li>
+                                        <strong>{g.doctor_name.clone().unwrap_or_else(|| "A former doctor".into())}</strong>
+                                        " opened the chart of "
+                                        <a href=format!("/patients/{}/chart", g.patient_id)>{g.patient_name.clone().unwrap_or_else(|| format!("patient {}", g.patient_id))}</a>
+                                        <div>{format!("Reason: {}", g.reason)}</div>
+                                        <div class="muted small">{format!("{} · until {}", format_time(&g.granted_at), format_time(&g.expires_at))}</div>
+                                    </li>
+                                }).collect_view()}
+                            </ul>
+                        }.into_any(),
+                    })}
+                </Suspense>
+            </section>
+        </RequireUser>
     }
 }

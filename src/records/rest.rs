@@ -1,13 +1,21 @@
-//! `/api/patients/{id}/chart|history|allergies|vitals` and `/api/allergies/{id}`.
+//! `/api/patients/{id}/chart|history|allergies|vitals|break-glass`, `/api/allergies/{id}` and
+//! `/api/break-glass`.
 
-use super::{service, Allergy, AllergyList, AllergyStatusChange, Chart, HistoryEntry, NewAllergy, NewHistoryEntry, NewVitals, Vitals};
+use super::{
+    service, Allergy, AllergyList, AllergyStatusChange, BreakGlassGrant, BreakGlassRequest, Chart, HistoryEntry, NewAllergy,
+    NewHistoryEntry, NewVitals, Vitals,
+};
 use crate::auth::actor::Actor;
+use crate::clinic::Clinic;
 use crate::error::AppResult;
-use crate::extract::{Json, Path};
+use crate::extract::{Json, Path, Query};
 use axum::extract::{FromRef, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
+use serde::Deserialize;
 use sqlx::PgPool;
+use std::sync::Arc;
+use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -15,6 +23,7 @@ pub fn routes<S>() -> OpenApiRouter<S>
 where
     S: Clone + Send + Sync + 'static,
     PgPool: FromRef<S>,
+    Arc<Clinic>: FromRef<S>,
 {
     OpenApiRouter::new()
         .routes(routes!(chart))
@@ -23,6 +32,40 @@ where
         .routes(routes!(no_known_allergies))
         .routes(routes!(change_allergy))
         .routes(routes!(vitals, add_vitals))
+        .routes(routes!(break_glass))
+        .routes(routes!(break_glass_log))
+}
+
+#[utoipa::path(post, path = "/api/patients/{id}/break-glass", tag = "records", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The patient's id")), request_body = BreakGlassRequest,
+    responses((status = 201, description = "Emergency access to the chart for the clinic's break-glass time (4 hours by default); audited with the reason, which the patient sees.", body = BreakGlassGrant),
+              (status = 409, description = "The doctor already has access.")))]
+pub async fn break_glass(
+    State(pool): State<PgPool>,
+    State(clinic): State<Arc<Clinic>>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Json(input): Json<BreakGlassRequest>,
+) -> AppResult<impl IntoResponse> {
+    let grant = service::break_glass(&mut *pool.acquire().await?, &actor, id, input, clinic.break_glass_hours).await?;
+    Ok((StatusCode::CREATED, axum::Json(grant)))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// 1 and up.
+    pub page: Option<i64>,
+}
+
+#[utoipa::path(get, path = "/api/break-glass", tag = "records", security(("bearer" = [])), params(PageQuery),
+    responses((status = 200, description = "Emergency accesses to charts, newest first, 100 a page (admins).", body = Vec<BreakGlassGrant>)))]
+pub async fn break_glass_log(
+    State(pool): State<PgPool>,
+    actor: Actor,
+    Query(query): Query<PageQuery>,
+) -> AppResult<axum::Json<Vec<BreakGlassGrant>>> {
+    Ok(axum::Json(service::break_glass_log(&mut *pool.acquire().await?, &actor, query.page).await?))
 }
 
 #[utoipa::path(get, path = "/api/patients/{id}/chart", tag = "records", security(("bearer" = [])),

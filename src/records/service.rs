@@ -4,7 +4,8 @@
 //! "Who viewed your record" lists every look.
 
 use super::{
-    db, with_bmi, Allergy, AllergyList, AllergyStatusChange, EntryStatus, HistoryEntry, NewAllergy, NewHistoryEntry, NewVitals, Vitals,
+    db, with_bmi, Allergy, AllergyList, AllergyStatusChange, BreakGlassGrant, BreakGlassRequest, EntryStatus, HistoryEntry, NewAllergy,
+    NewHistoryEntry, NewVitals, Vitals,
 };
 use crate::audit::{self, Entry};
 use crate::auth::actor::Actor;
@@ -164,4 +165,42 @@ pub async fn own_chart(conn: &mut PgConnection, actor: &Actor) -> AppResult<Char
     actor.require_role(&[Role::Patient])?;
     let patient_id = patient_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?;
     chart(conn, actor, patient_id).await
+}
+
+/// Break-glass: a doctor without a visit with the patient opens the chart in an emergency,
+/// saying why. Access lasts `hours`; the grant is audited with its reason, which the patient
+/// reads in "Who viewed my record" and admins in the list of emergency accesses.
+#[tracing::instrument(skip_all, fields(patient_id = patient_id))]
+pub async fn break_glass(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    patient_id: i64,
+    input: BreakGlassRequest,
+    hours: u32,
+) -> AppResult<BreakGlassGrant> {
+    actor.require_role(&[Role::Doctor])?;
+    let reason = crate::text::required(&input.reason, "reason", 500).map_err(AppError::Validation)?;
+    if reason.chars().count() < 10 {
+        return Err(AppError::validation("Say why you need this chart now, in a few words (10 characters at least)."));
+    }
+    let mut tx = conn.begin().await?;
+    if !db::patient_exists(&mut tx, patient_id).await? {
+        return Err(AppError::not_found("Patient"));
+    }
+    if require_chart_access(&mut tx, actor, patient_id, ChartUse::Read).await.is_ok() {
+        return Err(AppError::Conflict("You already have access to this chart.".into()));
+    }
+    let id = db::grant_break_glass(&mut tx, patient_id, actor.user_id, &reason, hours).await?;
+    audit::record(&mut tx, entry("chart.break_glass", actor, patient_id).on("break_glass", id).detail(reason)).await?;
+    let grant = db::break_glass_grants(&mut tx, Some(id), 1, 0).await?.pop().ok_or_else(|| AppError::not_found("Grant"))?;
+    tx.commit().await?;
+    Ok(grant)
+}
+
+/// Emergency accesses, newest first, 100 a page (admins).
+#[tracing::instrument(skip_all)]
+pub async fn break_glass_log(conn: &mut PgConnection, actor: &Actor, page: Option<i64>) -> AppResult<Vec<BreakGlassGrant>> {
+    actor.require_role(&[Role::Admin])?;
+    let page = crate::paging::page_number(page, 1)?;
+    db::break_glass_grants(conn, None, 100, crate::paging::offset(page, 1, 100)).await
 }

@@ -67,6 +67,10 @@ pub struct Config {
     #[arg(long, env = "CADUCEUS_CANCEL_CUTOFF_HOURS", default_value_t = 2, global = true)]
     pub cancel_cutoff_hours: u32,
 
+    /// How many hours a doctor's emergency ("break-glass") access to a chart lasts.
+    #[arg(long, env = "CADUCEUS_BREAK_GLASS_HOURS", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=72), global = true)]
+    pub break_glass_hours: u32,
+
     /// Drop the Secure flag of the session cookie, for plain-http development only.
     #[arg(long, env = "CADUCEUS_INSECURE_COOKIES", global = true, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub insecure_cookies: bool,

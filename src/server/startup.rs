@@ -165,7 +165,12 @@ pub fn state(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> App
     let sign_ins = Arc::new(SignIns::default());
     tokio::spawn(crate::auth::sign_ins::listen(pool.clone(), sign_ins.clone()));
     let public_url = config.public_url(leptos_options.site_addr).into();
-    let clinic = Arc::new(Clinic { timezone: config.timezone, cancel_cutoff_hours: config.cancel_cutoff_hours, public_url });
+    let clinic = Arc::new(Clinic {
+        timezone: config.timezone,
+        cancel_cutoff_hours: config.cancel_cutoff_hours,
+        public_url,
+        break_glass_hours: config.break_glass_hours,
+    });
     AppState {
         leptos_options,
         bookings: BookingQueue::start(pool.clone(), clinic.clone()),

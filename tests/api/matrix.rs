@@ -96,6 +96,9 @@ enum Case {
     AddAddendum,
     /// The diagnosis type-ahead, `?q=`.
     CodeSearch,
+    /// Break-glass on a fresh patient nobody has treated (a grant would open the owner's
+    /// chart to the other doctor for the rows after it).
+    BreakGlassFreshPatient,
 }
 
 /// Method, documented path, case, and the status for each caller in [`CALLERS`] order:
@@ -132,6 +135,8 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("DELETE", "/api/medical-records/{id}",           Case::OwnerNoteInError, [401, 403, 404, 200, 404, 403, 403, 403, 200]),
     ("POST",   "/api/medical-records/{id}/addenda",   Case::AddAddendum,   [401, 403, 404, 201, 404, 201, 403, 403, 403]),
     ("GET",    "/api/icd10",                          Case::CodeSearch,    [401, 403, 403, 200, 200, 200, 403, 403, 200]),
+    ("POST",   "/api/patients/{id}/break-glass",      Case::BreakGlassFreshPatient, [401, 403, 403, 201, 201, 403, 403, 403, 403]),
+    ("GET",    "/api/break-glass",                    Case::Plain,         [401, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("GET",    "/api/users",                          Case::Plain,         [401, 403, 403, 403, 403, 403, 200, 403, 200]),
     ("POST",   "/api/users",                          Case::CreatePatientAccount, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
     ("GET",    "/api/users/{id}",                     Case::OwnerUser,     [401, 403, 403, 403, 403, 403, 200, 403, 200]),
@@ -448,6 +453,12 @@ impl World {
             Case::OwnerNoteInError => (with_id(self.owner_note().await), Some(json!({"reason": "Wrong patient"})), token),
             Case::AddAddendum => (with_id(self.owner_note().await), Some(json!({"text": "Lab results normal."})), token),
             Case::CodeSearch => (format!("{path}?q=hypertension"), None, token),
+            Case::BreakGlassFreshPatient => {
+                let user_id = self.fresh_patient_user().await;
+                let patient_id: i64 =
+                    sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1").bind(user_id).fetch_one(&self.app.pool).await.unwrap();
+                (with_id(patient_id), Some(json!({"reason": "Brought in unconscious, no treating doctor"})), token)
+            }
             Case::EraseFreshPatient => {
                 let user_id = self.fresh_patient_user().await;
                 let patient_id: i64 =

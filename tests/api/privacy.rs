@@ -433,6 +433,11 @@ async fn patient_with_history(app: &TestApp, admin: &str) -> (i64, i64, String, 
     assert_eq!(app.put(&note_path, correction, &doctor_token).await.status(), StatusCode::OK);
     let addendum = app.post(&format!("{note_path}/addenda"), json!({"text": "Holter reviewed."}), Some(&doctor_token)).await;
     assert_eq!(addendum.status(), StatusCode::CREATED);
+    // An emergency opening of the chart by a doctor who never saw them.
+    let (_, _, emergency_doctor) = doctor(app, admin, "er@clinic.test").await;
+    let reason = json!({"reason": "Chest pain in the lobby, cardiologist away"});
+    let glass = app.post(&format!("/api/patients/{patient_id}/break-glass"), reason, Some(&emergency_doctor)).await;
+    assert_eq!(glass.status(), StatusCode::CREATED);
     let review = json!({"appointment_id": past, "rating": 5, "text": "Thorough."});
     assert_eq!(app.post(&format!("/api/doctors/{doctor_id}/reviews"), review, Some(&token)).await.status(), StatusCode::CREATED);
     let coming = app.post("/api/appointments", book(3), Some(&token)).await;

@@ -286,3 +286,57 @@ async fn every_read_is_one_audit_entry_and_the_patient_sees_who_looked(pool: PgP
     let log = body(app.get("/api/profile/access-log", Some(&clinic.patient)).await).await;
     assert_eq!(log.as_array().unwrap().iter().filter(|e| e["action"] == "chart.view").count(), 1);
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn break_glass_opens_the_chart_for_hours_with_a_reason_everyone_sees(pool: PgPool) {
+    let clinic = Clinic::new(pool).await;
+    let app = &clinic.app;
+    let chart = clinic.path("chart");
+    let glass = clinic.path("break-glass");
+    assert_eq!(app.get(&chart, Some(&clinic.other_doctor)).await.status(), StatusCode::NOT_FOUND);
+
+    // A reason is required, and only doctors need it.
+    let message = assert_error(
+        app.post(&glass, json!({"reason": "urgent"}), Some(&clinic.other_doctor)).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "validation_failed",
+    )
+    .await;
+    assert!(message.contains("10 characters"), "{message}");
+    let reason = json!({"reason": "Collapsed in the waiting room, her doctor is away"});
+    for token in [&clinic.nurse, &clinic.staff, &clinic.admin, &clinic.patient] {
+        assert_eq!(app.post(&glass, reason.clone(), Some(token)).await.status(), StatusCode::FORBIDDEN);
+    }
+    assert_eq!(
+        app.post("/api/patients/99999999/break-glass", reason.clone(), Some(&clinic.other_doctor)).await.status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let granted = app.post(&glass, reason.clone(), Some(&clinic.other_doctor)).await;
+    assert_eq!(granted.status(), StatusCode::CREATED);
+    let grant = body(granted).await;
+    let hours = (grant["expires_at"].as_str().unwrap().parse::<chrono::DateTime<Utc>>().unwrap()
+        - grant["granted_at"].as_str().unwrap().parse::<chrono::DateTime<Utc>>().unwrap())
+    .num_minutes();
+    assert_eq!(hours, 4 * 60, "four hours by default");
+    assert_eq!(app.get(&chart, Some(&clinic.other_doctor)).await.status(), StatusCode::OK);
+    // Access is there: asking again is a 409, not a second grant.
+    assert_eq!(app.post(&glass, reason.clone(), Some(&clinic.other_doctor)).await.status(), StatusCode::CONFLICT);
+
+    // The patient sees who, and why; the admins list it.
+    let log = body(app.get("/api/profile/access-log", Some(&clinic.patient)).await).await;
+    let emergency = log.as_array().unwrap().iter().find(|e| e["action"] == "chart.break_glass").cloned().unwrap_or_default();
+    assert_eq!(emergency["reason"], "Collapsed in the waiting room, her doctor is away", "{log}");
+    assert_eq!(emergency["actor_role"], "doctor");
+    let listed = body(app.get("/api/break-glass", Some(&clinic.admin)).await).await;
+    assert_eq!(listed[0]["reason"], "Collapsed in the waiting room, her doctor is away");
+    assert_eq!(listed[0]["patient_id"], clinic.patient_id);
+    assert_eq!(app.get("/api/break-glass", Some(&clinic.other_doctor)).await.status(), StatusCode::FORBIDDEN);
+
+    // When the time is up, the chart closes again.
+    sqlx::query("UPDATE break_glass SET granted_at = now() - interval '5 hours', expires_at = now() - interval '1 hour'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(app.get(&chart, Some(&clinic.other_doctor)).await.status(), StatusCode::NOT_FOUND);
+}
