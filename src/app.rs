@@ -8,6 +8,7 @@ use crate::auth::pages::{LoginRoute, RegisterRoute, VerifyEmailRoute};
 use crate::doctors::pages::{DirectoryRoute, PracticeRoute};
 use crate::encounters::pages::{EncounterRoute, VisitNoteRoute};
 use crate::notifications::pages::NotificationsRoute;
+use crate::patients::pages::PatientsRoute;
 use crate::privacy::pages::PrivacyRoute;
 use crate::profile::pages::ProfileRoute;
 use crate::records::pages::{BreakGlassLogRoute, ChartRoute, MyRecordRoute};
@@ -83,6 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("notifications") view={Lazy::<NotificationsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("practice") view={Lazy::<PracticeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("records") view={Lazy::<MyRecordRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("patients") view={Lazy::<PatientsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("patients/:id/chart") view={Lazy::<ChartRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("patients/:id/visit-note") view={Lazy::<VisitNoteRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("medical-records/:id") view={Lazy::<EncounterRoute>::new()} ssr=SsrMode::Async/>

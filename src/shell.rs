@@ -13,8 +13,9 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut links = vec![("/", "Dashboard")];
     match role {
         Role::Patient => links.extend([("/doctors", "Find a doctor"), ("/appointments", "Appointments"), ("/records", "Health record")]),
-        Role::Doctor => links.extend([("/appointments", "Schedule"), ("/practice", "Practice")]),
-        Role::Nurse | Role::Manager => links.push(("/appointments", "Appointments")),
+        Role::Doctor => links.extend([("/appointments", "Schedule"), ("/patients", "My patients"), ("/practice", "Practice")]),
+        Role::Nurse => links.extend([("/appointments", "Appointments"), ("/patients", "Patients")]),
+        Role::Manager => links.push(("/appointments", "Appointments")),
         Role::Admin => links.extend([
             ("/appointments", "Appointments"),
             ("/users", "Users"),

@@ -87,3 +87,34 @@ test("a doctor who never treated the patient doesn't get the chart", async ({ pa
   await expect(page.getByText("Patient not found.")).toBeVisible();
   await expect(page.getByRole("form", { name: "Add an allergy" })).toHaveCount(0);
 });
+
+test("a doctor without a visit opens the chart through break-glass, and the patient sees why", async ({ page }, info) => {
+  const visit = await patsCompletedVisit(page.request);
+  // A doctor who has never seen Pat, one per screen size (a grant lasts hours).
+  const doctor = info.project.name === "desktop" ? "gp@caduceus.test" : "gp2@caduceus.test";
+  const reason = `Found collapsed in the lobby, Dr. Grey unreachable (${info.project.name})`;
+  await signIn(page, doctor);
+  await page.goto(`/patients/${visit.patient_id}/chart`);
+  await hydrated(page);
+  await expect(page.getByText("Patient not found.")).toBeVisible();
+  const emergency = page.getByRole("form", { name: "Emergency access" });
+  await emergency.getByLabel("Reason").fill(reason);
+  await emergency.getByRole("button", { name: "Open the chart (break-glass)" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Pat Patient");
+  await expect(page.locator(".allergy-banner")).toBeVisible();
+  await signOut(page);
+
+  // The patient sees the emergency access and its reason.
+  await signIn(page, "patient@caduceus.test");
+  await page.goto("/privacy");
+  await hydrated(page);
+  const log = page.getByRole("list", { name: "Accesses to your record" });
+  await expect(log).toContainText("opened your chart in an emergency");
+  await expect(log).toContainText(`Reason given: ${reason}`);
+  await signOut(page);
+
+  // The admins find it in their list.
+  await signIn(page, "admin@caduceus.test");
+  await page.getByRole("link", { name: "Emergency access" }).first().click();
+  await expect(page.getByRole("list", { name: "Emergency accesses" })).toContainText(reason);
+});

@@ -213,7 +213,7 @@ pub async fn add_vitals(conn: &mut PgConnection, patient_id: i64, author: i64, v
 #[tracing::instrument(skip_all, fields(patient_id = patient_id))]
 pub async fn chart_patient(conn: &mut PgConnection, patient_id: i64) -> AppResult<ChartPatient> {
     Ok(sqlx::query_as(
-        "SELECT p.id AS patient_id, u.name, p.date_of_birth, p.gender, p.blood_group
+        "SELECT p.id AS patient_id, p.mrn, u.name, p.date_of_birth, p.gender, p.blood_group
            FROM patients p JOIN users u ON u.id = p.user_id WHERE p.id = $1",
     )
     .bind(patient_id)

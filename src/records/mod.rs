@@ -433,6 +433,8 @@ pub fn with_bmi(mut readings: Vec<Vitals>) -> Vec<Vitals> {
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
 pub struct ChartPatient {
     pub patient_id: i64,
+    /// Medical record number.
+    pub mrn: String,
     pub name: String,
     pub date_of_birth: Option<NaiveDate>,
     pub gender: Option<String>,

@@ -126,7 +126,7 @@ fn ChartSections(chart: Chart, actions: ChartActions, own: bool) -> impl IntoVie
         <section class="card">
             <h1>{heading}</h1>
             <dl class="facts">
-                {(!own).then(|| view! { <div><dt>"Patient id"</dt><dd>{p.patient_id}</dd></div> })}
+                <div><dt>"MRN"</dt><dd>{p.mrn.clone()}</dd></div>
                 <div><dt>"Born"</dt><dd>{born}</dd></div>
                 <div><dt>"Gender"</dt><dd>{p.gender.clone().unwrap_or_else(|| "not recorded".into())}</dd></div>
                 <div><dt>"Blood group"</dt><dd>{p.blood_group.clone().unwrap_or_else(|| "not recorded".into())}</dd></div>

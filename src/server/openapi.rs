@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         (name = "users", description = "Accounts as admins and the front desk manage them"),
         (name = "doctors", description = "The directory, practice details, days off, slots and reviews"),
         (name = "appointments", description = "Booking and the visit lifecycle"),
+        (name = "patients", description = "The patient registry: medical record numbers and search"),
         (name = "records", description = "The chart: history, allergies and vitals"),
         (name = "encounters", description = "Visit notes: ICD-10 coded diagnoses, treatment, prescriptions, corrections, addenda"),
         (name = "notifications", description = "The caller's notifications"),

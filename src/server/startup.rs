@@ -13,7 +13,7 @@ use crate::auth::sign_ins::SignIns;
 use crate::auth::throttle::Throttles;
 use crate::clinic::Clinic;
 use crate::error::AppError;
-use crate::{appointments, audit, auth, doctors, encounters, notifications, privacy, profile, records, users};
+use crate::{appointments, audit, auth, doctors, encounters, notifications, patients, privacy, profile, records, users};
 use anyhow::Context;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -267,6 +267,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(users::rest::routes())
         .merge(doctors::rest::routes())
         .merge(appointments::rest::routes())
+        .merge(patients::rest::routes())
         .merge(records::rest::routes())
         .merge(encounters::rest::routes())
         .merge(notifications::rest::routes())

@@ -160,6 +160,7 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/patients/{id}/history"),
     ("POST", "/api/patients/{id}/history"),
     ("DELETE", "/api/patients/{id}"),
+    ("GET", "/api/patients"),
     ("GET", "/api/patients/{id}/medical-records"),
     ("POST", "/api/medical-records"),
     ("GET", "/api/medical-records/{id}"),

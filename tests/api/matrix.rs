@@ -136,6 +136,7 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("POST",   "/api/medical-records/{id}/addenda",   Case::AddAddendum,   [401, 403, 404, 201, 404, 201, 403, 403, 403]),
     ("GET",    "/api/icd10",                          Case::CodeSearch,    [401, 403, 403, 200, 200, 200, 403, 403, 200]),
     ("POST",   "/api/patients/{id}/break-glass",      Case::BreakGlassFreshPatient, [401, 403, 403, 201, 201, 403, 403, 403, 403]),
+    ("GET",    "/api/patients",                       Case::Plain,         [401, 403, 403, 200, 200, 200, 200, 403, 200]),
     ("GET",    "/api/break-glass",                    Case::Plain,         [401, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("GET",    "/api/users",                          Case::Plain,         [401, 403, 403, 403, 403, 403, 200, 403, 200]),
     ("POST",   "/api/users",                          Case::CreatePatientAccount, [401, 403, 403, 403, 403, 403, 201, 403, 201]),

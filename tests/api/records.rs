@@ -340,3 +340,48 @@ async fn break_glass_opens_the_chart_for_hours_with_a_reason_everyone_sees(pool:
         .unwrap();
     assert_eq!(app.get(&chart, Some(&clinic.other_doctor)).await.status(), StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn the_registry_finds_patients_by_name_mrn_phone_or_birth_date_and_doctors_only_their_own(pool: PgPool) {
+    let clinic = Clinic::new(pool).await;
+    let app = &clinic.app;
+    let details = json!({"phone": "+1 (555) 010-4477", "date_of_birth": "1984-03-09"});
+    assert_eq!(app.put("/api/profile", details, &clinic.patient).await.status(), StatusCode::OK);
+    let mrn = body(app.get(&clinic.path("chart"), Some(&clinic.nurse)).await).await["patient"]["mrn"].as_str().unwrap().to_owned();
+    assert_eq!(mrn, format!("MRN{:08}", clinic.patient_id));
+
+    let find = |who: &str, q: &str| {
+        let path = format!("/api/patients?q={}", urlencoding(q));
+        let token = who.to_owned();
+        async move { app.get(&path, Some(&token)).await }
+    };
+    for q in ["pat exa", "PAT", &mrn, &format!("mrn {}", clinic.patient_id), "0104477", "555-010", "1984-03-09"] {
+        let found = body(find(&clinic.staff, q).await).await;
+        assert_eq!(found.as_array().map(Vec::len), Some(1), "{q}: {found}");
+        assert_eq!(found[0]["patient_id"], clinic.patient_id, "{q}");
+        assert_eq!(found[0]["mrn"], mrn.as_str());
+    }
+    // '%' is a letter here, not "anything".
+    assert_eq!(body(find(&clinic.staff, "%%%").await).await, json!([]));
+    assert_eq!(body(find(&clinic.staff, "1984-03-10").await).await, json!([]));
+    // Too little to search for: a 422 that says why.
+    let message = assert_error(find(&clinic.staff, "Pa").await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert!(message.contains("3 letters"), "{message}");
+
+    // A doctor finds only patients they have treated; patients and managers don't search.
+    assert_eq!(body(find(&clinic.doctor, "Pat").await).await, json!([]), "a pending request is not enough");
+    clinic.accept_the_visit().await;
+    let mine = body(find(&clinic.doctor, "").await).await;
+    assert_eq!(mine[0]["patient_id"], clinic.patient_id);
+    assert!(mine[0]["last_visit"].is_string());
+    assert_eq!(body(find(&clinic.other_doctor, "Pat").await).await, json!([]));
+    assert_eq!(find(&clinic.patient, "Pat").await.status(), StatusCode::FORBIDDEN);
+    assert_eq!(find(&clinic.manager, "Pat").await.status(), StatusCode::FORBIDDEN);
+    let searches: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'patients.search'").fetch_one(&app.pool).await.unwrap();
+    assert!(searches >= 10, "{searches}");
+}
+
+fn urlencoding(text: &str) -> String {
+    text.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
