@@ -118,3 +118,31 @@ test("a doctor without a visit opens the chart through break-glass, and the pati
   await page.getByRole("link", { name: "Emergency access" }).first().click();
   await expect(page.getByRole("list", { name: "Emergency accesses" })).toContainText(reason);
 });
+
+test("a doctor finds their patients in 'My patients', a nurse searches everyone", async ({ page }) => {
+  await signIn(page, "doctor@caduceus.test");
+  await page.getByRole("link", { name: "My patients" }).first().click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("My patients");
+  const mine = page.getByRole("list", { name: "Patients found" });
+  await expect(mine).toContainText("Pat Patient");
+  await expect(mine).toContainText(/MRN\d{8}/);
+  // Paula has never seen Dr. Grey: not his patient.
+  await page.getByLabel("Find a patient").fill("Paula");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByText("No patient found.")).toBeVisible();
+  await page.getByLabel("Find a patient").fill("Pat Pat");
+  await page.getByRole("button", { name: "Search" }).click();
+  await mine.getByRole("link", { name: "Pat Patient" }).click();
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Pat Patient");
+  await expect(page.getByText(/MRN\d{8}/)).toBeVisible();
+  await signOut(page);
+
+  await signIn(page, "nurse@caduceus.test");
+  await page.goto("/patients?q=Paula");
+  await hydrated(page);
+  await expect(page.getByRole("list", { name: "Patients found" })).toContainText("Paula Second");
+  // Too little to search for says so.
+  await page.getByLabel("Find a patient").fill("Pa");
+  await page.getByRole("button", { name: "Search" }).click();
+  await expect(page.getByText("Type at least 3 letters of the name.")).toBeVisible();
+});

@@ -22,34 +22,38 @@ const SEARCHERS: &[Role] = &[Role::Doctor, Role::Nurse, Role::Staff, Role::Admin
 
 #[component]
 pub fn PatientsPage() -> impl IntoView {
-    let query = use_query_map();
-    let q = move || query.read().get("q").unwrap_or_default();
-    let found = page_resource(SEARCHERS, q, |q| search_patients(q, None));
     view! {
         <Title text="Patients"/>
         <RequireUser roles=SEARCHERS>
-            {move || {
-                let doctor = use_user().role == Role::Doctor;
-                view! {
-                    <section class="card">
-                        <h1>{if doctor { "My patients" } else { "Patients" }}</h1>
-                        <form method="get" action="/patients" class="search-row" role="search">
-                            <label for="patient-q" class="sr-only">"Find a patient"</label>
-                            <input id="patient-q" name="q" type="search" value=q
-                                placeholder="Name, MRN, phone or date of birth (YYYY-MM-DD)"/>
-                            <button type="submit" class="button primary">"Search"</button>
-                        </form>
-                        <Suspense fallback=|| view! { <p class="muted">"Searching…"</p> }>
-                            {move || found.get().flatten().map(|result: Result<Vec<PatientSummary>, ApiError>| match result {
-                                Err(err) => view! { <ErrorView error=err/> }.into_any(),
-                                Ok(list) if list.is_empty() => view! { <p class="muted">"No patient found."</p> }.into_any(),
-                                Ok(list) => view! { <PatientList patients=list links_to_chart=use_user().role != Role::Staff/> }.into_any(),
-                            })}
-                        </Suspense>
-                    </section>
-                }
-            }}
+            <PatientsView/>
         </RequireUser>
+    }
+}
+
+#[component]
+fn PatientsView() -> impl IntoView {
+    let query = use_query_map();
+    let q = move || query.read().get("q").unwrap_or_default();
+    let found = page_resource(SEARCHERS, q, |q| search_patients(q, None));
+    // Read once, under RequireUser (the closures below may run again while the page is left).
+    let role = use_user().role;
+    let links_to_chart = role != Role::Staff;
+    view! {
+        <section class="card">
+            <h1>{if role == Role::Doctor { "My patients" } else { "Patients" }}</h1>
+            <form method="get" action="/patients" class="search-row" role="search">
+                <label for="patient-q" class="sr-only">"Find a patient"</label>
+                <input id="patient-q" name="q" type="search" value=q placeholder="Name, MRN, phone or date of birth (YYYY-MM-DD)"/>
+                <button type="submit" class="button primary">"Search"</button>
+            </form>
+            <Suspense fallback=|| view! { <p class="muted">"Searching…"</p> }>
+                {move || found.get().flatten().map(|result: Result<Vec<PatientSummary>, ApiError>| match result {
+                    Err(err) => view! { <ErrorView error=err/> }.into_any(),
+                    Ok(list) if list.is_empty() => view! { <p class="muted">"No patient found."</p> }.into_any(),
+                    Ok(list) => view! { <PatientList patients=list links_to_chart=links_to_chart/> }.into_any(),
+                })}
+            </Suspense>
+        </section>
     }
 }
 

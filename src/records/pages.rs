@@ -101,11 +101,14 @@ pub fn ChartPage() -> impl IntoView {
 
 #[component]
 fn ChartView(chart: ChartResource, actions: ChartActions, own: bool) -> impl IntoView {
+    // Read once, here under RequireUser: the closure below may run again while the page is
+    // being left (signing out), when the signed-in user is no longer there to ask.
+    let doctor = !own && use_user().role == Role::Doctor;
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || chart.get().flatten().map(|result| match result {
                 // A doctor who has not seen the patient may still open the chart in an emergency.
-                Err(err) if err.status == 404 && !own && use_user().role == Role::Doctor => view! {
+                Err(err) if err.status == 404 && doctor => view! {
                     <ErrorView error=err/>
                     <BreakGlassForm action=actions.break_glass/>
                 }.into_any(),
