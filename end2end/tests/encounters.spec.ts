@@ -44,6 +44,14 @@ test("a doctor completes a visit and writes the note with a coded diagnosis and 
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Encounter of");
   await expect(page.getByRole("list", { name: "Diagnoses" })).toContainText("L20.9 — Atopic dermatitis, unspecified");
   await expect(page.getByRole("list", { name: "Prescriptions" })).toContainText("Hydrocortisone 1% cream thin layer topical, twice a day, 14 days");
+  const notePage = page.url();
+  // The visit has its note now: "Write the visit note" leads to it, not to a second one.
+  await page.goto(`/appointments/${visit.id}`);
+  await hydrated(page);
+  await page.getByRole("link", { name: "Write the visit note" }).click();
+  await expect(page.getByText("This visit already has a note.")).toBeVisible();
+  await page.getByRole("link", { name: "Open it" }).click();
+  await expect(page).toHaveURL(notePage);
   await signOut(page);
 
   // The patient finds it in their record, and the doctor in "Who viewed my record".

@@ -42,6 +42,14 @@ pub async fn mark_encounter_in_error(id: i64, reason: String) -> Result<Encounte
     Ok(super::service::mark_in_error(&mut conn, &current_actor()?, id, super::EnteredInError { reason }).await?)
 }
 
+/// The note already written for a visit, if any.
+#[server(prefix = "/sfn", endpoint = "visit_note_of")]
+pub async fn visit_note_of(appointment_id: i64) -> Result<Option<i64>, ApiError> {
+    use crate::auth::actor::current_actor;
+    let mut conn = crate::extract::connection().await?;
+    Ok(super::service::note_of_visit(&mut conn, &current_actor()?, appointment_id).await?)
+}
+
 /// The diagnosis field's type-ahead.
 #[server(prefix = "/sfn", endpoint = "icd10")]
 pub async fn suggest_diagnoses(q: String) -> Result<Vec<Diagnosis>, ApiError> {

@@ -290,3 +290,12 @@ pub async fn appointment_parties(conn: &mut PgConnection, appointment_id: i64) -
     .fetch_optional(conn)
     .await?)
 }
+
+/// The active note of a visit: (encounter id, patient id).
+#[tracing::instrument(skip_all, fields(appointment_id = appointment_id))]
+pub async fn of_appointment(conn: &mut PgConnection, appointment_id: i64) -> AppResult<Option<(i64, i64)>> {
+    Ok(sqlx::query_as("SELECT id, patient_id FROM encounters WHERE appointment_id = $1 AND status = 'active'")
+        .bind(appointment_id)
+        .fetch_optional(conn)
+        .await?)
+}

@@ -2,7 +2,7 @@
 //! treatment, notes, medicines), one encounter's page (versions, addenda, correction,
 //! "entered in error"), and the encounter timeline and medication list the chart shows.
 
-use super::api::{get_encounter, suggest_diagnoses, AddAddendum, CorrectEncounter, MarkEncounterInError, WriteEncounter};
+use super::api::{get_encounter, suggest_diagnoses, visit_note_of, AddAddendum, CorrectEncounter, MarkEncounterInError, WriteEncounter};
 use super::{Diagnosis, Encounter, EncounterCorrection, EncounterDetail, EncounterStatus, NewEncounter, PrescriptionInput};
 use crate::auth::guard::{page_resource, RequireUser};
 use crate::auth::Role;
@@ -379,14 +379,32 @@ pub fn VisitNotePage() -> impl IntoView {
         };
         action.dispatch(WriteEncounter { input });
     });
+    // A visit has one note: when it is written, this page points to it instead of a form.
+    let existing = page_resource(DOCTORS, appointment_id, |appointment| async move {
+        match appointment {
+            Some(id) => visit_note_of(id).await,
+            None => Ok(None),
+        }
+    });
     view! {
         <Title text="Visit note"/>
         <RequireUser roles=DOCTORS>
             <section class="card">
                 <h1>"Visit note"</h1>
                 <p><a href=move || format!("/patients/{}/chart", patient_id())>"Back to the chart"</a></p>
-                {action_error(action.value())}
-                <NoteForm fields=fields submit_label="Save the note" on_submit=on_submit/>
+                <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                    {move || existing.get().flatten().map(|found| match found {
+                        Err(err) => view! { <ErrorView error=err/> }.into_any(),
+                        Ok(Some(id)) => view! {
+                            <p class="alert" role="status">"This visit already has a note. "
+                                <a href=format!("/medical-records/{id}")>"Open it"</a>" to correct it or add an addendum."</p>
+                        }.into_any(),
+                        Ok(None) => view! {
+                            {action_error(action.value())}
+                            <NoteForm fields=fields submit_label="Save the note" on_submit=on_submit/>
+                        }.into_any(),
+                    })}
+                </Suspense>
             </section>
         </RequireUser>
     }

@@ -146,10 +146,16 @@ pub async fn get(conn: &mut PgConnection, actor: &Actor, id: i64) -> AppResult<E
     let mut tx = conn.begin().await?;
     let encounter = load(&mut tx, id).await?;
     require_chart_access(&mut tx, actor, encounter.patient_id, ChartUse::Read).await?;
-    let versions = db::versions(&mut tx, id).await?;
     audit::record(&mut tx, entry("chart.encounter.view", actor, encounter.patient_id).on("encounter", id)).await?;
-    let writes = require_chart_access(&mut tx, actor, encounter.patient_id, ChartUse::Write).await.is_ok();
+    let detail = detail_of(&mut tx, actor, encounter).await?;
     tx.commit().await?;
+    Ok(detail)
+}
+
+/// The encounter with its versions and the reader's rights over it (access already checked).
+async fn detail_of(tx: &mut PgConnection, actor: &Actor, encounter: Encounter) -> AppResult<EncounterDetail> {
+    let versions = db::versions(tx, encounter.id).await?;
+    let writes = require_chart_access(tx, actor, encounter.patient_id, ChartUse::Write).await.is_ok();
     let active = encounter.status == EncounterStatus::Active;
     Ok(EncounterDetail {
         may_correct: writes && correction_allowed(&encounter, actor.user_id, Utc::now()).is_ok(),
@@ -180,8 +186,10 @@ pub async fn correct(conn: &mut PgConnection, actor: &Actor, id: i64, input: Enc
         entry("chart.encounter.correct", actor, current.patient_id).on("encounter", id).detail(format!("version {}", current.version + 1));
     audit::record(&mut tx, audited).await?;
     audit_overrides(&mut tx, actor, current.patient_id, id, overrides).await?;
+    let corrected = load(&mut tx, id).await?;
+    let detail = detail_of(&mut tx, actor, corrected).await?;
     tx.commit().await?;
-    get(conn, actor, id).await
+    Ok(detail)
 }
 
 /// An addendum, by anyone who may write the chart, to an encounter not entered in error.
@@ -228,6 +236,15 @@ pub async fn mark_in_error(conn: &mut PgConnection, actor: &Actor, id: i64, inpu
     let marked = load(&mut tx, id).await?;
     tx.commit().await?;
     Ok(marked)
+}
+
+/// The note already written for a visit, if any (its id only: "write the visit note" opens it
+/// instead of a second one).
+#[tracing::instrument(skip_all, fields(appointment_id = appointment_id))]
+pub async fn note_of_visit(conn: &mut PgConnection, actor: &Actor, appointment_id: i64) -> AppResult<Option<i64>> {
+    let Some((id, patient_id)) = db::of_appointment(conn, appointment_id).await? else { return Ok(None) };
+    require_chart_access(conn, actor, patient_id, ChartUse::Read).await?;
+    Ok(Some(id))
 }
 
 /// The type-ahead of the diagnosis field: any signed-in clinician or admin.

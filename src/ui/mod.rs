@@ -46,9 +46,17 @@ pub fn NotFound() -> impl IntoView {
 #[component]
 pub fn ErrorView(error: ApiError) -> impl IntoView {
     set_status(error.status);
+    // The heading names the kind of failure; the message says what exactly.
+    let heading = match error.status {
+        404 => "Not found",
+        403 => "Not allowed",
+        401 => "Please sign in",
+        400..=499 => "That didn't work",
+        _ => "Something went wrong",
+    };
     view! {
         <section class="card narrow status-view" role="alert">
-            <h1>"Something went wrong"</h1>
+            <h1>{heading}</h1>
             <p>{error.message}</p>
             // The request's id, as the server's log line names it: what support asks for.
             {error.request_id.map(|id| view! { <p class="muted small">"Reference: " <code>{id}</code></p> })}
