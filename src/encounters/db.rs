@@ -1,9 +1,10 @@
 //! SQL for encounters, their prescriptions, versions and addenda.
 
-use super::{Addendum, Diagnosis, Encounter, EncounterDraft, EncounterStatus, EncounterVersion, Prescription, PrescriptionInput};
+use super::{
+    Addendum, Diagnosis, Encounter, EncounterCorrection, EncounterDraft, EncounterStatus, EncounterVersion, Prescription, PrescriptionInput,
+};
 use crate::error::{conflict_on, AppResult};
 use chrono::{DateTime, Utc};
-use serde::Deserialize;
 use sqlx::types::Json;
 use sqlx::PgConnection;
 
@@ -168,28 +169,12 @@ async fn insert_prescriptions(
 /// place with the next version number, the old prescriptions are superseded.
 #[tracing::instrument(skip_all, fields(id = current.id))]
 pub async fn correct(conn: &mut PgConnection, current: &Encounter, author: i64, draft: &EncounterDraft) -> AppResult<()> {
-    let old_prescriptions: Vec<PrescriptionInput> = current
-        .prescriptions
-        .iter()
-        .map(|p| PrescriptionInput {
-            drug: p.drug.clone(),
-            dose: p.dose.clone(),
-            route: p.route.clone(),
-            frequency: p.frequency.clone(),
-            duration_days: p.duration_days,
-            quantity: p.quantity,
-            refills: Some(p.refills),
-            override_reason: p.allergy_override_reason.clone(),
-        })
-        .collect();
-    let content = serde_json::json!({
-        "diagnoses": current.diagnoses, "treatment": current.treatment, "notes": current.notes, "prescriptions": old_prescriptions,
-    });
     sqlx::query("INSERT INTO encounter_versions (encounter_id, patient_id, version, content, written_at) VALUES ($1, $2, $3, $4, $5)")
         .bind(current.id)
         .bind(current.patient_id)
         .bind(current.version)
-        .bind(content)
+        // The version it replaces, whole, in the shape a correction sends.
+        .bind(Json(current.content()))
         .bind(current.updated_at)
         .execute(&mut *conn)
         .await?;
@@ -207,18 +192,10 @@ pub async fn correct(conn: &mut PgConnection, current: &Encounter, author: i64, 
     insert_prescriptions(conn, current.id, current.patient_id, author, &draft.prescriptions).await
 }
 
-#[derive(Deserialize)]
-struct VersionContent {
-    diagnoses: Vec<Diagnosis>,
-    treatment: Option<String>,
-    notes: Option<String>,
-    prescriptions: Vec<PrescriptionInput>,
-}
-
 #[derive(sqlx::FromRow)]
 struct VersionRow {
     version: i32,
-    content: Json<VersionContent>,
+    content: Json<EncounterCorrection>,
     written_at: DateTime<Utc>,
     replaced_at: DateTime<Utc>,
 }

@@ -4,6 +4,7 @@
 //! 46,881 codes held in memory once, sorted by code: a lookup is a binary search, a type-ahead
 //! a scan of lowercased descriptions (about a millisecond), so no table or index is needed.
 
+use super::normalize_code as normalize;
 use std::sync::LazyLock;
 
 const LIST: &str = include_str!("icd10cm-2026.tsv");
@@ -28,18 +29,6 @@ static CODES: LazyLock<Vec<Code>> = LazyLock::new(|| {
     codes.sort_by(|a, b| a.code.cmp(b.code));
     codes
 });
-
-/// A code as clinicians type it: upper case, spaces gone, the dot after the category added
-/// when left out ("e119" → "E11.9").
-pub fn normalize(raw: &str) -> String {
-    let compact: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '.').collect::<String>().to_ascii_uppercase();
-    // Codes are ASCII; anything else is no code (and must not be cut inside a character).
-    if compact.len() > 3 && compact.is_ascii() {
-        format!("{}.{}", &compact[..3], &compact[3..])
-    } else {
-        compact
-    }
-}
 
 /// The official description of `code` (normalized first), or `None` if the list has no such code.
 pub fn describe(code: &str) -> Option<(&'static str, &'static str)> {

@@ -68,7 +68,7 @@ pub struct Prescription {
 
 /// A note appended after the correction window, or by someone other than the author.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
 pub struct Addendum {
     pub id: i64,
     pub text: String,
@@ -104,6 +104,29 @@ impl Encounter {
     /// Until when its author may still correct it.
     pub fn correctable_until(&self) -> DateTime<Utc> {
         self.created_at + Duration::hours(CORRECTION_WINDOW_HOURS)
+    }
+
+    /// What it says now, in the shape a correction sends (and an earlier version is kept in).
+    pub fn content(&self) -> EncounterCorrection {
+        EncounterCorrection {
+            diagnoses: self.diagnoses.clone(),
+            treatment: self.treatment.clone(),
+            notes: self.notes.clone(),
+            prescriptions: self
+                .prescriptions
+                .iter()
+                .map(|p| PrescriptionInput {
+                    drug: p.drug.clone(),
+                    dose: p.dose.clone(),
+                    route: p.route.clone(),
+                    frequency: p.frequency.clone(),
+                    duration_days: p.duration_days,
+                    quantity: p.quantity,
+                    refills: Some(p.refills),
+                    override_reason: p.allergy_override_reason.clone(),
+                })
+                .collect(),
+        }
     }
 }
 
@@ -237,7 +260,7 @@ fn parse_diagnoses(diagnoses: Vec<Diagnosis>) -> Result<Vec<Diagnosis>, String> 
     for diagnosis in diagnoses {
         let code = text::required(&diagnosis.code, "diagnosis code", 10)?.to_ascii_uppercase();
         let description = text::optional(diagnosis.description.as_deref(), "diagnosis description", 300)?;
-        if parsed.iter().any(|earlier| same_code(&earlier.code, &code)) {
+        if parsed.iter().any(|earlier| normalize_code(&earlier.code) == normalize_code(&code)) {
             return Err(format!("The diagnosis {code} is listed twice."));
         }
         parsed.push(Diagnosis { code, description });
@@ -245,9 +268,16 @@ fn parse_diagnoses(diagnoses: Vec<Diagnosis>) -> Result<Vec<Diagnosis>, String> 
     Ok(parsed)
 }
 
-fn same_code(a: &str, b: &str) -> bool {
-    let compact = |code: &str| code.chars().filter(|c| *c != '.' && !c.is_whitespace()).collect::<String>().to_ascii_uppercase();
-    compact(a) == compact(b)
+/// A code as clinicians type it, normalized: upper case, spaces gone, the dot after the
+/// category added when left out ("e119" → "E11.9").
+pub fn normalize_code(raw: &str) -> String {
+    let compact: String = raw.chars().filter(|c| !c.is_whitespace() && *c != '.').collect::<String>().to_ascii_uppercase();
+    // Codes are ASCII; anything else is no code (and must not be cut inside a character).
+    if compact.len() > 3 && compact.is_ascii() {
+        format!("{}.{}", &compact[..3], &compact[3..])
+    } else {
+        compact
+    }
 }
 
 impl PrescriptionInput {

@@ -449,25 +449,7 @@ fn EncounterView(
     let id = e.id;
     let in_error_now = e.status == EncounterStatus::EnteredInError;
     let by = e.author.clone().unwrap_or_else(|| "a former doctor".into());
-    let current = EncounterCorrection {
-        diagnoses: e.diagnoses.clone(),
-        treatment: e.treatment.clone(),
-        notes: e.notes.clone(),
-        prescriptions: e
-            .prescriptions
-            .iter()
-            .map(|p| PrescriptionInput {
-                drug: p.drug.clone(),
-                dose: p.dose.clone(),
-                route: p.route.clone(),
-                frequency: p.frequency.clone(),
-                duration_days: p.duration_days,
-                quantity: p.quantity,
-                refills: Some(p.refills),
-                override_reason: p.allergy_override_reason.clone(),
-            })
-            .collect(),
-    };
+    let current = e.content();
     let on_correct = Callback::new(move |input: EncounterCorrection| {
         correction.dispatch(CorrectEncounter { id, input });
     });
