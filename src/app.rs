@@ -2,7 +2,7 @@
 
 use crate::appointments::doctor_page::DoctorRoute;
 use crate::appointments::pages::{AppointmentRoute, AppointmentsRoute};
-use crate::auth::api::{get_current_user, Login, Logout};
+use crate::auth::api::{get_current_user, Login};
 use crate::auth::guard::AuthContext;
 use crate::auth::pages::{LoginRoute, RegisterRoute, VerifyEmailRoute};
 use crate::doctors::pages::{DirectoryRoute, PracticeRoute};
@@ -13,6 +13,7 @@ use crate::privacy::pages::PrivacyRoute;
 use crate::profile::pages::ProfileRoute;
 use crate::records::pages::{BreakGlassLogRoute, ChartRoute, MyRecordRoute};
 use crate::shell::Layout;
+use crate::ui::lazy::PageReady;
 use crate::ui::NotFound;
 use crate::users::pages::{AuditRoute, DashboardRoute, OutboxRoute, UsersRoute};
 use leptos::prelude::*;
@@ -49,16 +50,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     let login = ServerAction::<Login>::new();
-    let logout = ServerAction::<Logout>::new();
-    let user = Resource::new(move || (login.version().get(), logout.version().get()), |_| get_current_user());
-    provide_context(AuthContext { user, login, logout });
-
-    // Lets browser tests (and curious humans) know the page is interactive.
-    Effect::new(move |_| {
-        if let Some(body) = document().body() {
-            let _ = body.set_attribute("data-hydrated", "true");
-        }
-    });
+    let user = Resource::new(move || login.version().get(), |_| get_current_user());
+    provide_context(AuthContext { user, login });
 
     view! {
         <Title formatter=|page: String| if page.is_empty() { "Caduceus".to_owned() } else { format!("{page} · Caduceus") }/>
@@ -66,7 +59,7 @@ pub fn App() -> impl IntoView {
             <Layout>
                 // Async rendering: data is loaded before the head is sent, so a page can set its
                 // status (401/403/404) and redirect on the server.
-                <Routes fallback=|| view! { <NotFound/> }>
+                <Routes fallback=|| view! { <NotFound/> <PageReady/> }>
                     <Route path=path!("") view={Lazy::<DashboardRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async/>

@@ -70,7 +70,8 @@ pub fn Layout(children: Children) -> impl IntoView {
 
 #[component]
 fn UserNav(user: CurrentUser, unread: Resource<i64>) -> impl IntoView {
-    let auth = use_auth();
+    use crate::auth::api::Logout;
+    use leptos::server_fn::ServerFn;
     let links = nav_links(user.role);
     let count = move || unread.get().unwrap_or(0);
     view! {
@@ -93,9 +94,13 @@ fn UserNav(user: CurrentUser, unread: Resource<i64>) -> impl IntoView {
                 <span class="who-name">{user.name.clone()}</span>
                 <span class=format!("badge role-{}", user.role)>{user.role.label()}</span>
             </span>
-            <ActionForm action=auth.logout attr:class="inline">
+            // A plain form, not an ActionForm: signing out loads the sign-in page afresh, so
+            // nothing of the signed-in pages (a chart, a message) stays in the tab's memory, and
+            // no page still on screen reacts to the user being gone (each would send the
+            // browser to sign in again, racing the sign-out's own redirect).
+            <form method="post" action=Logout::url() class="inline">
                 <button type="submit" class="button ghost small">"Sign out"</button>
-            </ActionForm>
+            </form>
         </div>
         <IdleWatch/>
     }

@@ -1,20 +1,19 @@
 //! Who is signed in, for pages: the signed-in user loaded once per page, the guard that
 //! requires a role, and page data fetched only for the users a page is for.
 
-use super::api::{Login, Logout};
+use super::api::Login;
 use super::{CurrentUser, Role};
 use crate::error::ApiError;
 use crate::ui::{urlencode, ErrorView, Forbidden};
 use leptos::prelude::*;
 use leptos_router::components::Redirect;
-use leptos_router::hooks::use_location;
+use leptos_router::hooks::{use_location, use_url};
 
 /// The signed-in user, loaded once per page and refreshed after sign-in/out.
 #[derive(Clone, Copy)]
 pub struct AuthContext {
     pub user: Resource<Result<Option<CurrentUser>, ApiError>>,
     pub login: ServerAction<Login>,
-    pub logout: ServerAction<Logout>,
 }
 
 pub fn use_auth() -> AuthContext {
@@ -28,7 +27,10 @@ pub fn RequireUser(#[prop(optional)] roles: &'static [Role], children: ChildrenF
     let auth = use_auth();
     let location = use_location();
     let children = StoredValue::new(children);
-    let own_path = location.pathname.get_untracked();
+    // The address of the route this guard is on, from the route's own URL, not the browser's:
+    // while the router loads the next page's code it may build the page being left once more,
+    // when the browser's address is already the next page's.
+    let own_path = use_url().get_untracked().path().to_owned();
     view! {
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || auth.user.get().map(|user| match user {
@@ -37,9 +39,9 @@ pub fn RequireUser(#[prop(optional)] roles: &'static [Role], children: ChildrenF
                     children.read_value()().into_any()
                 }
                 Ok(Some(_)) => view! { <Forbidden/> }.into_any(),
-                // Signed out while a navigation away from this page is under way (signing out
-                // goes to the sign-in page, whose code may still be downloading): that
-                // navigation decides where the user lands.
+                // Signed out while a navigation away from this page is under way (the next
+                // page's code may still be downloading): that navigation decides where the user
+                // lands.
                 Ok(None) if location.pathname.get_untracked() != own_path => ().into_any(),
                 Ok(None) => view! { <Redirect path=format!("/login?next={}", urlencode(&own_path))/> }.into_any(),
                 Err(err) => view! { <ErrorView error=err/> }.into_any(),

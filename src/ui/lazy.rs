@@ -35,7 +35,7 @@ macro_rules! lazy_page {
 
             #[leptos::wasm_split::wasm_split($chunk, wasm_split_path = ::leptos::wasm_split, fallible, preload(preload))]
             pub fn load() -> Result<AnyView, SplitLoaderError> {
-                Ok(view! { <$page/> }.into_any())
+                Ok(view! { <$page/> <$crate::ui::lazy::PageReady/> }.into_any())
             }
         }
 
@@ -52,7 +52,7 @@ macro_rules! lazy_page {
                 #[cfg(not(feature = "hydrate"))]
                 {
                     leptos::prefetch_lazy_fn_on_server(stringify!($chunk));
-                    leptos::prelude::IntoAny::into_any(leptos::prelude::view! { <$page/> })
+                    leptos::prelude::IntoAny::into_any(leptos::prelude::view! { <$page/> <$crate::ui::lazy::PageReady/> })
                 }
             }
 
@@ -70,7 +70,21 @@ pub(crate) use lazy_page;
 /// The page's code could not be downloaded (offline, or the server was being updated):
 /// say so, and offer to load the page again, rather than leave a page that does nothing.
 pub fn chunk_load_failed() -> AnyView {
-    view! { <ChunkLoadFailed/> }.into_any()
+    view! { <ChunkLoadFailed/> <PageReady/> }.into_any()
+}
+
+/// Marks the page as interactive (`<body data-hydrated>`) once the route's own view is live:
+/// pages arrive in chunks after the shell, so the shell being hydrated says nothing about the
+/// page's forms. Browser tests wait for it, and so can curious humans.
+#[component]
+pub fn PageReady() -> impl IntoView {
+    // Effects run once the view they were created in is hydrated (or mounted), never on the
+    // server.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
 }
 
 #[component]
