@@ -97,6 +97,9 @@ mod server {
         PayloadTooLarge,
         #[error("{0}")]
         Validation(String),
+        /// A file of a kind not accepted (415).
+        #[error("{0}")]
+        UnsupportedMediaType(String),
         #[error("too many attempts")]
         TooManyRequests { retry_after_secs: u64 },
         #[error("service unavailable")]
@@ -132,6 +135,7 @@ mod server {
                 Self::Conflict(_) => StatusCode::CONFLICT,
                 Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
                 Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+                Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
                 Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
                 Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -148,6 +152,7 @@ mod server {
                 Self::Conflict(_) => "conflict",
                 Self::PayloadTooLarge => "payload_too_large",
                 Self::Validation(_) => "validation_failed",
+                Self::UnsupportedMediaType(_) => "unsupported_media_type",
                 Self::TooManyRequests { .. } => "rate_limited",
                 Self::Unavailable(_) => "unavailable",
                 Self::Internal(_) => "internal",

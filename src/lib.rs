@@ -19,6 +19,7 @@ pub mod clinic;
 #[cfg(feature = "ssr")]
 pub mod csp;
 pub mod doctors;
+pub mod documents;
 pub mod encounters;
 pub mod error;
 #[cfg(feature = "ssr")]

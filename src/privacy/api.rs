@@ -27,7 +27,8 @@ pub async fn close_account(password: String, confirmation: String) -> Result<(),
     }
     let (pool, clinic) = (from_context::<PgPool>()?, from_context::<Arc<Clinic>>()?);
     let (sign_ins, throttles) = (from_context::<Arc<SignIns>>()?, from_context::<Throttles>()?);
-    super::service::close_own_account(&pool, &clinic, &sign_ins, &throttles, &current_actor()?, password).await?;
+    let store = from_context::<crate::documents::storage::DocumentStore>()?;
+    super::service::close_own_account(&pool, &clinic, &sign_ins, &throttles, &store, &current_actor()?, password).await?;
     current_session().await?.flush().await.map_err(|e| AppError::Internal(anyhow::anyhow!("session: {e}")))?;
     leptos_axum::redirect("/login?account_closed=1");
     Ok(())

@@ -6,6 +6,7 @@ use crate::auth::actor::Actor;
 use crate::auth::sign_ins::SignIns;
 use crate::auth::throttle::Throttles;
 use crate::clinic::Clinic;
+use crate::documents::storage::DocumentStore;
 use crate::error::AppResult;
 use crate::extract::{Json, Path, Query};
 use axum::extract::{FromRef, State};
@@ -24,6 +25,7 @@ where
     Arc<Clinic>: FromRef<S>,
     Arc<SignIns>: FromRef<S>,
     Throttles: FromRef<S>,
+    DocumentStore: FromRef<S>,
 {
     OpenApiRouter::new().routes(routes!(export)).routes(routes!(access_log)).routes(routes!(close_account)).routes(routes!(erase_patient))
 }
@@ -61,10 +63,11 @@ pub async fn close_account(
     State(clinic): State<Arc<Clinic>>,
     State(sign_ins): State<Arc<SignIns>>,
     State(throttles): State<Throttles>,
+    State(store): State<DocumentStore>,
     actor: Actor,
     Json(input): Json<CloseAccount>,
 ) -> AppResult<StatusCode> {
-    service::close_own_account(&pool, &clinic, &sign_ins, &throttles, &actor, input.password).await?;
+    service::close_own_account(&pool, &clinic, &sign_ins, &throttles, &store, &actor, input.password).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -75,10 +78,11 @@ pub async fn erase_patient(
     State(pool): State<PgPool>,
     State(clinic): State<Arc<Clinic>>,
     State(sign_ins): State<Arc<SignIns>>,
+    State(store): State<DocumentStore>,
     actor: Actor,
     Path(id): Path<i64>,
     Json(input): Json<ErasePatient>,
 ) -> AppResult<StatusCode> {
-    service::erase_patient(&mut *pool.acquire().await?, &clinic, &sign_ins, &actor, id, &input.reason).await?;
+    service::erase_patient(&mut *pool.acquire().await?, &clinic, &sign_ins, &store, &actor, id, &input.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -8,6 +8,7 @@ use crate::auth::sign_ins::SignIns;
 use crate::auth::throttle::Throttles;
 use crate::auth::Role;
 use crate::clinic::Clinic;
+use crate::documents::{self, storage::DocumentStore};
 use crate::error::{AppError, AppResult};
 use crate::notifications::service::{self as notifications, Notice};
 use crate::patients::access::patient_id_of_user;
@@ -153,6 +154,7 @@ pub async fn close_own_account(
     clinic: &Clinic,
     sign_ins: &SignIns,
     throttles: &Throttles,
+    store: &DocumentStore,
     actor: &Actor,
     password: String,
 ) -> AppResult<()> {
@@ -164,13 +166,14 @@ pub async fn close_own_account(
     }
     let mut tx = pool.begin().await?;
     let patient_id = patient_id_of_user(&mut tx, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?;
-    erase(&mut tx, clinic, actor.user_id, patient_id).await?;
+    let files = erase(&mut tx, clinic, actor.user_id, patient_id).await?;
     audit::record(
         &mut tx,
         Entry::new("privacy.unregister").by(actor).on("user", actor.user_id).patient(patient_id).detail("closed by the patient"),
     )
     .await?;
     tx.commit().await?;
+    store.remove(&files).await;
     sign_ins.forget_user(actor.user_id);
     Ok(())
 }
@@ -182,6 +185,7 @@ pub async fn erase_patient(
     conn: &mut PgConnection,
     clinic: &Clinic,
     sign_ins: &SignIns,
+    store: &DocumentStore,
     actor: &Actor,
     patient_id: i64,
     reason: &str,
@@ -196,11 +200,12 @@ pub async fn erase_patient(
         .fetch_optional(&mut *tx)
         .await?
         .ok_or_else(|| AppError::not_found("Patient"))?;
-    erase(&mut tx, clinic, user_id, patient_id).await?;
+    let files = erase(&mut tx, clinic, user_id, patient_id).await?;
     let entry =
         Entry::new("privacy.unregister").by(actor).on("user", user_id).patient(patient_id).detail(format!("by an administrator: {reason}"));
     audit::record(&mut tx, entry).await?;
     tx.commit().await?;
+    store.remove(&files).await;
     sign_ins.forget_user(user_id);
     Ok(())
 }
@@ -209,8 +214,9 @@ pub async fn erase_patient(
 /// doctors told (without naming them), their name and email are taken out of what others
 /// were sent, and the account goes with every row that references it (the foreign keys
 /// cascade; one that doesn't fails the erasure). The audit trail keeps its entries, which
-/// hold ids, never names.
-async fn erase(tx: &mut PgConnection, clinic: &Clinic, user_id: i64, patient_id: i64) -> AppResult<()> {
+/// hold ids, never names. Returns the patient's document files, for the caller to remove once
+/// the erasure is committed (removed before, a rollback would leave rows without files).
+async fn erase(tx: &mut PgConnection, clinic: &Clinic, user_id: i64, patient_id: i64) -> AppResult<Vec<String>> {
     let (name, email): (String, String) =
         sqlx::query_as("SELECT name, email FROM users WHERE id = $1 FOR UPDATE").bind(user_id).fetch_one(&mut *tx).await?;
     let cancelled: Vec<(i64, DateTime<Utc>)> = sqlx::query_as(
@@ -244,8 +250,9 @@ async fn erase(tx: &mut PgConnection, clinic: &Clinic, user_id: i64, patient_id:
         .bind(crate::auth::throttle::account_key(&email))
         .execute(&mut *tx)
         .await?;
+    let files = documents::service::storage_keys_of_patient(&mut *tx, patient_id).await?;
     sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
-    Ok(())
+    Ok(files)
 }
 
 /// Notifications and emails to others (a doctor told "Pat Patient booked…") keep their

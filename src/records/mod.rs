@@ -476,6 +476,8 @@ pub struct Chart {
     /// The newest encounters (visit notes), newest first, and how many there are in all.
     pub encounters: Vec<crate::encounters::Encounter>,
     pub encounter_count: i64,
+    /// Lab results, imaging reports and letters, newest first.
+    pub documents: Vec<crate::documents::Report>,
     /// Whether the caller may add to this chart (clinicians who may read it).
     pub may_write: bool,
     /// Whether the caller may write visit notes here (a doctor who treats the patient).

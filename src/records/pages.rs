@@ -144,6 +144,44 @@ fn ChartSections(chart: Chart, actions: ChartActions, own: bool) -> impl IntoVie
         <EncounterTimeline encounters=chart.encounters total=chart.encounter_count/>
         <VitalsCard patient_id=p.patient_id vitals=chart.vitals writes=writes actions=actions/>
         <HistoryCard patient_id=p.patient_id history=chart.history writes=writes actions=actions/>
+        <DocumentsCard documents=chart.documents/>
+    }
+}
+
+/// Lab results, imaging reports and letters: each opens in the browser (a new tab) or
+/// downloads; the file itself comes from the API, which checks the reader again.
+#[component]
+fn DocumentsCard(documents: Vec<crate::documents::Report>) -> impl IntoView {
+    view! {
+        <section class="card" aria-labelledby="documents-heading">
+            <h2 id="documents-heading">"Documents"</h2>
+            {if documents.is_empty() {
+                view! { <p class="muted">"No documents yet."</p> }.into_any()
+            } else {
+                view! {
+                    <ul class="list" aria-label="Documents">
+                        {documents.into_iter().map(|d| {
+                            let file = format!("/api/reports/{}/file", d.id);
+                            let size = format!("{:.1} MB", d.size_bytes as f64 / 1_048_576.0);
+                            let by = d.uploaded_by.clone().map(|name| format!(" · added by {name}")).unwrap_or_default();
+                            view! {
+                                <li class="row">
+                                    <span>
+                                        <strong>{d.title.clone()}</strong>" "
+                                        <span class="badge muted">{d.kind.label()}</span>
+                                        <br/><span class="muted small">{format!("{} · {}{by} · {size}", format_time(&d.created_at), d.file_name)}</span>
+                                    </span>
+                                    <span class="actions">
+                                        <a class="button small" href=file.clone() target="_blank" rel="noopener" aria-label=format!("Open {}", d.title)>"Open"</a>
+                                        <a class="button small ghost" href=format!("{file}?download=true") download=d.file_name.clone() aria-label=format!("Download {}", d.title)>"Download"</a>
+                                    </span>
+                                </li>
+                            }
+                        }).collect_view()}
+                    </ul>
+                }.into_any()
+            }}
+        </section>
     }
 }
 

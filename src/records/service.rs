@@ -143,6 +143,7 @@ pub async fn chart(conn: &mut PgConnection, actor: &Actor, patient_id: i64) -> A
     let vitals = with_bmi(db::vitals(&mut tx, patient_id, VITALS_SHOWN).await?);
     let encounters = encounters::db::for_patient(&mut tx, patient_id, false, encounters::service::PER_PAGE, 0).await?;
     let encounter_count = encounters::db::count_for_patient(&mut tx, patient_id, false).await?;
+    let documents = crate::documents::service::for_patient(&mut tx, patient_id).await?;
     audit::record(&mut tx, entry("chart.view", actor, patient_id).on("patient", patient_id)).await?;
     tx.commit().await?;
     // Whoever may read a chart and is a clinician may also write it (the chart rule).
@@ -154,6 +155,7 @@ pub async fn chart(conn: &mut PgConnection, actor: &Actor, patient_id: i64) -> A
         vitals,
         encounters,
         encounter_count,
+        documents,
         may_write,
         may_write_notes: actor.is(Role::Doctor),
     })

@@ -124,6 +124,10 @@ pub struct Config {
     #[arg(long, env = "CADUCEUS_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
     pub max_body_bytes: usize,
 
+    /// Largest accepted document upload, in megabytes (a limit of its own, above the body's).
+    #[arg(long, env = "CADUCEUS_MAX_UPLOAD_MB", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=200), global = true)]
+    pub max_upload_mb: u32,
+
     /// Maximum database connections of this process (default: four per CPU core).
     #[arg(long, env = "CADUCEUS_DB_MAX_CONNECTIONS", default_value_t = default_pool_size(), global = true)]
     pub db_max_connections: u32,
@@ -171,7 +175,10 @@ impl Config {
 
     /// A configuration with every default, for tests. (Plain http: no Secure cookie.)
     pub fn for_tests() -> Self {
-        Cli::parse_from(["caduceus", "--insecure-cookies"]).config
+        let mut config = Cli::parse_from(["caduceus", "--insecure-cookies"]).config;
+        // Uploads of the test run go to a temporary directory, not the working tree.
+        config.upload_dir = Some(std::env::temp_dir().join(format!("caduceus-test-uploads-{}", std::process::id())));
+        config
     }
 }
 

@@ -2,6 +2,7 @@
 //! its security layers, demo data.
 
 pub mod assets;
+pub mod body_limit;
 pub mod config;
 pub mod demo;
 pub mod embedded_pg;

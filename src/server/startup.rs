@@ -2,6 +2,7 @@
 //! orderly shutdown.
 
 use super::assets;
+use super::body_limit;
 use super::config::Config;
 use super::embedded_pg::EmbeddedPostgres;
 use super::security;
@@ -12,8 +13,9 @@ use crate::auth::actor::{resolve_actor, SignInSource};
 use crate::auth::sign_ins::SignIns;
 use crate::auth::throttle::Throttles;
 use crate::clinic::Clinic;
+use crate::documents::storage::DocumentStore;
 use crate::error::AppError;
-use crate::{appointments, audit, auth, doctors, encounters, notifications, patients, privacy, profile, records, users};
+use crate::{appointments, audit, auth, doctors, documents, encounters, notifications, patients, privacy, profile, records, users};
 use anyhow::Context;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -28,7 +30,6 @@ use sqlx::{Connection, PgConnection, PgPool};
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 use tower_sessions_sqlx_store::PostgresStore;
@@ -178,6 +179,7 @@ pub fn state(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> App
         pool,
         throttles: Throttles::new(config.login_per_ip_per_minute, config.login_per_account_per_15_minutes),
         sessions: config.session_policy(),
+        documents: DocumentStore::new(config.upload_dir()),
         config: Arc::new(config),
         sign_ins,
     }
@@ -204,6 +206,7 @@ pub async fn router(state: AppState) -> anyhow::Result<Router> {
     let leptos_options = state.leptos_options.clone();
     let routes = generate_route_list(App);
     let max_body = state.config.max_body_bytes;
+    let upload_max = state.config.max_upload_mb as usize * 1024 * 1024;
     Ok(api_routes()
         .leptos_routes_with_context(
             &state,
@@ -234,7 +237,7 @@ pub async fn router(state: AppState) -> anyhow::Result<Router> {
             resolve_actor,
         ))
         .layer(sessions)
-        .layer(RequestBodyLimitLayer::new(max_body))
+        .layer(middleware::from_fn_with_state(body_limit::BodyLimits { body: max_body, upload: upload_max }, body_limit::limit_body))
         .layer(middleware::from_fn(payload_too_large_as_json))
         .layer(middleware::from_fn_with_state(assets::pkg_prefix(&leptos_options), assets::cache_headers))
         .layer(assets::compression())
@@ -270,6 +273,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(patients::rest::routes())
         .merge(records::rest::routes())
         .merge(encounters::rest::routes())
+        .merge(documents::rest::routes())
         .merge(notifications::rest::routes())
         .merge(audit::rest::routes())
         .routes(routes!(health))
@@ -349,6 +353,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     tokio::spawn(audit::run_verifier(pool.clone()));
     crate::mail::spawn_sender(pool.clone(), config.smtp_url.clone(), config.smtp_from.clone())?;
     let state = state(leptos_options, pool.clone(), config);
+    state.documents.prepare().await.context("Failed to create the upload directory")?;
     spawn_housekeeping(&state);
     let app = router(state).await?;
 

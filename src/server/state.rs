@@ -5,6 +5,7 @@ use crate::auth::idle::SessionPolicy;
 use crate::auth::sign_ins::SignIns;
 use crate::auth::throttle::Throttles;
 use crate::clinic::Clinic;
+use crate::documents::storage::DocumentStore;
 use crate::server::config::Config;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
@@ -26,6 +27,8 @@ pub struct AppState {
     pub bookings: BookingQueue,
     /// Sign-ins this process has recently resolved (kept right by `auth::sign_ins::listen`).
     pub sign_ins: Arc<SignIns>,
+    /// Where uploaded documents are kept.
+    pub documents: DocumentStore,
 }
 
 impl AppState {
@@ -40,6 +43,7 @@ impl AppState {
         provide_context(self.sign_ins.clone());
         provide_context(self.throttles);
         provide_context(self.sessions);
+        provide_context(self.documents.clone());
         if let Some(id) = crate::error::current_request_id() {
             provide_context(crate::error::RequestId(id));
         }

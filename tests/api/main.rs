@@ -10,6 +10,7 @@ mod assets;
 mod contract;
 mod database;
 mod dataset;
+mod documents;
 mod encounters;
 mod matrix;
 mod privacy;

@@ -56,6 +56,8 @@ enum Case {
     VerifyFreshDoctor,
     DeactivateFreshPatient,
     CreateDoctor,
+    UploadReport,
+    OwnerReport,
     ObjectDoctor,
     UpdateObjectDoctor,
     RemoveFreshDoctor,
@@ -128,6 +130,10 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("PUT",    "/api/allergies/{id}",                 Case::ChangeOwnerAllergy, [401, 403, 404, 200, 404, 200, 403, 403, 403]),
     ("GET",    "/api/patients/{id}/vitals",           Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 403, 403, 200]),
     ("POST",   "/api/patients/{id}/vitals",           Case::AddVitals,     [401, 403, 404, 201, 404, 201, 403, 403, 403]),
+    ("GET",    "/api/patients/{id}/reports",          Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 403, 403, 200]),
+    // The desk files letters it may not read; the file answers 404 to all who can't read it.
+    ("POST",   "/api/patients/{id}/reports",          Case::UploadReport,  [401, 403, 404, 201, 404, 201, 201, 403, 403]),
+    ("GET",    "/api/reports/{id}/file",              Case::OwnerReport,   [401, 200, 404, 200, 404, 200, 404, 404, 200]),
     ("POST",   "/api/medical-records",                Case::WriteNote,     [401, 403, 403, 201, 404, 403, 403, 403, 403]),
     ("GET",    "/api/patients/{id}/medical-records",  Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 403, 403, 200]),
     ("GET",    "/api/medical-records/{id}",           Case::OwnerNote,     [401, 200, 404, 200, 404, 200, 403, 403, 200]),
@@ -273,6 +279,15 @@ impl World {
     }
 
     /// A fresh note about the owner, written by the object's doctor.
+    /// A document on the owner's chart, filed by the nurse.
+    async fn owner_report(&self) -> i64 {
+        let form = crate::documents::upload_form("Lab result", "lab", "lab.pdf", crate::documents::pdf(), "application/pdf");
+        let path = self.app.url(&format!("/api/patients/{}/reports", self.owner_patient_id));
+        let added = self.app.client.post(path).bearer_auth(self.token(Who::Nurse).unwrap()).multipart(form).send().await.unwrap();
+        assert_eq!(added.status(), StatusCode::CREATED);
+        body(added).await["id"].as_i64().unwrap()
+    }
+
     async fn owner_note(&self) -> i64 {
         let written = self.app.post("/api/medical-records", self.note(), self.token(Who::ObjectDoctor).as_deref()).await;
         assert_eq!(written.status(), StatusCode::CREATED);
@@ -445,6 +460,9 @@ impl World {
                 (with_id(body(added).await["id"].as_i64().unwrap()), Some(json!({"status": "inactive"})), token)
             }
             Case::AddVitals => (with_id(self.owner_patient_id), Some(json!({"pulse": 64, "spo2": 98})), token),
+            // The multipart body is added in `status_of`.
+            Case::UploadReport => (with_id(self.owner_patient_id), None, token),
+            Case::OwnerReport => (with_id(self.owner_report().await), None, token),
             Case::WriteNote => (path.to_owned(), Some(self.note()), token),
             Case::OwnerNote => (with_id(self.owner_note().await), None, token),
             Case::CorrectOwnerNote => {
@@ -478,6 +496,9 @@ impl World {
         }
         if let Some(body) = body {
             request = request.json(&body);
+        }
+        if matches!(case, Case::UploadReport) {
+            request = request.multipart(crate::documents::upload_form("Scan", "lab", "scan.png", crate::documents::png(), "image/png"));
         }
         let status = request.send().await.unwrap().status().as_u16();
         if matches!(case, Case::ChangePassword) && status == 204 {

@@ -444,6 +444,9 @@ async fn patient_with_history(app: &TestApp, admin: &str) -> (i64, i64, String, 
     assert_eq!(coming.status(), StatusCode::CREATED);
     // The doctor opens the visit: a read of the record.
     assert_eq!(app.get(&format!("/api/appointments/{past}"), Some(&doctor_token)).await.status(), StatusCode::OK);
+    let letter = crate::documents::upload_form("Discharge letter", "discharge", "letter.pdf", crate::documents::pdf(), "application/pdf");
+    let filed = app.client.post(app.url(&format!("/api/patients/{patient_id}/reports"))).bearer_auth(&doctor_token).multipart(letter);
+    assert_eq!(filed.send().await.unwrap().status(), StatusCode::CREATED);
     (user_id, patient_id, token, doctor_token)
 }
 
