@@ -31,13 +31,17 @@ FIRST_PAGES = {"page_login": "sign-in", "page_dashboard": "home"}
 # routes (home 360 -> 369 kB) and the chart's views now hold the encounter timeline and the
 # medication list (a 95 kB chunk; the chart's first load 499 kB). To do: the clinicians' forms
 # and the timeline in chunks of their own, then these come back down.
+# Raised a third time with documents (2026-12-04): the chart's upload form sends the browser's
+# FormData through a multipart server function (Leptos' `multipart` feature), 20 kB more on the
+# chart and "My health record" (532 kB) and a 112 kB shared chunk. Same to do, now with the
+# upload form among the clinicians' forms to split out (patients never use it).
 FIRST_PAGE_BUDGET = 375 * KB
 FIRST_PAGE_TARGET = 150 * KB
 # Any other page's first load.
-PAGE_BUDGET = 510 * KB
+PAGE_BUDGET = 540 * KB
 PAGE_TARGET = 250 * KB
 # One chunk: a page whose code grows past this should be split further.
-CHUNK_BUDGET = 100 * KB
+CHUNK_BUDGET = 115 * KB
 
 BUILD = ["cargo", "leptos", "build", "--release", "--split", "--precompress"]
 

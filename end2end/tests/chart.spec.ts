@@ -146,3 +146,64 @@ test("a doctor finds their patients in 'My patients', a nurse searches everyone"
   await page.getByRole("button", { name: "Search" }).click();
   await expect(page.getByText("Type at least 3 letters of the name.")).toBeVisible();
 });
+
+/** A one-page PDF, written out by hand with its cross-reference table. */
+function onePagePdf(): Buffer {
+  const objects = [
+    "<< /Type /Catalog /Pages 2 0 R >>",
+    "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+    "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>",
+  ];
+  let pdf = "%PDF-1.4\n";
+  const offsets: number[] = [];
+  objects.forEach((body, i) => {
+    offsets.push(pdf.length);
+    pdf += `${i + 1} 0 obj\n${body}\nendobj\n`;
+  });
+  const xref = pdf.length;
+  pdf += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  pdf += offsets.map((o) => `${String(o).padStart(10, "0")} 00000 n \n`).join("");
+  pdf += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(pdf, "latin1");
+}
+
+test("a nurse files a lab result on the chart, and the patient opens it from their record", async ({ page }, info) => {
+  const visit = await patsCompletedVisit(page.request);
+  const title = `Full blood count ${info.project.name} ${Date.now()}`;
+  await signIn(page, "nurse@caduceus.test");
+  await page.goto(`/patients/${visit.patient_id}/chart`);
+  await hydrated(page);
+  const form = page.getByRole("form", { name: "Add a document" });
+  // A web page named like a picture is refused, and the form says why.
+  await form.getByLabel("Title").fill("Not really a scan");
+  await form.getByLabel("File (PDF, PNG or JPEG)").setInputFiles({
+    name: "scan.png",
+    mimeType: "image/png",
+    buffer: Buffer.from("<!doctype html><script>alert(1)</script>"),
+  });
+  await form.getByRole("button", { name: "Add document" }).click();
+  await expect(page.getByRole("region", { name: "Documents" }).getByRole("alert")).toContainText("Upload a PDF, PNG or JPEG");
+
+  await form.getByLabel("Title").fill(title);
+  await form.getByLabel("Kind").selectOption("lab");
+  await form.getByLabel("File (PDF, PNG or JPEG)").setInputFiles({ name: "fbc.pdf", mimeType: "application/pdf", buffer: onePagePdf() });
+  await form.getByRole("button", { name: "Add document" }).click();
+  await expect(page.getByText(`Added: ${title}.`)).toBeVisible();
+  await expect(page.getByRole("list", { name: "Documents" })).toContainText(title);
+  await signOut(page);
+
+  // The patient finds it in their record and opens it; the nurse's filing is in their log.
+  await signIn(page, "patient@caduceus.test");
+  await page.goto("/records");
+  await hydrated(page);
+  await expect(page.getByRole("list", { name: "Documents" })).toContainText(title);
+  const open = page.getByRole("link", { name: `Open ${title}` });
+  const file = await page.request.get((await open.getAttribute("href"))!);
+  expect(file.status()).toBe(200);
+  expect(file.headers()["content-type"]).toBe("application/pdf");
+  expect(file.headers()["x-content-type-options"]).toBe("nosniff");
+  expect((await file.body()).subarray(0, 5).toString()).toBe("%PDF-");
+  await page.goto("/privacy");
+  await hydrated(page);
+  await expect(page.getByRole("list", { name: "Accesses to your record" })).toContainText("added a document to your chart");
+});

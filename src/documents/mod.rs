@@ -3,6 +3,7 @@
 //! content, kept outside the site under random names, and served only to those who may read
 //! the chart (the patient among them), every read audited.
 
+pub mod api;
 #[cfg(feature = "ssr")]
 pub mod content;
 #[cfg(feature = "ssr")]

@@ -8,6 +8,8 @@ pub mod pages;
 #[cfg(feature = "ssr")]
 pub mod access;
 #[cfg(feature = "ssr")]
+pub mod record;
+#[cfg(feature = "ssr")]
 pub mod registry;
 #[cfg(feature = "ssr")]
 pub mod rest;
@@ -28,6 +30,48 @@ pub struct PatientSummary {
     pub phone: Option<String>,
     /// Their latest visit (for doctors: with them) that was confirmed or took place.
     pub last_visit: Option<DateTime<Utc>>,
+}
+
+/// A patient's registration (`GET|PUT /api/patients/{id}`): identity and contact details, the
+/// fields the front desk keeps; nothing clinical.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct PatientRecord {
+    pub patient_id: i64,
+    pub mrn: String,
+    pub name: String,
+    pub email: String,
+    pub email_verified: bool,
+    pub phone: Option<String>,
+    pub address: Option<String>,
+    pub date_of_birth: Option<NaiveDate>,
+    pub gender: Option<String>,
+    pub blood_group: Option<String>,
+    pub emergency_contact_name: Option<String>,
+    pub emergency_contact_phone: Option<String>,
+    pub registered_at: DateTime<Utc>,
+}
+
+impl PatientRecord {
+    /// The registration in a patient's profile (`None` for other accounts).
+    pub fn from_profile(profile: crate::profile::Profile, mrn: String) -> Option<Self> {
+        let patient = profile.patient?;
+        Some(Self {
+            patient_id: patient.patient_id,
+            mrn,
+            name: profile.name,
+            email: profile.email,
+            email_verified: profile.email_verified,
+            phone: profile.phone,
+            address: profile.address,
+            date_of_birth: patient.date_of_birth,
+            gender: patient.gender,
+            blood_group: patient.blood_group,
+            emergency_contact_name: patient.emergency_contact_name,
+            emergency_contact_phone: patient.emergency_contact_phone,
+            registered_at: profile.created_at,
+        })
+    }
 }
 
 /// What a registry search looks for, decided from what was typed.

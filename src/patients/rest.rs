@@ -1,12 +1,16 @@
-//! `GET /api/patients`: the registry search.
+//! `GET /api/patients`: the registry search; `GET|PUT /api/patients/{id}`: a registration.
 
-use super::{registry, PatientSummary};
+use super::{record, registry, PatientRecord, PatientSummary};
 use crate::auth::actor::Actor;
+use crate::auth::sign_ins::SignIns;
+use crate::clinic::Clinic;
 use crate::error::AppResult;
-use crate::extract::Query;
+use crate::extract::{Json, Path, Query};
+use crate::profile::ProfileUpdate;
 use axum::extract::{FromRef, State};
 use serde::Deserialize;
 use sqlx::PgPool;
+use std::sync::Arc;
 use utoipa::IntoParams;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -15,8 +19,32 @@ pub fn routes<S>() -> OpenApiRouter<S>
 where
     S: Clone + Send + Sync + 'static,
     PgPool: FromRef<S>,
+    Arc<Clinic>: FromRef<S>,
+    Arc<SignIns>: FromRef<S>,
 {
-    OpenApiRouter::new().routes(routes!(search))
+    OpenApiRouter::new().routes(routes!(search)).routes(routes!(get_record, update_record))
+}
+
+#[utoipa::path(get, path = "/api/patients/{id}", tag = "patients", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The patient's id")),
+    responses((status = 200, description = "The registration (the desk, nurses, admins; doctors who may open the chart; the patient). Audited.", body = PatientRecord),
+              (status = 404, description = "No such patient, or not one the caller may see.")))]
+pub async fn get_record(State(pool): State<PgPool>, actor: Actor, Path(id): Path<i64>) -> AppResult<axum::Json<PatientRecord>> {
+    Ok(axum::Json(record::get(&mut *pool.acquire().await?, &actor, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/patients/{id}", tag = "patients", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The patient's id")), request_body = ProfileUpdate,
+    responses((status = 200, description = "The corrected registration (the desk, nurses, admins): absent fields stay, an empty string clears an optional one; a new email must be confirmed again.", body = PatientRecord)))]
+pub async fn update_record(
+    State(pool): State<PgPool>,
+    State(clinic): State<Arc<Clinic>>,
+    State(sign_ins): State<Arc<SignIns>>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Json(update): Json<ProfileUpdate>,
+) -> AppResult<axum::Json<PatientRecord>> {
+    Ok(axum::Json(record::update(&mut *pool.acquire().await?, &clinic, &sign_ins, &actor, id, update).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -64,6 +64,8 @@ impl RecordAccess {
             "chart.encounter.error" => "marked a visit note entered in error",
             "chart.prescription.allergy_override" => "prescribed despite a recorded allergy",
             "chart.break_glass" => "opened your chart in an emergency (break-glass)",
+            "patients.view" => "looked up your registration details",
+            "patients.update" => "corrected your registration details",
             "chart.documents.view" => "looked at the list of your documents",
             "chart.document.open" => "opened one of your documents",
             "chart.document.add" => "added a document to your chart",

@@ -51,7 +51,7 @@ pub async fn update(
 }
 
 /// Validates every field of `update` and merges it; nothing changes if any field is wrong.
-fn apply(profile: &mut Profile, update: ProfileUpdate, today: chrono::NaiveDate) -> Result<(), String> {
+pub(crate) fn apply(profile: &mut Profile, update: ProfileUpdate, today: chrono::NaiveDate) -> Result<(), String> {
     if let Some(name) = update.name {
         profile.name = PersonName::parse(&name)?.as_str().to_owned();
     }

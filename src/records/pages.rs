@@ -8,11 +8,14 @@ use super::api::{
 use super::{Allergy, AllergyList, AllergyState, BreakGlassGrant, Chart, EntryStatus, HistoryEntry, HistoryKind, Severity, Vitals};
 use crate::auth::guard::{page_resource, use_user, RequireUser};
 use crate::auth::Role;
+use crate::documents::api::upload_document;
+use crate::documents::{Report, ReportKind};
 use crate::encounters::pages::{EncounterTimeline, MedicationList};
 use crate::error::ApiError;
 use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, format_time, ErrorView};
 use leptos::prelude::*;
+use leptos::web_sys::FormData;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
 
@@ -44,6 +47,8 @@ struct ChartActions {
     history: ServerAction<AddHistoryEntry>,
     vitals: ServerAction<RecordVitals>,
     break_glass: ServerAction<BreakGlass>,
+    /// A document upload: the form's data as the browser has it (files are not text fields).
+    upload: Action<FormData, Result<Report, ApiError>>,
 }
 
 impl ChartActions {
@@ -55,11 +60,12 @@ impl ChartActions {
             history: ServerAction::new(),
             vitals: ServerAction::new(),
             break_glass: ServerAction::new(),
+            upload: Action::new_local(|data: &FormData| upload_document(data.clone().into())),
         }
     }
 
     /// Changes whenever any form succeeded or failed: the chart's resource source.
-    fn versions(&self) -> [usize; 6] {
+    fn versions(&self) -> [usize; 7] {
         [
             self.break_glass.version().get(),
             self.allergy.version().get(),
@@ -67,6 +73,7 @@ impl ChartActions {
             self.allergy_status.version().get(),
             self.history.version().get(),
             self.vitals.version().get(),
+            self.upload.version().get(),
         ]
     }
 }
@@ -144,14 +151,14 @@ fn ChartSections(chart: Chart, actions: ChartActions, own: bool) -> impl IntoVie
         <EncounterTimeline encounters=chart.encounters total=chart.encounter_count/>
         <VitalsCard patient_id=p.patient_id vitals=chart.vitals writes=writes actions=actions/>
         <HistoryCard patient_id=p.patient_id history=chart.history writes=writes actions=actions/>
-        <DocumentsCard documents=chart.documents/>
+        <DocumentsCard patient_id=p.patient_id documents=chart.documents uploads=writes actions=actions/>
     }
 }
 
 /// Lab results, imaging reports and letters: each opens in the browser (a new tab) or
 /// downloads; the file itself comes from the API, which checks the reader again.
 #[component]
-fn DocumentsCard(documents: Vec<crate::documents::Report>) -> impl IntoView {
+fn DocumentsCard(patient_id: i64, documents: Vec<Report>, uploads: bool, actions: ChartActions) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="documents-heading">
             <h2 id="documents-heading">"Documents"</h2>
@@ -181,7 +188,45 @@ fn DocumentsCard(documents: Vec<crate::documents::Report>) -> impl IntoView {
                     </ul>
                 }.into_any()
             }}
+            {uploads.then(|| view! { <DocumentUpload patient_id=patient_id upload=actions.upload/> })}
         </section>
+    }
+}
+
+/// Adds a document. With JavaScript the form's data (the file among it) goes to the upload
+/// function and the chart reloads; without, the same form posts there itself.
+#[component]
+fn DocumentUpload(patient_id: i64, upload: Action<FormData, Result<Report, ApiError>>) -> impl IntoView {
+    use leptos::server_fn::ServerFn;
+    use leptos::wasm_bindgen::JsCast;
+    let on_submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let Some(form) = ev.target().and_then(|target| target.dyn_into::<leptos::web_sys::HtmlFormElement>().ok()) else { return };
+        if let Ok(data) = FormData::new_with_form(&form) {
+            upload.dispatch_local(data);
+        }
+    };
+    let pending = upload.pending();
+    view! {
+        {action_error(upload.value())}
+        {move || upload.value().get().and_then(Result::ok).map(|report| view! {
+            <p class="alert success" role="status">{format!("Added: {}.", report.title)}</p>
+        })}
+        <form class="grid two" aria-label="Add a document" method="post" enctype="multipart/form-data"
+            action=crate::documents::api::UploadDocument::url() on:submit=on_submit>
+            <input type="hidden" name="patient_id" value=patient_id/>
+            <div class="field"><label for="document-title">"Title"</label>
+                <input id="document-title" name="title" required=true maxlength="200" placeholder="e.g. Full blood count"/></div>
+            <div class="field"><label for="document-kind">"Kind"</label>
+                <select id="document-kind" name="kind">
+                    {ReportKind::ALL.into_iter().map(|k| view! { <option value=k.as_str()>{k.label()}</option> }).collect_view()}
+                </select></div>
+            <div class="field span-two"><label for="document-file">"File (PDF, PNG or JPEG)"</label>
+                <input id="document-file" name="file" type="file" required=true accept="application/pdf,image/png,image/jpeg"/></div>
+            <button type="submit" class="button primary" disabled=move || pending.get()>
+                {move || if pending.get() { "Uploading…" } else { "Add document" }}
+            </button>
+        </form>
     }
 }
 

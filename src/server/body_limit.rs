@@ -28,10 +28,16 @@ pub async fn limit_body(State(limits): State<BodyLimits>, request: Request, next
     next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, limit)))).await
 }
 
-/// `POST /api/patients/{id}/reports`.
+/// `POST /api/patients/{id}/reports`, and the chart page's upload function.
 fn is_upload(method: &Method, path: &str) -> bool {
+    if method != Method::POST {
+        return false;
+    }
+    if path == "/sfn/upload_document" {
+        return true;
+    }
     let Some(rest) = path.strip_prefix("/api/patients/") else { return false };
-    method == Method::POST && rest.strip_suffix("/reports").is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    rest.strip_suffix("/reports").is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
 }
 
 #[cfg(test)]
@@ -41,6 +47,8 @@ mod tests {
     #[test]
     fn only_document_uploads_get_the_upload_limit() {
         assert!(is_upload(&Method::POST, "/api/patients/42/reports"));
+        assert!(is_upload(&Method::POST, "/sfn/upload_document"));
+        assert!(!is_upload(&Method::POST, "/sfn/add_allergy"));
         assert!(!is_upload(&Method::GET, "/api/patients/42/reports"));
         assert!(!is_upload(&Method::POST, "/api/patients/42/vitals"));
         assert!(!is_upload(&Method::POST, "/api/patients/x/reports"));

@@ -15,5 +15,6 @@ mod encounters;
 mod matrix;
 mod privacy;
 mod records;
+mod registry;
 mod scheduling;
 mod security;

@@ -78,6 +78,7 @@ enum Case {
     CloseOwnAccount,
     /// Erases a fresh patient (admins only).
     EraseFreshPatient,
+    UpdateRegistration,
     /// The owner's patient id in the path: their chart.
     OwnerChart,
     AddHistory,
@@ -120,6 +121,8 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("DELETE", "/api/profile",                        Case::CloseOwnAccount, [401, 204, 204, 403, 403, 403, 403, 403, 403]),
     ("GET",    "/api/profile/export",                 Case::Plain,         [401, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("GET",    "/api/profile/access-log",             Case::Plain,         [401, 200, 200, 403, 403, 403, 403, 403, 403]),
+    ("GET",    "/api/patients/{id}",                  Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 200, 403, 200]),
+    ("PUT",    "/api/patients/{id}",                  Case::UpdateRegistration, [401, 403, 403, 403, 403, 200, 200, 403, 200]),
     ("DELETE", "/api/patients/{id}",                  Case::EraseFreshPatient, [401, 403, 403, 403, 403, 403, 403, 403, 204]),
     ("GET",    "/api/patients/{id}/chart",            Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 403, 403, 200]),
     ("GET",    "/api/patients/{id}/history",          Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 403, 403, 200]),
@@ -478,6 +481,7 @@ impl World {
                     sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1").bind(user_id).fetch_one(&self.app.pool).await.unwrap();
                 (with_id(patient_id), Some(json!({"reason": "Brought in unconscious, no treating doctor"})), token)
             }
+            Case::UpdateRegistration => (with_id(self.owner_patient_id), Some(json!({"address": "1 Registry Road"})), token),
             Case::EraseFreshPatient => {
                 let user_id = self.fresh_patient_user().await;
                 let patient_id: i64 =
