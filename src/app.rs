@@ -4,11 +4,11 @@ use crate::appointments::doctor_page::DoctorRoute;
 use crate::appointments::pages::{AppointmentRoute, AppointmentsRoute};
 use crate::auth::api::{get_current_user, Login};
 use crate::auth::guard::AuthContext;
-use crate::auth::pages::{LoginRoute, RegisterRoute, VerifyEmailRoute};
+use crate::auth::pages::{LoginRoute, RegisterRoute, VerifyEmailRoute, WelcomeRoute};
 use crate::doctors::pages::{DirectoryRoute, PracticeRoute};
 use crate::encounters::pages::{EncounterRoute, VisitNoteRoute};
 use crate::notifications::pages::NotificationsRoute;
-use crate::patients::pages::PatientsRoute;
+use crate::patients::pages::{NewPatientRoute, PatientsRoute};
 use crate::privacy::pages::PrivacyRoute;
 use crate::profile::pages::ProfileRoute;
 use crate::records::pages::{BreakGlassLogRoute, ChartRoute, MyRecordRoute};
@@ -64,6 +64,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("login") view={Lazy::<LoginRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("register") view={Lazy::<RegisterRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("verify-email") view={Lazy::<VerifyEmailRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("welcome") view={Lazy::<WelcomeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("profile") view={Lazy::<ProfileRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("privacy") view={Lazy::<PrivacyRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("users") view={Lazy::<UsersRoute>::new()} ssr=SsrMode::Async/>
@@ -78,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("practice") view={Lazy::<PracticeRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("records") view={Lazy::<MyRecordRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("patients") view={Lazy::<PatientsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("patients/new") view={Lazy::<NewPatientRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("patients/:id/chart") view={Lazy::<ChartRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("patients/:id/visit-note") view={Lazy::<VisitNoteRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("medical-records/:id") view={Lazy::<EncounterRoute>::new()} ssr=SsrMode::Async/>

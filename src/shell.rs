@@ -23,7 +23,7 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
             ("/admin/audit", "Audit log"),
             ("/admin/break-glass", "Emergency access"),
         ]),
-        Role::Staff => links.extend([("/appointments", "Appointments"), ("/users", "Patients")]),
+        Role::Staff => links.extend([("/appointments", "Appointments"), ("/patients", "Patients"), ("/users", "Accounts")]),
     }
     links.push(("/profile", "Profile"));
     links

@@ -202,7 +202,8 @@ pub async fn why_refused(conn: &mut PgConnection, booking: &NewBooking) -> AppRe
 #[tracing::instrument(skip_all, fields(limit = limit))]
 pub async fn find_patients(conn: &mut PgConnection, query: &str, limit: i64) -> AppResult<Vec<PatientChoice>> {
     Ok(sqlx::query_as(
-        "SELECT p.id AS patient_id, u.name, u.email, u.email_verified_at IS NOT NULL AS email_verified
+        "SELECT p.id AS patient_id, u.name, u.email, u.email_verified_at IS NOT NULL AS email_verified,
+                (u.email_verified_at IS NOT NULL OR p.registered_in_person) AS bookable
            FROM users u JOIN patients p ON p.user_id = u.id
           WHERE u.active AND (u.name ILIKE '%' || $1 || '%' OR u.email ILIKE '%' || $1 || '%')
           ORDER BY u.name, p.id LIMIT $2",
@@ -273,7 +274,7 @@ pub async fn booking_parties(conn: &mut PgConnection, keys: &[PartiesKey]) -> Ap
           CROSS JOIN LATERAL ({WEEK_ARRAYS}) week
            LEFT JOIN LATERAL (
                 SELECT p.id AS patient_id, p.user_id AS patient_user_id, pu.name AS patient_name,
-                       (pu.email_verified_at IS NOT NULL AND pu.active) AS patient_ready
+                       ((pu.email_verified_at IS NOT NULL OR p.registered_in_person) AND pu.active) AS patient_ready
                   FROM patients p JOIN users pu ON pu.id = p.user_id
                  WHERE p.user_id = r.patient_account OR p.id = r.patient_record) pt ON true"
     ))

@@ -262,9 +262,9 @@ fn DeskBooking(doctor_id: i64, date: String, time: String, fee: String, doctor_n
                                 let label_for = input_id.clone();
                                 view! {
                                     <label for=label_for>
-                                        <input id=input_id type="radio" name="patient_id" value=patient.patient_id required=true disabled=!patient.email_verified/>
-                                        " " {patient.name} " · " <span class="muted">{patient.email}</span>
-                                        {(!patient.email_verified).then(|| view! { <span class="muted small">" (email not confirmed yet)"</span> })}
+                                        <input id=input_id type="radio" name="patient_id" value=patient.patient_id required=true disabled=!patient.bookable/>
+                                        " " {patient.name} " · " <span class="muted">{patient.email.unwrap_or_else(|| "no email".into())}</span>
+                                        {(!patient.bookable).then(|| view! { <span class="muted small">" (email not confirmed yet)"</span> })}
                                     </label>
                                 }
                             })

@@ -226,9 +226,11 @@ pub struct PatientChoice {
     /// The patient record's id (`patient_id` of a booking).
     pub patient_id: i64,
     pub name: String,
-    pub email: String,
-    /// Only patients with a confirmed email can be booked.
+    /// `None` for a patient registered at the desk without an address.
+    pub email: Option<String>,
     pub email_verified: bool,
+    /// Only patients with a confirmed email, or registered in person at the desk, can be booked.
+    pub bookable: bool,
 }
 
 /// How many patients one search of the desk shows.

@@ -10,7 +10,7 @@ mod ssr {
     pub use crate::auth::actor::{current_actor, current_authentication, current_session, Authentication, SESSION_KEY};
     pub use crate::auth::db::SessionKind;
     pub use crate::auth::idle::SessionPolicy;
-    pub use crate::auth::service::{self, Client, LoginInput, RegisterInput};
+    pub use crate::auth::service::{self, AcceptInvitationInput, Client, LoginInput, RegisterInput};
     pub use crate::auth::sign_ins::SignIns;
     pub use crate::auth::throttle::Throttles;
     pub use crate::clinic::Clinic;
@@ -122,6 +122,21 @@ pub async fn verify_email(token: String) -> Result<CurrentUser, ApiError> {
     .await
     .map_err(ApiError::from);
     back_to_form_on_error(result, &format!("/verify-email?token={}", crate::ui::urlencode(&token)))
+}
+
+#[server(prefix = "/sfn", endpoint = "accept_invitation")]
+pub async fn accept_invitation(token: String, password: String) -> Result<CurrentUser, ApiError> {
+    use ssr::*;
+    let page = format!("/welcome?token={}", crate::ui::urlencode(&token));
+    let result = async {
+        let (pool, sign_ins, throttles) = (from_context::<PgPool>()?, from_context::<Arc<SignIns>>()?, from_context::<Throttles>()?);
+        let user = service::accept_invitation(&pool, &sign_ins, &throttles, AcceptInvitationInput { token, password }, &client()?).await?;
+        leptos_axum::redirect("/login?welcome=1");
+        Ok::<_, AppError>(user)
+    }
+    .await
+    .map_err(ApiError::from);
+    back_to_form_on_error(result, &page)
 }
 
 #[server(prefix = "/sfn", endpoint = "change_password")]

@@ -7,16 +7,18 @@ use chrono::{DateTime, Utc};
 use sqlx::PgConnection;
 
 pub struct NewUser<'a> {
-    pub email: &'a str,
+    /// `None` only for a patient registered at the desk without an address (no sign-in).
+    pub email: Option<&'a str>,
     pub name: &'a str,
-    pub password_hash: &'a str,
+    /// `None` until a walk-in patient accepts their invitation and sets one.
+    pub password_hash: Option<&'a str>,
     pub role: Role,
     pub email_verified: bool,
     pub verified: bool,
     pub demo: bool,
 }
 
-#[tracing::instrument(skip_all, fields(email = new.email, role = %new.role))]
+#[tracing::instrument(skip_all, fields(role = %new.role))]
 pub async fn insert_user(conn: &mut PgConnection, new: &NewUser<'_>) -> AppResult<i64> {
     sqlx::query_scalar(
         "INSERT INTO users (email, name, password_hash, role, email_verified_at, verified_at, demo)
@@ -51,7 +53,8 @@ pub async fn insert_role_row(conn: &mut PgConnection, user_id: i64, role: Role) 
 pub struct Credentials {
     pub id: i64,
     pub role: Role,
-    pub password_hash: String,
+    /// `None` for a walk-in patient who has not set a password yet: nothing matches it.
+    pub password_hash: Option<String>,
     pub active: bool,
 }
 
@@ -61,7 +64,7 @@ pub async fn find_credentials(conn: &mut PgConnection, email: &str) -> AppResult
 }
 
 #[tracing::instrument(skip_all, fields(user_id = user_id))]
-pub async fn password_hash_of(conn: &mut PgConnection, user_id: i64) -> AppResult<String> {
+pub async fn password_hash_of(conn: &mut PgConnection, user_id: i64) -> AppResult<Option<String>> {
     Ok(sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1").bind(user_id).fetch_one(conn).await?)
 }
 
@@ -218,6 +221,48 @@ pub async fn insert_email_verification(conn: &mut PgConnection, user_id: i64, to
         .execute(conn)
         .await?;
     Ok(())
+}
+
+/// A one-time link to set a first password (walk-in patients), valid for 14 days.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
+pub async fn insert_invitation(conn: &mut PgConnection, user_id: i64, token_hash: &[u8]) -> AppResult<()> {
+    sqlx::query("INSERT INTO account_invitations (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '14 days')")
+        .bind(token_hash)
+        .bind(user_id)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Consumes an invitation: sets the account's first password and confirms its address.
+/// Returns the account, or `None` for a link that is unknown, used, expired, or whose account
+/// has a password already.
+#[tracing::instrument(skip_all)]
+pub async fn accept_invitation(conn: &mut PgConnection, token_hash: &[u8], password_hash: &str) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar(
+        "WITH invitation AS (
+            UPDATE account_invitations SET used_at = now()
+             WHERE token_hash = $1 AND used_at IS NULL AND expires_at > now()
+         RETURNING user_id)
+         UPDATE users u SET password_hash = $2, email_verified_at = coalesce(u.email_verified_at, now())
+           FROM invitation i
+          WHERE u.id = i.user_id AND u.password_hash IS NULL AND u.email IS NOT NULL AND u.active
+         RETURNING u.id",
+    )
+    .bind(token_hash)
+    .bind(password_hash)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Whether the account can sign in yet (walk-in patients can't until they set a password).
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
+pub async fn has_password(conn: &mut PgConnection, user_id: i64) -> AppResult<bool> {
+    Ok(sqlx::query_scalar("SELECT password_hash IS NOT NULL FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(conn)
+        .await?
+        .unwrap_or(false))
 }
 
 /// Consumes a verification token; returns the user it verified.

@@ -1,7 +1,7 @@
 //! Sign-in, sign-up and email confirmation pages. Each works as a plain HTML form before
 //! (or without) the WASM; with it, errors show in place.
 
-use super::api::{Register, VerifyEmail};
+use super::api::{AcceptInvitation, Register, VerifyEmail};
 use super::{PASSWORD_MAX_CHARS, PASSWORD_MIN_CHARS};
 use crate::auth::guard::use_auth;
 use crate::ui::lazy::lazy_page;
@@ -20,6 +20,7 @@ fn notice_for(key: &str, value: &str) -> Option<(&'static str, &'static str)> {
             ("success", "Your account is ready. An administrator will verify your doctor profile before patients can book you.")
         }
         ("verified", _) => ("success", "Thank you — your email address is confirmed. Sign in to continue."),
+        ("welcome", _) => ("success", "Your password is set and your email address confirmed. Sign in with them to continue."),
         ("signed_out", "idle") => ("info", "You were signed out after inactivity, to keep your records safe. Sign in to continue."),
         ("signed_out", _) => ("info", "You have been signed out."),
         ("account_closed", _) => ("info", "Your account is closed and all your data was deleted. Thank you for having been with us."),
@@ -34,12 +35,17 @@ fn notice_for(key: &str, value: &str) -> Option<(&'static str, &'static str)> {
     })
 }
 
+/// The rule of a new password, under its field.
+fn password_hint() -> String {
+    format!("{PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters. A phrase of a few words is easy to remember and hard to guess.")
+}
+
 #[component]
 fn QueryNotices() -> impl IntoView {
     let query = use_query_map();
     move || {
         let query = query.get();
-        ["registered", "verified", "signed_out", "password_changed", "account_closed", "error"]
+        ["registered", "verified", "welcome", "signed_out", "password_changed", "account_closed", "error"]
             .into_iter()
             .filter_map(|key| query.get(key).and_then(|value| notice_for(key, &value)))
             .map(|(kind, text)| {
@@ -94,8 +100,6 @@ lazy_page!(
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let register = ServerAction::<Register>::new();
-    let password_hint =
-        format!("{PASSWORD_MIN_CHARS} to {PASSWORD_MAX_CHARS} characters. A phrase of a few words is easy to remember and hard to guess.");
     view! {
         <Title text="Create an account"/>
         <section class="card narrow">
@@ -107,7 +111,7 @@ pub fn RegisterPage() -> impl IntoView {
                 <Field label="Full name" name="name" required=true autocomplete="name"/>
                 <Field label="Email" name="email" kind="email" required=true autocomplete="email"/>
                 <Field label="Password" name="password" kind="password" required=true autocomplete="new-password"
-                    minlength=PASSWORD_MIN_CHARS as u32 hint=password_hint/>
+                    minlength=PASSWORD_MIN_CHARS as u32 hint=password_hint()/>
                 <fieldset class="choice">
                     <legend>"I am a"</legend>
                     <label><input type="radio" name="role" value="patient" checked=true/>" Patient"</label>
@@ -144,6 +148,39 @@ pub fn VerifyEmailPage() -> impl IntoView {
                     {action_error(verify.value())}
                     <input type="hidden" name="token" value=token/>
                     <button type="submit" class="button primary">"Confirm my email"</button>
+                </ActionForm>
+            </Show>
+        </section>
+    }
+}
+
+lazy_page!(
+    /// The route of an invitation (a patient registered at the desk sets a first password):
+    /// [`WelcomePage`] in a WASM chunk of its own.
+    pub WelcomeRoute => WelcomePage, chunk = page_welcome
+);
+
+#[component]
+pub fn WelcomePage() -> impl IntoView {
+    let accept = ServerAction::<AcceptInvitation>::new();
+    let query = use_query_map();
+    let token = move || query.read().get("token").unwrap_or_default();
+    view! {
+        <Title text="Welcome"/>
+        <section class="card narrow">
+            <h1>"Welcome to your patient portal"</h1>
+            <QueryNotices/>
+            <Show
+                when=move || !token().is_empty()
+                fallback=|| view! { <p class="alert error" role="alert">"This link is incomplete. Open the link from the email again."</p> }
+            >
+                <p>"The clinic registered you at the front desk. Choose a password to see your visits, records and bills online."</p>
+                <ActionForm action=accept attr:class="stack" attr:aria-label="Choose your password">
+                    {action_error(accept.value())}
+                    <input type="hidden" name="token" value=token/>
+                    <Field label="New password" name="password" kind="password" required=true autocomplete="new-password"
+                        minlength=PASSWORD_MIN_CHARS as u32 hint=password_hint()/>
+                    <button type="submit" class="button primary" disabled=move || accept.pending().get()>"Set my password"</button>
                 </ActionForm>
             </Show>
         </section>

@@ -3,7 +3,7 @@
 use super::actor::{Actor, Authentication};
 use super::db::SessionKind;
 use super::idle::SessionPolicy;
-use super::service::{self, Client, LoginInput, RegisterInput};
+use super::service::{self, AcceptInvitationInput, Client, LoginInput, RegisterInput};
 use super::sign_ins::SignIns;
 use super::throttle::Throttles;
 use super::{CurrentUser, SessionInfo};
@@ -35,6 +35,7 @@ where
         .routes(routes!(login))
         .routes(routes!(logout))
         .routes(routes!(verify_email))
+        .routes(routes!(accept_invitation))
         .routes(routes!(change_password))
         .routes(routes!(sessions))
         .routes(routes!(revoke_session))
@@ -108,6 +109,19 @@ pub async fn verify_email(
     Ok(axum::Json(
         service::verify_email(&mut *pool.acquire().await?, &sign_ins, &throttles, &input.token, &client(&authentication, &headers)).await?,
     ))
+}
+
+#[utoipa::path(post, path = "/api/auth/accept-invitation", tag = "auth", request_body = AcceptInvitationInput,
+    responses((status = 200, description = "A patient registered at the desk chose their first password from the emailed link (which works once); their address is confirmed. They sign in next.", body = CurrentUser)))]
+pub async fn accept_invitation(
+    State(pool): State<PgPool>,
+    State(sign_ins): State<Arc<SignIns>>,
+    State(throttles): State<Throttles>,
+    authentication: Authentication,
+    headers: HeaderMap,
+    Json(input): Json<AcceptInvitationInput>,
+) -> AppResult<axum::Json<CurrentUser>> {
+    Ok(axum::Json(service::accept_invitation(&pool, &sign_ins, &throttles, input, &client(&authentication, &headers)).await?))
 }
 
 #[derive(Deserialize, utoipa::ToSchema)]

@@ -104,9 +104,9 @@ pub struct AccountDraft {
 #[tracing::instrument(skip_all)]
 pub async fn insert_account(conn: &mut sqlx::PgConnection, public_url: &str, draft: &AccountDraft) -> AppResult<i64> {
     let new_user = NewUser {
-        email: draft.email.as_str(),
+        email: Some(draft.email.as_str()),
         name: draft.name.as_str(),
-        password_hash: &draft.password_hash,
+        password_hash: Some(&draft.password_hash),
         role: draft.role,
         email_verified: draft.email_verified,
         verified: draft.verified,
@@ -135,7 +135,57 @@ pub async fn send_verification_email(
         "Hello {name},\n\nWelcome to Caduceus. Please confirm your email address by opening this link:\n\n{link}\n\n\
          The link is valid for 7 days. If you did not create an account, ignore this message.\n"
     );
-    mail::enqueue(conn, email, "Confirm your email address", &body).await
+    mail::enqueue(conn, user_id, email, "Confirm your email address", &body).await
+}
+
+/// Invites a patient registered at the desk to set their first password: a one-time link to
+/// `/welcome`, valid for 14 days, through the outbox. Opening it also confirms the address.
+#[tracing::instrument(skip_all, fields(user_id = user_id))]
+pub async fn send_invitation(conn: &mut sqlx::PgConnection, public_url: &str, user_id: i64, email: &str, name: &str) -> AppResult<()> {
+    let token = random_token();
+    db::insert_invitation(conn, user_id, &hash_token(&token)).await?;
+    let link = format!("{public_url}/welcome?token={token}");
+    let body = format!(
+        "Hello {name},\n\nYou were registered as a patient at our clinic. To see your visits, records and bills online, \
+         choose a password by opening this link:\n\n{link}\n\nThe link is valid for 14 days and works once. \
+         If you were not registered with us, ignore this message.\n"
+    );
+    mail::enqueue(conn, user_id, email, "Your patient portal account", &body).await
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AcceptInvitationInput {
+    /// The token of the emailed link.
+    pub token: String,
+    /// The first password (the usual rules).
+    pub password: String,
+}
+
+/// A walk-in patient sets their first password from the invitation link; their address is
+/// confirmed at the same time. The link works once. Throttled like email confirmation; the
+/// password is hashed before a connection is taken.
+#[tracing::instrument(skip_all)]
+pub async fn accept_invitation(
+    pool: &PgPool,
+    sign_ins: &SignIns,
+    throttles: &Throttles,
+    input: AcceptInvitationInput,
+    client: &Client,
+) -> AppResult<CurrentUser> {
+    throttles.spend_ip(&mut *pool.acquire().await?, Attempt::EmailVerification, &client.ip).await?;
+    let password_hash = password::hash_new_password(input.password).await?;
+    let mut tx = pool.begin().await?;
+    let user_id = db::accept_invitation(&mut tx, &hash_token(input.token.trim()), &password_hash).await?.ok_or_else(|| {
+        AppError::validation("This invitation link is invalid, expired or already used. Ask the front desk for a new one.")
+    })?;
+    let user = db::current_user(&mut tx, user_id).await?.ok_or_else(|| AppError::not_found("Account"))?;
+    audit::record(&mut tx, Entry::new("account.invitation_accepted").by_user(user.id, user.role).from_ip(&client.ip).on("user", user.id))
+        .await?;
+    tx.commit().await?;
+    sign_ins.forget_user(user.id);
+    Ok(user)
 }
 
 /// Confirms an email address from the link's token.
@@ -179,7 +229,7 @@ pub async fn login(
         throttles.check_account(&mut conn, &email).await?;
         db::find_credentials(&mut conn, &email).await?
     };
-    let stored_hash = credentials.as_ref().map(|c| c.password_hash.clone());
+    let stored_hash = credentials.as_ref().and_then(|c| c.password_hash.clone());
     let password_ok = password::verify(input.password, stored_hash).await?;
     let mut conn = pool.acquire().await?;
     let credentials = match credentials {
@@ -353,7 +403,7 @@ pub async fn confirm_password(pool: &PgPool, throttles: &Throttles, actor: &Acto
         throttles.check_account(&mut conn, &actor.email).await?;
         db::password_hash_of(&mut conn, actor.user_id).await?
     };
-    if password::verify(password, Some(stored)).await? {
+    if password::verify(password, stored).await? {
         return Ok(true);
     }
     let mut conn = pool.acquire().await?;

@@ -251,8 +251,10 @@ fn NoteForm(fields: NoteFields, #[prop(into)] submit_label: String, on_submit: C
             Err(message) => problem.set(Some(message)),
         }
     };
+    let live = crate::ui::lazy::use_interactive();
     view! {
         <form class="note-form" on:submit=submit aria-label="Visit note">
+            <fieldset class="bare" disabled=move || !live.get()>
             <DiagnosisPicker chosen=fields.diagnoses/>
             <div class="field"><label for="note-treatment">"Treatment"</label>
                 <textarea id="note-treatment" rows="3" maxlength="4000" bind:value=fields.treatment></textarea></div>
@@ -267,6 +269,7 @@ fn NoteForm(fields: NoteFields, #[prop(into)] submit_label: String, on_submit: C
             </fieldset>
             {move || problem.get().map(|message| view! { <p class="alert error" role="alert">{message}</p> })}
             <button type="submit" class="button primary">{submit_label}</button>
+            </fieldset>
         </form>
     }
 }

@@ -9,8 +9,11 @@ use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::{PgConnection, PgPool};
 use std::time::Duration;
 
-pub async fn enqueue(conn: &mut PgConnection, to: &str, subject: &str, body: &str) -> AppResult<()> {
-    sqlx::query("INSERT INTO outbox (to_address, subject, body) VALUES ($1, $2, $3)")
+/// Queues an email to `to`, the address of account `recipient` (so that the account's export
+/// and erasure find it even after the address changes).
+pub async fn enqueue(conn: &mut PgConnection, recipient: i64, to: &str, subject: &str, body: &str) -> AppResult<()> {
+    sqlx::query("INSERT INTO outbox (recipient_id, to_address, subject, body) VALUES ($1, $2, $3, $4)")
+        .bind(recipient)
         .bind(to)
         .bind(subject)
         .bind(body)

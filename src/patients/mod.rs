@@ -10,6 +10,8 @@ pub mod access;
 #[cfg(feature = "ssr")]
 pub mod record;
 #[cfg(feature = "ssr")]
+pub mod registration;
+#[cfg(feature = "ssr")]
 pub mod registry;
 #[cfg(feature = "ssr")]
 pub mod rest;
@@ -40,8 +42,11 @@ pub struct PatientRecord {
     pub patient_id: i64,
     pub mrn: String,
     pub name: String,
-    pub email: String,
+    /// `None` for a walk-in registered without an address (they can't sign in).
+    pub email: Option<String>,
     pub email_verified: bool,
+    /// Whether they can sign in (a walk-in can't until they accept their invitation).
+    pub can_sign_in: bool,
     pub phone: Option<String>,
     pub address: Option<String>,
     pub date_of_birth: Option<NaiveDate>,
@@ -54,7 +59,7 @@ pub struct PatientRecord {
 
 impl PatientRecord {
     /// The registration in a patient's profile (`None` for other accounts).
-    pub fn from_profile(profile: crate::profile::Profile, mrn: String) -> Option<Self> {
+    pub fn from_profile(profile: crate::profile::Profile, mrn: String, can_sign_in: bool) -> Option<Self> {
         let patient = profile.patient?;
         Some(Self {
             patient_id: patient.patient_id,
@@ -62,6 +67,7 @@ impl PatientRecord {
             name: profile.name,
             email: profile.email,
             email_verified: profile.email_verified,
+            can_sign_in,
             phone: profile.phone,
             address: profile.address,
             date_of_birth: patient.date_of_birth,
@@ -72,6 +78,37 @@ impl PatientRecord {
             registered_at: profile.created_at,
         })
     }
+}
+
+/// A walk-in patient registered at the front desk (`POST /api/patients`). Name and date of
+/// birth are required (together they find a patient registered twice); the rest as the
+/// patient's own profile takes it. With an email the patient is invited to set a password;
+/// without one they have a record but no sign-in.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct NewPatient {
+    pub name: String,
+    /// `YYYY-MM-DD`.
+    pub date_of_birth: String,
+    #[serde(default)]
+    pub gender: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+    #[serde(default)]
+    pub address: Option<String>,
+    #[serde(default)]
+    pub blood_group: Option<String>,
+    #[serde(default)]
+    pub emergency_contact_name: Option<String>,
+    #[serde(default)]
+    pub emergency_contact_phone: Option<String>,
+    /// Register even though a patient with the same name and date of birth exists (the desk
+    /// checked: a different person). Without it such a registration is a 409.
+    #[serde(default)]
+    pub confirm_duplicate: bool,
 }
 
 /// What a registry search looks for, decided from what was typed.

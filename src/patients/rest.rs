@@ -1,6 +1,7 @@
-//! `GET /api/patients`: the registry search; `GET|PUT /api/patients/{id}`: a registration.
+//! `GET /api/patients`: the registry search; `POST /api/patients`: a walk-in's registration;
+//! `GET|PUT /api/patients/{id}`: a registration.
 
-use super::{record, registry, PatientRecord, PatientSummary};
+use super::{record, registration, registry, NewPatient, PatientRecord, PatientSummary};
 use crate::auth::actor::Actor;
 use crate::auth::sign_ins::SignIns;
 use crate::clinic::Clinic;
@@ -8,6 +9,7 @@ use crate::error::AppResult;
 use crate::extract::{Json, Path, Query};
 use crate::profile::ProfileUpdate;
 use axum::extract::{FromRef, State};
+use axum::http::StatusCode;
 use serde::Deserialize;
 use sqlx::PgPool;
 use std::sync::Arc;
@@ -22,7 +24,7 @@ where
     Arc<Clinic>: FromRef<S>,
     Arc<SignIns>: FromRef<S>,
 {
-    OpenApiRouter::new().routes(routes!(search)).routes(routes!(get_record, update_record))
+    OpenApiRouter::new().routes(routes!(search, register)).routes(routes!(get_record, update_record))
 }
 
 #[utoipa::path(get, path = "/api/patients/{id}", tag = "patients", security(("bearer" = [])),
@@ -45,6 +47,19 @@ pub async fn update_record(
     Json(update): Json<ProfileUpdate>,
 ) -> AppResult<axum::Json<PatientRecord>> {
     Ok(axum::Json(record::update(&mut *pool.acquire().await?, &clinic, &sign_ins, &actor, id, update).await?))
+}
+
+#[utoipa::path(post, path = "/api/patients", tag = "patients", security(("bearer" = [])), request_body = NewPatient,
+    responses((status = 201, description = "The walk-in's registration with its MRN (the front desk and admins). With an email the patient is sent a link to choose a password; without one they have no sign-in. Audited.", body = PatientRecord),
+              (status = 409, description = "A patient with the same name and date of birth is registered already (send `confirm_duplicate: true` for a different person), or the email belongs to an account.")))]
+pub async fn register(
+    State(pool): State<PgPool>,
+    State(clinic): State<Arc<Clinic>>,
+    actor: Actor,
+    Json(input): Json<NewPatient>,
+) -> AppResult<(StatusCode, axum::Json<PatientRecord>)> {
+    let registered = registration::register(&mut *pool.acquire().await?, &clinic, &actor, input).await?;
+    Ok((StatusCode::CREATED, axum::Json(registered)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

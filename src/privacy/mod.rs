@@ -66,6 +66,7 @@ impl RecordAccess {
             "chart.break_glass" => "opened your chart in an emergency (break-glass)",
             "patients.view" => "looked up your registration details",
             "patients.update" => "corrected your registration details",
+            "patients.register" => "registered you at the front desk",
             "chart.documents.view" => "looked at the list of your documents",
             "chart.document.open" => "opened one of your documents",
             "chart.document.add" => "added a document to your chart",

@@ -125,13 +125,6 @@ pub async fn export(conn: &mut PgConnection, actor: &Actor) -> AppResult<Value> 
     .fetch_one(&mut *tx)
     .await?;
     tables.insert("audit_log".into(), audit);
-    let emails: Value = sqlx::query_scalar(
-        "SELECT coalesce(jsonb_agg(to_jsonb(o) ORDER BY o.id), '[]'::jsonb) FROM outbox o WHERE lower(o.to_address) = lower($1)",
-    )
-    .bind(&profile.email)
-    .fetch_one(&mut *tx)
-    .await?;
-    tables.insert("outbox".into(), emails);
     let mut entry = Entry::new("privacy.export").by(actor).on("user", actor.user_id);
     if let Some(patient_id) = patient_id {
         entry = entry.patient(patient_id);
@@ -217,7 +210,7 @@ pub async fn erase_patient(
 /// hold ids, never names. Returns the patient's document files, for the caller to remove once
 /// the erasure is committed (removed before, a rollback would leave rows without files).
 async fn erase(tx: &mut PgConnection, clinic: &Clinic, user_id: i64, patient_id: i64) -> AppResult<Vec<String>> {
-    let (name, email): (String, String) =
+    let (name, email): (String, Option<String>) =
         sqlx::query_as("SELECT name, email FROM users WHERE id = $1 FOR UPDATE").bind(user_id).fetch_one(&mut *tx).await?;
     let cancelled: Vec<(i64, DateTime<Utc>)> = sqlx::query_as(
         "UPDATE appointments a SET status = 'cancelled', status_reason = 'The patient closed their account.'
@@ -243,39 +236,41 @@ async fn erase(tx: &mut PgConnection, clinic: &Clinic, user_id: i64, patient_id:
     if !notices.is_empty() {
         notifications::send(&mut *tx, &clinic.public_url, &notices).await?;
     }
-    scrub_mentions(tx, user_id, &name, &email).await?;
-    sqlx::query("DELETE FROM outbox WHERE lower(to_address) = lower($1)").bind(&email).execute(&mut *tx).await?;
-    // The account's sign-in budget is keyed by its address.
-    sqlx::query("DELETE FROM throttles WHERE key = $1 OR key LIKE '%:' || $1")
-        .bind(crate::auth::throttle::account_key(&email))
-        .execute(&mut *tx)
-        .await?;
+    scrub_mentions(tx, user_id, &name, "a former patient").await?;
+    // A walk-in registered without an address was never written to.
+    if let Some(email) = &email {
+        scrub_mentions(tx, user_id, email, "(address removed)").await?;
+        sqlx::query("DELETE FROM outbox WHERE lower(to_address) = lower($1)").bind(email).execute(&mut *tx).await?;
+        // The account's sign-in budget is keyed by its address.
+        sqlx::query("DELETE FROM throttles WHERE key = $1 OR key LIKE '%:' || $1")
+            .bind(crate::auth::throttle::account_key(email))
+            .execute(&mut *tx)
+            .await?;
+    }
     let files = documents::service::storage_keys_of_patient(&mut *tx, patient_id).await?;
     sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
     Ok(files)
 }
 
 /// Notifications and emails to others (a doctor told "Pat Patient booked…") keep their
-/// meaning without the patient's name or address.
-async fn scrub_mentions(tx: &mut PgConnection, user_id: i64, name: &str, email: &str) -> AppResult<()> {
-    for (text, stand_in) in [(name, "a former patient"), (email, "(address removed)")] {
-        sqlx::query(
-            "UPDATE notifications SET title = replace(title, $2, $3), body = replace(body, $2, $3)
-              WHERE user_id <> $1 AND (strpos(title, $2) > 0 OR strpos(body, $2) > 0)",
-        )
-        .bind(user_id)
-        .bind(text)
-        .bind(stand_in)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "UPDATE outbox SET subject = replace(subject, $1, $2), body = replace(body, $1, $2)
-              WHERE strpos(subject, $1) > 0 OR strpos(body, $1) > 0",
-        )
-        .bind(text)
-        .bind(stand_in)
-        .execute(&mut *tx)
-        .await?;
-    }
+/// meaning without the patient's name or address: `text` becomes `stand_in`.
+async fn scrub_mentions(tx: &mut PgConnection, user_id: i64, text: &str, stand_in: &str) -> AppResult<()> {
+    sqlx::query(
+        "UPDATE notifications SET title = replace(title, $2, $3), body = replace(body, $2, $3)
+          WHERE user_id <> $1 AND (strpos(title, $2) > 0 OR strpos(body, $2) > 0)",
+    )
+    .bind(user_id)
+    .bind(text)
+    .bind(stand_in)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE outbox SET subject = replace(subject, $1, $2), body = replace(body, $1, $2)
+          WHERE strpos(subject, $1) > 0 OR strpos(body, $1) > 0",
+    )
+    .bind(text)
+    .bind(stand_in)
+    .execute(&mut *tx)
+    .await?;
     Ok(())
 }

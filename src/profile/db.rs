@@ -10,7 +10,7 @@ use sqlx::PgConnection;
 struct ProfileRow {
     id: i64,
     name: String,
-    email: String,
+    email: Option<String>,
     role: Role,
     phone: Option<String>,
     address: Option<String>,

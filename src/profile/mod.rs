@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 pub struct Profile {
     pub id: i64,
     pub name: String,
-    pub email: String,
+    /// `None` only for a patient registered at the desk without an address (who can't sign in).
+    pub email: Option<String>,
     pub role: Role,
     pub phone: Option<String>,
     pub address: Option<String>,

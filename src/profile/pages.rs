@@ -81,7 +81,7 @@ fn ProfileForm(profile: Profile, update: ServerAction<UpdateProfile>) -> impl In
             <Show when=saved><p class="alert success" role="status">"Profile saved."</p></Show>
             <div class="grid two">
                 <Field label="Full name" name="name" value=profile.name.clone() required=true autocomplete="name"/>
-                <Field label="Email" name="email" kind="email" value=profile.email.clone() required=true autocomplete="email"/>
+                <Field label="Email" name="email" kind="email" value=profile.email.clone().unwrap_or_default() required=true autocomplete="email"/>
                 <Field label="Phone" name="phone" kind="tel" value=text(&profile.phone) autocomplete="tel"/>
                 <Field label="Address" name="address" value=text(&profile.address) autocomplete="street-address"/>
             </div>

@@ -33,8 +33,8 @@ pub async fn update(
     db::save(&mut tx, &profile, email_changed).await?;
     if email_changed {
         profile.email_verified = false;
-        if profile.role == Role::Patient {
-            auth_service::send_verification_email(&mut tx, &clinic.public_url, profile.id, &profile.email, &profile.name).await?;
+        if let (Role::Patient, Some(email)) = (profile.role, &profile.email) {
+            auth_service::send_verification_email(&mut tx, &clinic.public_url, profile.id, email, &profile.name).await?;
         }
     }
     if profile.name != before_name {
@@ -56,7 +56,7 @@ pub(crate) fn apply(profile: &mut Profile, update: ProfileUpdate, today: chrono:
         profile.name = PersonName::parse(&name)?.as_str().to_owned();
     }
     if let Some(email) = update.email {
-        profile.email = Email::parse(&email)?.as_str().to_owned();
+        profile.email = Some(Email::parse(&email)?.as_str().to_owned());
     }
     if let Some(phone) = update.phone {
         profile.phone = parse_phone(&phone)?;

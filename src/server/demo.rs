@@ -115,7 +115,15 @@ async fn insert_demo_user(conn: &mut sqlx::PgConnection, email: &str, name: &str
     if exists {
         return Ok(None);
     }
-    let new_user = NewUser { email, name, password_hash: hash, role, email_verified: true, verified: role == Role::Doctor, demo: true };
+    let new_user = NewUser {
+        email: Some(email),
+        name,
+        password_hash: Some(hash),
+        role,
+        email_verified: true,
+        verified: role == Role::Doctor,
+        demo: true,
+    };
     Ok(Some(auth_db::insert_user(conn, &new_user).await?))
 }
 

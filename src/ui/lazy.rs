@@ -87,6 +87,17 @@ pub fn PageReady() -> impl IntoView {
     });
 }
 
+/// `true` once this view runs in the browser with its handlers attached (always `false` on the
+/// server). A form whose fields live in signals rather than posting as plain HTML disables its
+/// fields until then (`<fieldset disabled=move || !live.get()>`): text typed into the server's
+/// HTML before the page's code arrived would be overwritten when hydration sets each field
+/// from its (empty) signal.
+pub fn use_interactive() -> ReadSignal<bool> {
+    let (live, set_live) = signal(false);
+    Effect::new(move |_| set_live.set(true));
+    live
+}
+
 #[component]
 pub fn ChunkLoadFailed() -> impl IntoView {
     // A full load of the address the user was going to: the server renders the page, and

@@ -20,7 +20,8 @@ use serde::{Deserialize, Serialize};
 pub struct UserSummary {
     pub id: i64,
     pub name: String,
-    pub email: String,
+    /// `None` for a patient registered at the desk without an address.
+    pub email: Option<String>,
     pub role: Role,
     pub active: bool,
     pub email_verified: bool,

@@ -122,7 +122,7 @@ fn PendingDoctorsPanel(doctors: Resource<Option<Result<Vec<UserSummary>, ApiErro
                     } else {
                         view! {
                             <ul class="list compact">
-                                {pending.into_iter().map(|d| view! { <li>{d.name} " · " <span class="muted">{d.email}</span></li> }).collect_view()}
+                                {pending.into_iter().map(|d| view! { <li>{d.name} " · " <span class="muted">{d.email.unwrap_or_default()}</span></li> }).collect_view()}
                             </ul>
                             <a href="/users?role=doctor">"Review in Users"</a>
                         }.into_any()
@@ -205,7 +205,7 @@ fn UserAdmin(state: UserAdminState) -> impl IntoView {
             <ActionForm action=create attr:class="stack" attr:aria-label="Create an account">
                 {action_error(create.value())}
                 {move || created().map(|u| view! {
-                    <p class="alert success" role="status">{format!("Created {} account for {} ({}).", u.role.label().to_lowercase(), u.name, u.email)}</p>
+                    <p class="alert success" role="status">{format!("Created {} account for {} ({}).", u.role.label().to_lowercase(), u.name, u.email.unwrap_or_default())}</p>
                 })}
                 <div class="grid two">
                     <Field label="Full name" name="name" required=true/>
@@ -299,9 +299,9 @@ fn UserRow(
         status.push(("ok", "active"));
     }
     view! {
-        <tr data-email=user.email.clone()>
+        <tr data-email=user.email.clone().unwrap_or_default()>
             <td>{user.name.clone()}</td>
-            <td>{user.email.clone()}</td>
+            <td>{user.email.clone().unwrap_or_else(|| "no email (registered at the desk)".into())}</td>
             <td><span class=format!("badge role-{}", user.role)>{user.role.label()}</span></td>
             <td>{status.into_iter().map(|(kind, text)| view! { <span class=format!("badge {kind}")>{text}</span> " " }).collect_view()}</td>
             <td class="actions">

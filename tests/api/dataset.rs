@@ -54,6 +54,18 @@ async fn generates_the_requested_clinic_and_keeps_the_booking_rules(pool: PgPool
         "nothing completed in the future"
     );
     assert!(count("SELECT count(*) FROM reviews").await > 0);
+    // Charts: five long records of 700 notes, the others 0 to 20 notes (10 on average), a
+    // prescription on every other note.
+    let heavy = count("SELECT count(*) FROM (SELECT patient_id FROM encounters GROUP BY 1 HAVING count(*) = 700) h");
+    assert_eq!(heavy.await, 5);
+    let most = count("SELECT max(n) FROM (SELECT count(*) AS n FROM encounters GROUP BY patient_id HAVING count(*) < 700) c");
+    assert!(most.await <= 20);
+    let others =
+        count("SELECT count(*) FROM encounters WHERE patient_id IN (SELECT patient_id FROM encounters GROUP BY 1 HAVING count(*) < 700)");
+    let average = others.await as f64 / 115.0;
+    assert!((7.0..=13.0).contains(&average), "{average} notes per patient");
+    let prescribed = count("SELECT count(*) FROM prescriptions").await * 2;
+    assert!((prescribed - count("SELECT count(*) FROM encounters").await).abs() <= 2, "a prescription on every other note");
     // The secondary indexes dropped for the load are back.
     let indexes = count("SELECT count(*) FROM pg_indexes WHERE indexname IN ('appointments_doctor_time_idx', 'appointments_patient_time_idx', 'users_name_trgm_idx')");
     assert_eq!(indexes.await, 3);
@@ -87,6 +99,17 @@ async fn the_benchmark_files_book_free_slots_and_read_lists(pool: PgPool) {
     let listed = app.get("/api/appointments", Some(&token)).await;
     assert_eq!(listed.status(), StatusCode::OK);
     assert!(!body(listed).await.as_array().unwrap().is_empty(), "sample patients have appointments");
+
+    // The long record opens, newest notes first, with its count.
+    let admin = app.admin().await;
+    let heavy: i64 = sqlx::query_scalar("SELECT patient_id FROM encounters GROUP BY 1 ORDER BY count(*) DESC, 1 LIMIT 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let chart = body(app.get(&format!("/api/patients/{heavy}/chart"), Some(&admin)).await).await;
+    assert_eq!(chart["encounter_count"], 700, "{chart}");
+    assert_eq!(chart["encounters"].as_array().unwrap().len(), 50);
+    assert_eq!(chart["vitals"].as_array().unwrap().len(), 50);
 
     let doctor = read("doctor_ids.txt").lines().next().unwrap().to_owned();
     let date = read("dates.txt").lines().next().unwrap().to_owned();

@@ -47,6 +47,10 @@ enum Case {
     /// Signs out: with a token of its own, so the caller's other cells keep theirs.
     Logout,
     VerifyEmail,
+    /// An invitation token nobody was sent.
+    AcceptInvitation,
+    /// A walk-in at the desk, a fresh name each time.
+    RegisterWalkIn,
     ChangePassword,
     RevokeOwnerSession,
     UpdateProfile,
@@ -113,6 +117,7 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("POST",   "/api/auth/login",                     Case::Login,         [200, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("POST",   "/api/auth/logout",                    Case::Logout,        [401, 204, 204, 204, 204, 204, 204, 204, 204]),
     ("POST",   "/api/auth/verify-email",              Case::VerifyEmail,   [422, 422, 422, 422, 422, 422, 422, 422, 422]),
+    ("POST",   "/api/auth/accept-invitation",         Case::AcceptInvitation, [422, 422, 422, 422, 422, 422, 422, 422, 422]),
     ("POST",   "/api/auth/password",                  Case::ChangePassword,[401, 204, 204, 204, 204, 204, 204, 204, 204]),
     ("GET",    "/api/auth/sessions",                  Case::Plain,         [401, 200, 200, 200, 200, 200, 200, 200, 200]),
     ("DELETE", "/api/auth/sessions/{id}",             Case::RevokeOwnerSession, [401, 204, 404, 404, 404, 404, 404, 404, 404]),
@@ -146,6 +151,7 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("GET",    "/api/icd10",                          Case::CodeSearch,    [401, 403, 403, 200, 200, 200, 403, 403, 200]),
     ("POST",   "/api/patients/{id}/break-glass",      Case::BreakGlassFreshPatient, [401, 403, 403, 201, 201, 403, 403, 403, 403]),
     ("GET",    "/api/patients",                       Case::Plain,         [401, 403, 403, 200, 200, 200, 200, 403, 200]),
+    ("POST",   "/api/patients",                       Case::RegisterWalkIn, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
     ("GET",    "/api/break-glass",                    Case::Plain,         [401, 403, 403, 403, 403, 403, 403, 403, 200]),
     ("GET",    "/api/users",                          Case::Plain,         [401, 403, 403, 403, 403, 403, 200, 403, 200]),
     ("POST",   "/api/users",                          Case::CreatePatientAccount, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
@@ -374,6 +380,11 @@ impl World {
                 (path.to_owned(), None, own)
             }
             Case::VerifyEmail => (path.to_owned(), Some(json!({"token": "not-a-token-we-sent"})), token),
+            Case::AcceptInvitation => (path.to_owned(), Some(json!({"token": "not-a-token-we-sent", "password": PASSWORD})), token),
+            Case::RegisterWalkIn => {
+                let walk_in = json!({"name": format!("Walk In {}", self.next()), "date_of_birth": "1970-01-01", "phone": "555 0100"});
+                (path.to_owned(), Some(walk_in), token)
+            }
             // Changes the password to itself; the caller signs in again afterwards, as every
             // other sign-in of theirs ends.
             Case::ChangePassword => (path.to_owned(), Some(json!({"current_password": PASSWORD, "new_password": PASSWORD})), token),

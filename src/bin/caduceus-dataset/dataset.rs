@@ -9,6 +9,11 @@
 //! hold: every (doctor, slot) is used once, and a slot's patients are distinct by
 //! construction, so the exclusion constraints (which stay in place) are never tripped.
 //!
+//! The chart is filled too: visit notes for every patient (10 on average, 0 to 20 each; the
+//! first [`HEAVY_PATIENTS`] patients have [`HEAVY_ENCOUNTERS`] each, the record OpenEMR takes
+//! minutes to open), coded diagnoses, a prescription on every other note, and vitals for the
+//! heavy patients.
+//!
 //! With `--bench-out DIR` it also writes what `benches/run.sh` needs: API tokens for sample
 //! patients, free slots paired with patients who can book them, doctor ids, directory queries.
 
@@ -40,6 +45,32 @@ pub const READER_AGENT: &str = "caduceus benchmark: reader";
 pub const BOOKER_AGENT: &str = "caduceus benchmark: booker";
 /// Share of completed visits that get a review, in percent.
 const REVIEWED_PERCENT: i64 = 10;
+/// Patients with a long record (the first regular patients), and how many notes each has.
+pub const HEAVY_PATIENTS: usize = 5;
+pub const HEAVY_ENCOUNTERS: i32 = 700;
+/// Most notes an ordinary patient has: each has 0 to this many, half of it on average.
+const MOST_ENCOUNTERS: i64 = 20;
+/// Diagnoses of the generated notes: real ICD-10-CM codes with their official wording.
+const DIAGNOSES: [(&str, &str); 8] = [
+    ("I10", "Essential (primary) hypertension"),
+    ("E11.9", "Type 2 diabetes mellitus without complications"),
+    ("J06.9", "Acute upper respiratory infection, unspecified"),
+    ("M54.50", "Low back pain, unspecified"),
+    ("K21.9", "Gastro-esophageal reflux disease without esophagitis"),
+    ("F41.1", "Generalized anxiety disorder"),
+    ("E78.5", "Hyperlipidemia, unspecified"),
+    ("J45.909", "Unspecified asthma, uncomplicated"),
+];
+const DRUGS: [(&str, &str); 8] = [
+    ("Amlodipine", "5 mg"),
+    ("Metformin", "500 mg"),
+    ("Paracetamol", "1 g"),
+    ("Ibuprofen", "400 mg"),
+    ("Omeprazole", "20 mg"),
+    ("Sertraline", "50 mg"),
+    ("Atorvastatin", "20 mg"),
+    ("Salbutamol", "100 mcg"),
+];
 
 const FIRST_NAMES: [&str; 40] = [
     "Maria", "James", "Aisha", "Wei", "Olga", "Carlos", "Fatima", "John", "Priya", "Luca", "Emma", "Noah", "Yuki", "Omar", "Sofia", "Liam",
@@ -136,6 +167,8 @@ pub struct Summary {
     pub appointments: u64,
     pub reviews: u64,
     pub free_future_slots: usize,
+    pub encounters: u64,
+    pub prescriptions: u64,
 }
 
 /// A future slot left free, and the generated patient set aside to book it.
@@ -166,7 +199,9 @@ pub async fn generate(pool: &PgPool, tz: Tz, size: DatasetSize, bench_out: Optio
     sqlx::query("SET LOCAL maintenance_work_mem = '512MB'").execute(&mut *tx).await?;
 
     let started = Instant::now();
-    let dropped = drop_for_load(&mut tx, &["users", "patients", "doctors", "appointments", "reviews"]).await?;
+    let dropped =
+        drop_for_load(&mut tx, &["users", "patients", "doctors", "appointments", "reviews", "encounters", "prescriptions", "vitals"])
+            .await?;
     // Doctors first, so that patients (who are many) reuse no doctor names.
     let doctor_users = copy_users(&mut tx, "d", size.doctors, "doctor", &password_hash, now, &mut rng).await?;
     let doctors = copy_doctors(&mut tx, &doctor_users, &mut rng).await?;
@@ -195,6 +230,9 @@ pub async fn generate(pool: &PgPool, tz: Tz, size: DatasetSize, bench_out: Optio
     .await?
     .rows_affected();
 
+    (summary.encounters, summary.prescriptions) = insert_chart(&mut tx, regular, &doctor_users, now).await?;
+    tracing::info!(elapsed = ?started.elapsed(), "dataset: charts loaded");
+
     for definition in &dropped {
         sqlx::query(definition).execute(&mut *tx).await.with_context(|| format!("rebuilding {definition}"))?;
     }
@@ -204,11 +242,70 @@ pub async fn generate(pool: &PgPool, tz: Tz, size: DatasetSize, bench_out: Optio
         write_bench_files(&mut tx, dir, &doctors, regular, reserved, free, &mut rng).await?;
     }
     tx.commit().await?;
-    for table in ["users", "patients", "doctors", "appointments", "reviews", "auth_sessions"] {
+    for table in ["users", "patients", "doctors", "appointments", "reviews", "auth_sessions", "encounters", "prescriptions", "vitals"] {
         sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;
     }
     tracing::info!(elapsed = ?started.elapsed(), "dataset: done");
     Ok(summary)
+}
+
+/// Visit notes, prescriptions and vitals (see the module's comment), written by the database
+/// from the patients already loaded: one statement a table, no rows through the client.
+/// Notes lie a week apart going back from now; prescriptions of the last half year are active,
+/// older ones superseded. Returns how many notes and prescriptions were written.
+async fn insert_chart(conn: &mut PgConnection, regular: &[Patient], doctor_users: &[i64], now: DateTime<Utc>) -> Result<(u64, u64)> {
+    let heavy: Vec<i64> = regular.iter().take(HEAVY_PATIENTS).map(|p| p.id).collect();
+    let (codes, wordings): (Vec<&str>, Vec<&str>) = DIAGNOSES.iter().copied().unzip();
+    let first = regular.first().map_or(0, |p| p.id);
+    let last = regular.last().map_or(0, |p| p.id);
+    let encounters = sqlx::query(
+        "INSERT INTO encounters (patient_id, author_id, diagnoses, treatment, notes, created_at, updated_at)
+         SELECT p.id, ($4::bigint[])[1 + (p.id + n) % cardinality($4::bigint[])],
+                jsonb_build_array(jsonb_build_object('code', ($5::text[])[k], 'description', ($6::text[])[k])),
+                'Lifestyle advice; review in three months.', 'Seen in clinic; examination as expected for the diagnosis.', at, at
+           FROM patients p
+          CROSS JOIN LATERAL generate_series(1, CASE WHEN p.id = ANY ($3) THEN $7 ELSE ((hashint8(p.id) & 2147483647) % ($8 + 1))::int END) n
+          CROSS JOIN LATERAL (SELECT 1 + ((p.id + n) % 8)::int AS k, $9::timestamptz - (n * 7 + p.id % 7) * interval '1 day' AS at) pick
+          WHERE p.id BETWEEN $1 AND $2",
+    )
+    .bind(first)
+    .bind(last)
+    .bind(&heavy)
+    .bind(doctor_users)
+    .bind(&codes)
+    .bind(&wordings)
+    .bind(HEAVY_ENCOUNTERS)
+    .bind(MOST_ENCOUNTERS)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let (drugs, doses): (Vec<&str>, Vec<&str>) = DRUGS.iter().copied().unzip();
+    let prescriptions = sqlx::query(
+        "INSERT INTO prescriptions (encounter_id, patient_id, prescriber_id, position, drug, dose, route, frequency, duration_days,
+                                    quantity, refills, status, prescribed_at)
+         SELECT e.id, e.patient_id, e.author_id, 1, ($1::text[])[1 + e.id % 8], ($2::text[])[1 + e.id % 8], 'oral', 'once a day', 30, 30, 2,
+                CASE WHEN e.created_at > $3::timestamptz - interval '180 days' THEN 'active' ELSE 'superseded' END::prescription_status,
+                e.created_at
+           FROM encounters e WHERE e.id % 2 = 0",
+    )
+    .bind(&drugs)
+    .bind(&doses)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    sqlx::query(
+        "INSERT INTO vitals (patient_id, taken_at, systolic, diastolic, pulse, weight_kg, height_cm, recorded_by)
+         SELECT p, $2::timestamptz - n * interval '14 days', 115 + n % 30, 70 + n % 15, 60 + n % 25, 70 + (n % 10) * 0.5, 172, $3
+           FROM unnest($1::bigint[]) p CROSS JOIN generate_series(1, 60) n",
+    )
+    .bind(&heavy)
+    .bind(now)
+    .bind(doctor_users.first().copied().unwrap_or(0))
+    .execute(&mut *conn)
+    .await?;
+    Ok((encounters, prescriptions))
 }
 
 fn check_size(size: DatasetSize) -> Result<()> {

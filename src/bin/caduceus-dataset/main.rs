@@ -56,8 +56,14 @@ async fn generate(cli: Cli) -> anyhow::Result<()> {
     }
     let summary = result?;
     println!(
-        "Generated {} patients, {} doctors, {} appointments, {} reviews; {} future slots left free.",
-        summary.patients, summary.doctors, summary.appointments, summary.reviews, summary.free_future_slots
+        "Generated {} patients, {} doctors, {} appointments, {} reviews, {} visit notes, {} prescriptions; {} future slots left free.",
+        summary.patients,
+        summary.doctors,
+        summary.appointments,
+        summary.reviews,
+        summary.encounters,
+        summary.prescriptions,
+        summary.free_future_slots
     );
     Ok(())
 }
