@@ -11,6 +11,7 @@ use crate::notifications::pages::NotificationsRoute;
 use crate::patients::pages::{NewPatientRoute, PatientsRoute};
 use crate::privacy::pages::PrivacyRoute;
 use crate::profile::pages::ProfileRoute;
+use crate::questions::pages::{QuestionRoute, QuestionsRoute};
 use crate::records::pages::{BreakGlassLogRoute, ChartRoute, MyRecordRoute};
 use crate::shell::Layout;
 use crate::ui::lazy::PageReady;
@@ -83,6 +84,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("patients/:id/chart") view={Lazy::<ChartRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("patients/:id/visit-note") view={Lazy::<VisitNoteRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("medical-records/:id") view={Lazy::<EncounterRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("questions") view={Lazy::<QuestionsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("questions/:id") view={Lazy::<QuestionRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

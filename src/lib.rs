@@ -32,6 +32,7 @@ pub mod paging;
 pub mod patients;
 pub mod privacy;
 pub mod profile;
+pub mod questions;
 pub mod records;
 pub mod shell;
 pub mod text;

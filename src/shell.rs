@@ -12,8 +12,18 @@ use leptos_router::hooks::use_location;
 fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
     let mut links = vec![("/", "Dashboard")];
     match role {
-        Role::Patient => links.extend([("/doctors", "Find a doctor"), ("/appointments", "Appointments"), ("/records", "Health record")]),
-        Role::Doctor => links.extend([("/appointments", "Schedule"), ("/patients", "My patients"), ("/practice", "Practice")]),
+        Role::Patient => links.extend([
+            ("/doctors", "Find a doctor"),
+            ("/appointments", "Appointments"),
+            ("/records", "Health record"),
+            ("/questions", "Questions"),
+        ]),
+        Role::Doctor => links.extend([
+            ("/appointments", "Schedule"),
+            ("/patients", "My patients"),
+            ("/questions", "Questions"),
+            ("/practice", "Practice"),
+        ]),
         Role::Nurse => links.extend([("/appointments", "Appointments"), ("/patients", "Patients")]),
         Role::Manager => links.push(("/appointments", "Appointments")),
         Role::Admin => links.extend([

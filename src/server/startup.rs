@@ -15,7 +15,9 @@ use crate::auth::throttle::Throttles;
 use crate::clinic::Clinic;
 use crate::documents::storage::DocumentStore;
 use crate::error::AppError;
-use crate::{appointments, audit, auth, doctors, documents, encounters, notifications, patients, privacy, profile, records, users};
+use crate::{
+    appointments, audit, auth, doctors, documents, encounters, notifications, patients, privacy, profile, questions, records, users,
+};
 use anyhow::Context;
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
@@ -274,6 +276,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(records::rest::routes())
         .merge(encounters::rest::routes())
         .merge(documents::rest::routes())
+        .merge(questions::rest::routes())
         .merge(notifications::rest::routes())
         .merge(audit::rest::routes())
         .routes(routes!(health))

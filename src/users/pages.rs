@@ -9,6 +9,7 @@ use crate::audit::{AuditRecord, ChainState};
 use crate::auth::guard::{page_resource, use_auth, use_user, RequireUser};
 use crate::auth::{CurrentUser, Role};
 use crate::error::ApiError;
+use crate::questions::pages::{open_question_count, CountResource, QuestionQueuePanel};
 use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, format_time, ErrorView, Field};
 use leptos::prelude::*;
@@ -21,6 +22,7 @@ struct PanelData {
     pending_doctors: Resource<Option<Result<Vec<UserSummary>, ApiError>>>,
     visits: VisitsResource,
     day: CalendarResource,
+    open_questions: CountResource,
 }
 
 lazy_page!(
@@ -35,6 +37,7 @@ pub fn DashboardPage() -> impl IntoView {
         pending_doctors: page_resource(&[Role::Admin], || (), |_| list_users(Some(Role::Doctor), None)),
         visits: upcoming_visits(),
         day: doctor_day(),
+        open_questions: open_question_count(),
     };
     view! {
         <Title text=""/>
@@ -67,7 +70,8 @@ fn panels(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         // Appointments have live panels of their own (see `Dashboard`).
         Role::Patient => &[("Messages", "No new messages."), ("Bills", "Nothing to pay.")],
-        Role::Doctor => &[("Patient questions", "No open questions.")],
+        // Doctors' panels are all live (see `Dashboard`).
+        Role::Doctor => &[],
         Role::Nurse => &[("Emergency board", "No open emergencies."), ("Vitals to record", "Nothing waiting.")],
         Role::Staff => {
             &[("Front desk", "No patients waiting."), ("Billing", "No open invoices."), ("Emergency board", "No open emergencies.")]
@@ -98,7 +102,7 @@ fn Dashboard(user: CurrentUser, data: PanelData) -> impl IntoView {
         <div class="panels">
             {(user.role == Role::Admin).then(|| view! { <PendingDoctorsPanel doctors=data.pending_doctors/> })}
             {(user.role == Role::Patient).then(|| view! { <UpcomingVisitsPanel visits=data.visits/> })}
-            {(user.role == Role::Doctor).then(|| view! { <DoctorDayPanels today=data.day/> })}
+            {(user.role == Role::Doctor).then(|| view! { <DoctorDayPanels today=data.day/> <QuestionQueuePanel queue=data.open_questions/> })}
             {panels(user.role).iter().map(|(title, empty)| view! {
                 <section class="card panel">
                     <h2>{*title}</h2>

@@ -172,6 +172,10 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/medical-records/{id}"),
     ("PUT", "/api/medical-records/{id}"),
     ("DELETE", "/api/medical-records/{id}"),
+    ("POST", "/api/questions"),
+    ("GET", "/api/questions/{id}"),
+    ("GET", "/api/questions/pending"),
+    ("POST", "/api/questions/{id}/response"),
     ("GET", "/api/audit"),
     ("GET", "/health"),
 ];

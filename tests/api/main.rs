@@ -14,6 +14,7 @@ mod documents;
 mod encounters;
 mod matrix;
 mod privacy;
+mod questions;
 mod records;
 mod registry;
 mod scheduling;

@@ -103,6 +103,14 @@ enum Case {
     AddAddendum,
     /// The diagnosis type-ahead, `?q=`.
     CodeSearch,
+    /// A question to the clinic's doctors.
+    AskClinic,
+    /// A fresh question of the owner to the object's doctor; `{id}` is the question.
+    OwnerQuestion,
+    AnswerOwnerQuestion,
+    FollowUpOwnerQuestion,
+    /// The questions between the object's doctor and the owner.
+    OwnerAndDoctorQuestions,
     /// Break-glass on a fresh patient nobody has treated (a grant would open the owner's
     /// chart to the other doctor for the rows after it).
     BreakGlassFreshPatient,
@@ -188,6 +196,14 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("POST",   "/api/appointments/{id}/reject",       Case::Reject,        [401, 403, 404, 200, 404, 403, 403, 403, 200]),
     ("POST",   "/api/appointments/{id}/complete",     Case::Complete,      [401, 403, 404, 200, 404, 403, 403, 403, 200]),
     ("POST",   "/api/appointments/{id}/no_show",      Case::NoShow,        [401, 403, 404, 200, 404, 403, 403, 403, 200]),
+    ("POST",   "/api/questions",                      Case::AskClinic,     [401, 201, 201, 403, 403, 403, 403, 403, 403]),
+    ("GET",    "/api/questions",                      Case::Plain,         [401, 200, 200, 200, 200, 403, 403, 403, 200]),
+    ("GET",    "/api/questions/pending",              Case::Plain,         [401, 403, 403, 200, 200, 403, 403, 403, 200]),
+    ("GET",    "/api/questions/{id}",                 Case::OwnerQuestion, [401, 200, 404, 200, 404, 403, 403, 403, 200]),
+    ("POST",   "/api/questions/{id}/response",        Case::AnswerOwnerQuestion, [401, 403, 403, 200, 404, 403, 403, 403, 403]),
+    ("POST",   "/api/questions/{id}/follow-up",       Case::FollowUpOwnerQuestion, [401, 200, 404, 403, 403, 403, 403, 403, 403]),
+    ("POST",   "/api/questions/{id}/close",           Case::OwnerQuestion, [401, 200, 404, 403, 403, 403, 403, 403, 403]),
+    ("GET",    "/api/questions/{doctor_id}/{patient_id}", Case::OwnerAndDoctorQuestions, [401, 200, 404, 200, 404, 403, 403, 403, 200]),
     ("GET",    "/health",                             Case::Plain,         [200, 200, 200, 200, 200, 200, 200, 200, 200]),
 ];
 
@@ -295,6 +311,14 @@ impl World {
         let added = self.app.client.post(path).bearer_auth(self.token(Who::Nurse).unwrap()).multipart(form).send().await.unwrap();
         assert_eq!(added.status(), StatusCode::CREATED);
         body(added).await["id"].as_i64().unwrap()
+    }
+
+    /// A fresh question of the owner to the object's doctor.
+    async fn owner_question(&self) -> i64 {
+        let question = json!({"question_text": "Should I fast before the blood test?", "doctor_id": self.doctor_id});
+        let asked = self.app.post("/api/questions", question, self.token(Who::Owner).as_deref()).await;
+        assert_eq!(asked.status(), StatusCode::CREATED);
+        body(asked).await["id"].as_i64().unwrap()
     }
 
     async fn owner_note(&self) -> i64 {
@@ -485,6 +509,16 @@ impl World {
             }
             Case::OwnerNoteInError => (with_id(self.owner_note().await), Some(json!({"reason": "Wrong patient"})), token),
             Case::AddAddendum => (with_id(self.owner_note().await), Some(json!({"text": "Lab results normal."})), token),
+            Case::AskClinic => (path.to_owned(), Some(json!({"question_text": "Do you offer flu shots?"})), token),
+            Case::OwnerQuestion => (with_id(self.owner_question().await), None, token),
+            Case::AnswerOwnerQuestion => (with_id(self.owner_question().await), Some(json!({"response_text": "Yes, for 8 hours."})), token),
+            Case::FollowUpOwnerQuestion => (with_id(self.owner_question().await), Some(json!({"text": "Water is fine?"})), token),
+            Case::OwnerAndDoctorQuestions => {
+                self.owner_question().await;
+                let path =
+                    path.replace("{doctor_id}", &self.doctor_id.to_string()).replace("{patient_id}", &self.owner_patient_id.to_string());
+                (path, None, token)
+            }
             Case::CodeSearch => (format!("{path}?q=hypertension"), None, token),
             Case::BreakGlassFreshPatient => {
                 let user_id = self.fresh_patient_user().await;
