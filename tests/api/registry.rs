@@ -130,10 +130,15 @@ async fn the_desk_registers_a_walk_in_without_email_who_is_booked_and_found_but_
         .unwrap();
     assert_eq!(none, None);
 
-    // An address added later brings the invitation (not a bare confirmation link).
+    // An address added later brings the invitation (not a bare confirmation link); corrected
+    // once more, the link sent to the wrong address stops working.
     let path = format!("/api/patients/{patient_id}");
-    let updated = body(app.put(&path, json!({"email": "walter@example.org"}), &clinic.staff).await).await;
-    assert_eq!((updated["email"].as_str(), updated["can_sign_in"].as_bool()), (Some("walter@example.org"), Some(false)));
+    let updated = body(app.put(&path, json!({"email": "walter@exampel.org"}), &clinic.staff).await).await;
+    assert_eq!((updated["email"].as_str(), updated["can_sign_in"].as_bool()), (Some("walter@exampel.org"), Some(false)));
+    let mistyped = app.verification_token_for("walter@exampel.org").await;
+    assert_eq!(app.put(&path, json!({"email": "walter@example.org"}), &clinic.staff).await.status(), StatusCode::OK);
+    let stale = app.post("/api/auth/accept-invitation", json!({"token": mistyped, "password": PASSWORD}), None).await;
+    assert_eq!(stale.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let token = app.verification_token_for("walter@example.org").await;
     let accepted = app.post("/api/auth/accept-invitation", json!({"token": token, "password": PASSWORD}), None).await;
     assert_eq!(accepted.status(), StatusCode::OK);
