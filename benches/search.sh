@@ -67,7 +67,7 @@ fi
 
 echo "==> Queries sampled from the data"
 # 400 patients at random; each kind of query written to its own file, and all of them mixed.
-psql_ -At -F $'\t' -c "SELECT u.name, p.mrn, u.phone, p.date_of_birth FROM patients p JOIN users u ON u.id = p.user_id TABLESAMPLE SYSTEM (0.1) LIMIT 400" |
+psql_ -At -F $'\t' -c "SELECT u.name, p.mrn, u.phone, p.date_of_birth FROM patients p TABLESAMPLE SYSTEM (0.1) JOIN users u ON u.id = p.user_id LIMIT 400" |
   python3 -c '
 import sys, urllib.parse, re
 rows = [line.rstrip("\n").split("\t") for line in sys.stdin if line.strip()]

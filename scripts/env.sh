@@ -10,3 +10,5 @@ export PATH="$CADUCEUS_TOOLS/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 CARGO_LEPTOS_VERSION=0.3.10
 WASM_BINDGEN_VERSION=0.2.130
 BINARYEN_NPM_VERSION=132.0.0
+# The x-ray tests' DICOM files come from pydicom's wheel (PyPI).
+PYDICOM_VERSION=3.0.2

@@ -62,4 +62,23 @@ if $want_test && [[ "$("$CADUCEUS_TOOLS/venv/bin/schemathesis" --version 2>/dev/
   python3 -m venv "$CADUCEUS_TOOLS/venv"
   "$CADUCEUS_TOOLS/venv/bin/pip" install --quiet --disable-pip-version-check -r scripts/requirements-fuzz.txt
 fi
+dicom_files="$CADUCEUS_TOOLS/dicom"
+if $want_test && [[ ! -f "$dicom_files/.pydicom-$PYDICOM_VERSION" ]]; then
+  step "Fetching pydicom $PYDICOM_VERSION's DICOM test files (PyPI) for the x-ray tests"
+  wheel_dir=$(mktemp -d)
+  python3 -m pip download --quiet --disable-pip-version-check --no-deps --dest "$wheel_dir" "pydicom==$PYDICOM_VERSION"
+  rm -rf "$dicom_files"
+  mkdir -p "$dicom_files"
+  python3 - "$wheel_dir" "$dicom_files" <<'PY'
+import glob, os, sys, zipfile
+wheel = glob.glob(os.path.join(sys.argv[1], "pydicom-*.whl"))[0]
+wanted = ["CT_small.dcm", "MR_small.dcm", "MR_small_RLE.dcm", "SC_rgb_jpeg_dcmtk.dcm", "JPEG2000.dcm", "JPEG-lossy.dcm"]
+with zipfile.ZipFile(wheel) as archive:
+    for name in wanted:
+        with open(os.path.join(sys.argv[2], name), "wb") as out:
+            out.write(archive.read("pydicom/data/test_files/" + name))
+PY
+  rm -rf "$wheel_dir"
+  touch "$dicom_files/.pydicom-$PYDICOM_VERSION"
+fi
 step "Tools ready"

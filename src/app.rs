@@ -17,6 +17,7 @@ use crate::shell::Layout;
 use crate::ui::lazy::PageReady;
 use crate::ui::NotFound;
 use crate::users::pages::{AuditRoute, DashboardRoute, OutboxRoute, UsersRoute};
+use crate::xrays::pages::{XrayRoute, XraysRoute};
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
 use leptos_router::components::{Route, Router, Routes};
@@ -86,6 +87,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("medical-records/:id") view={Lazy::<EncounterRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("questions") view={Lazy::<QuestionsRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("questions/:id") view={Lazy::<QuestionRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("xrays") view={Lazy::<XraysRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("xrays/:id") view={Lazy::<XrayRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -38,6 +38,7 @@ pub mod shell;
 pub mod text;
 pub mod ui;
 pub mod users;
+pub mod xrays;
 
 #[cfg(feature = "ssr")]
 pub mod mail;

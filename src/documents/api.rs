@@ -38,7 +38,7 @@ pub async fn upload_document(data: MultipartData) -> Result<Report, ApiError> {
 
 /// A form cut off by the upload limit is a 413; anything else unreadable a 400.
 #[cfg(feature = "ssr")]
-fn form_error(error: &(dyn std::error::Error + 'static)) -> crate::error::AppError {
+pub fn form_error(error: &(dyn std::error::Error + 'static)) -> crate::error::AppError {
     use crate::error::AppError;
     let mut cause = Some(error);
     while let Some(err) = cause {

@@ -93,7 +93,7 @@ async fn read_form(mut multipart: Multipart) -> AppResult<Upload> {
     Ok(upload)
 }
 
-fn form_error(error: MultipartError) -> AppError {
+pub(crate) fn form_error(error: MultipartError) -> AppError {
     if error.status() == StatusCode::PAYLOAD_TOO_LARGE {
         AppError::PayloadTooLarge
     } else {
@@ -136,7 +136,7 @@ pub struct FileQuery {
 
 /// `inline; filename="scan.png"; filename*=UTF-8''scan.png`: the plain name with anything
 /// outside printable ASCII replaced, and the exact one percent-encoded.
-fn content_disposition(disposition: &str, file_name: &str) -> HeaderValue {
+pub(crate) fn content_disposition(disposition: &str, file_name: &str) -> HeaderValue {
     let plain: String =
         file_name.chars().map(|c| if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' { c } else { '_' }).collect();
     let exact = crate::ui::urlencode(file_name);

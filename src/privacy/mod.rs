@@ -73,6 +73,14 @@ impl RecordAccess {
             "chart.documents.view" => "looked at the list of your documents",
             "chart.document.open" => "opened one of your documents",
             "chart.document.add" => "added a document to your chart",
+            "xray.upload" => "added an x-ray to your chart",
+            "xray.view" => "opened one of your x-rays",
+            "xray.image" => "viewed the image of one of your x-rays",
+            "xray.pixels" => "viewed one of your x-rays in the viewer",
+            "xray.original" => "downloaded the original file of one of your x-rays",
+            "xray.result" => "wrote the result of one of your x-rays",
+            "xrays.list" => "looked at the list of your x-rays",
+            "xrays.worklist" => "saw your x-ray on their reading worklist",
             other => other,
         };
         what.to_owned()

@@ -247,7 +247,8 @@ async fn erase(tx: &mut PgConnection, clinic: &Clinic, user_id: i64, patient_id:
             .execute(&mut *tx)
             .await?;
     }
-    let files = documents::service::storage_keys_of_patient(&mut *tx, patient_id).await?;
+    let mut files = documents::service::storage_keys_of_patient(&mut *tx, patient_id).await?;
+    files.extend(crate::xrays::service::storage_keys_of_patient(&mut *tx, patient_id).await?);
     sqlx::query("DELETE FROM users WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
     Ok(files)
 }

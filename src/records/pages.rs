@@ -14,6 +14,7 @@ use crate::encounters::pages::{EncounterTimeline, MedicationList};
 use crate::error::ApiError;
 use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, format_time, ErrorView};
+use crate::xrays::pages::XraysCard;
 use leptos::prelude::*;
 use leptos::web_sys::FormData;
 use leptos_meta::Title;
@@ -152,6 +153,7 @@ fn ChartSections(chart: Chart, actions: ChartActions, own: bool) -> impl IntoVie
         <VitalsCard patient_id=p.patient_id vitals=chart.vitals writes=writes actions=actions/>
         <HistoryCard patient_id=p.patient_id history=chart.history writes=writes actions=actions/>
         <DocumentsCard patient_id=p.patient_id documents=chart.documents uploads=writes actions=actions/>
+        <XraysCard patient_id=p.patient_id uploads=writes || own/>
     }
 }
 

@@ -1,6 +1,6 @@
-//! Request body limits: one for every request (JSON, forms, server functions), and a larger
-//! one of its own for document uploads, so that allowing a 20 MB scan doesn't let every
-//! endpoint be sent 20 MB.
+//! Request body limits: one for every request (JSON, forms, server functions), and larger
+//! ones of their own for document and x-ray uploads, so that allowing a 20 MB scan or a 50 MB
+//! DICOM doesn't let every endpoint be sent that much.
 
 use crate::error::AppError;
 use axum::body::Body;
@@ -15,12 +15,26 @@ pub struct BodyLimits {
     pub body: usize,
     /// Bytes, for a document upload (`CADUCEUS_MAX_UPLOAD_MB`).
     pub upload: usize,
+    /// Bytes, for an x-ray upload (`CADUCEUS_MAX_XRAY_MB`).
+    pub xray: usize,
+}
+
+/// Which limit a request gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Body,
+    Document,
+    Xray,
 }
 
 /// Refuses a body whose declared length is over the limit at once (413, our JSON error), and
 /// stops reading one that grows past it (the extractor reading it answers 413).
 pub async fn limit_body(State(limits): State<BodyLimits>, request: Request, next: Next) -> Response {
-    let limit = if is_upload(request.method(), request.uri().path()) { limits.upload } else { limits.body };
+    let limit = match kind_of(request.method(), request.uri().path()) {
+        Kind::Body => limits.body,
+        Kind::Document => limits.upload,
+        Kind::Xray => limits.xray,
+    };
     let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
         return AppError::PayloadTooLarge.into_response();
@@ -28,16 +42,28 @@ pub async fn limit_body(State(limits): State<BodyLimits>, request: Request, next
     next.run(request.map(|body| Body::new(http_body_util::Limited::new(body, limit)))).await
 }
 
-/// `POST /api/patients/{id}/reports`, and the chart page's upload function.
-fn is_upload(method: &Method, path: &str) -> bool {
+/// Documents: `POST /api/patients/{id}/reports` and the chart page's upload function; x-rays:
+/// `POST /api/xrays` and the x-ray page's upload function.
+fn kind_of(method: &Method, path: &str) -> Kind {
     if method != Method::POST {
-        return false;
+        return Kind::Body;
     }
-    if path == "/sfn/upload_document" {
-        return true;
+    match path {
+        "/sfn/upload_document" => return Kind::Document,
+        "/api/xrays" | "/sfn/upload_xray" => return Kind::Xray,
+        _ => {}
     }
-    let Some(rest) = path.strip_prefix("/api/patients/") else { return false };
-    rest.strip_suffix("/reports").is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+    let Some(rest) = path.strip_prefix("/api/patients/") else { return Kind::Body };
+    if rest.strip_suffix("/reports").is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit())) {
+        Kind::Document
+    } else {
+        Kind::Body
+    }
+}
+
+#[cfg(test)]
+fn is_upload(method: &Method, path: &str) -> bool {
+    kind_of(method, path) == Kind::Document
 }
 
 #[cfg(test)]
@@ -54,5 +80,13 @@ mod tests {
         assert!(!is_upload(&Method::POST, "/api/patients/x/reports"));
         assert!(!is_upload(&Method::POST, "/api/patients//reports"));
         assert!(!is_upload(&Method::POST, "/api/patients/1/2/reports"));
+    }
+
+    #[test]
+    fn x_ray_uploads_get_theirs() {
+        assert_eq!(kind_of(&Method::POST, "/api/xrays"), Kind::Xray);
+        assert_eq!(kind_of(&Method::POST, "/sfn/upload_xray"), Kind::Xray);
+        assert_eq!(kind_of(&Method::PUT, "/api/xrays/1"), Kind::Body);
+        assert_eq!(kind_of(&Method::POST, "/api/xrays/1/whatever"), Kind::Body);
     }
 }

@@ -128,6 +128,10 @@ pub struct Config {
     #[arg(long, env = "CADUCEUS_MAX_UPLOAD_MB", default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=200), global = true)]
     pub max_upload_mb: u32,
 
+    /// Largest accepted x-ray upload (PNG, JPEG or DICOM), in megabytes.
+    #[arg(long, env = "CADUCEUS_MAX_XRAY_MB", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500), global = true)]
+    pub max_xray_mb: u32,
+
     /// Maximum database connections of this process (default: four per CPU core).
     #[arg(long, env = "CADUCEUS_DB_MAX_CONNECTIONS", default_value_t = default_pool_size(), global = true)]
     pub db_max_connections: u32,

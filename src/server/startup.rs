@@ -16,7 +16,7 @@ use crate::clinic::Clinic;
 use crate::documents::storage::DocumentStore;
 use crate::error::AppError;
 use crate::{
-    appointments, audit, auth, doctors, documents, encounters, notifications, patients, privacy, profile, questions, records, users,
+    appointments, audit, auth, doctors, documents, encounters, notifications, patients, privacy, profile, questions, records, users, xrays,
 };
 use anyhow::Context;
 use axum::extract::{Request, State};
@@ -209,6 +209,7 @@ pub async fn router(state: AppState) -> anyhow::Result<Router> {
     let routes = generate_route_list(App);
     let max_body = state.config.max_body_bytes;
     let upload_max = state.config.max_upload_mb as usize * 1024 * 1024;
+    let xray_max = state.config.max_xray_mb as usize * 1024 * 1024;
     Ok(api_routes()
         .leptos_routes_with_context(
             &state,
@@ -239,7 +240,10 @@ pub async fn router(state: AppState) -> anyhow::Result<Router> {
             resolve_actor,
         ))
         .layer(sessions)
-        .layer(middleware::from_fn_with_state(body_limit::BodyLimits { body: max_body, upload: upload_max }, body_limit::limit_body))
+        .layer(middleware::from_fn_with_state(
+            body_limit::BodyLimits { body: max_body, upload: upload_max, xray: xray_max },
+            body_limit::limit_body,
+        ))
         .layer(middleware::from_fn(payload_too_large_as_json))
         .layer(middleware::from_fn_with_state(assets::pkg_prefix(&leptos_options), assets::cache_headers))
         .layer(assets::compression())
@@ -277,6 +281,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(encounters::rest::routes())
         .merge(documents::rest::routes())
         .merge(questions::rest::routes())
+        .merge(xrays::rest::routes())
         .merge(notifications::rest::routes())
         .merge(audit::rest::routes())
         .routes(routes!(health))

@@ -176,6 +176,11 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/questions/{id}"),
     ("GET", "/api/questions/pending"),
     ("POST", "/api/questions/{id}/response"),
+    ("POST", "/api/xrays"),
+    ("GET", "/api/xrays/{id}"),
+    ("GET", "/api/xrays/{id}/image"),
+    ("GET", "/api/patients/{id}/xrays"),
+    ("PUT", "/api/xrays/{id}"),
     ("GET", "/api/audit"),
     ("GET", "/health"),
 ];

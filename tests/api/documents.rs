@@ -12,7 +12,7 @@ use sqlx::PgPool;
 use std::io::Cursor;
 
 /// A marker hidden in the files' metadata: it must not survive the upload.
-const GPS_MARKER: &[u8] = b"GPS-48.8584N-2.2945E-CADUCEUS";
+pub(crate) const GPS_MARKER: &[u8] = b"GPS-48.8584N-2.2945E-CADUCEUS";
 
 /// A one-page PDF, made by a PDF library (as a lab system would).
 pub(crate) fn pdf() -> Vec<u8> {
@@ -93,7 +93,7 @@ fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
 
 /// A PNG with an `eXIf` chunk holding GPS coordinates (right after the header, as cameras
 /// and phones write it).
-fn png_with_gps() -> Vec<u8> {
+pub(crate) fn png_with_gps() -> Vec<u8> {
     let plain = png();
     let ihdr_end = 8 + 4 + 4 + 13 + 4;
     let mut out = plain[..ihdr_end].to_vec();
@@ -116,7 +116,7 @@ fn jpeg_with_gps() -> Vec<u8> {
 }
 
 /// A PNG whose header claims 100000×100000 pixels (30 GB decoded), with a few bytes of data.
-fn png_claiming_a_huge_size() -> Vec<u8> {
+pub(crate) fn png_claiming_a_huge_size() -> Vec<u8> {
     let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
     let mut header = 100_000u32.to_be_bytes().to_vec();
     header.extend_from_slice(&100_000u32.to_be_bytes());

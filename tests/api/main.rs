@@ -19,3 +19,4 @@ mod records;
 mod registry;
 mod scheduling;
 mod security;
+mod xrays;

@@ -62,6 +62,11 @@ enum Case {
     CreateDoctor,
     UploadReport,
     OwnerReport,
+    /// A DICOM for the owner's record.
+    UploadXray,
+    /// A fresh DICOM x-ray of the owner.
+    OwnerXray,
+    ResultOwnerXray,
     ObjectDoctor,
     UpdateObjectDoctor,
     RemoveFreshDoctor,
@@ -150,6 +155,16 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     // The desk files letters it may not read; the file answers 404 to all who can't read it.
     ("POST",   "/api/patients/{id}/reports",          Case::UploadReport,  [401, 403, 404, 201, 404, 201, 201, 403, 403]),
     ("GET",    "/api/reports/{id}/file",              Case::OwnerReport,   [401, 200, 404, 200, 404, 200, 404, 404, 200]),
+    // X-rays: the patient adds their own; the desk files them without reading them; only the
+    // patient's doctors write results; the original DICOM is for clinicians.
+    ("POST",   "/api/xrays",                          Case::UploadXray,    [401, 201, 404, 201, 404, 201, 201, 403, 403]),
+    ("GET",    "/api/xrays/worklist",                 Case::Plain,         [401, 403, 403, 200, 200, 403, 403, 403, 403]),
+    ("GET",    "/api/xrays/{id}",                     Case::OwnerXray,     [401, 200, 404, 200, 404, 200, 404, 404, 200]),
+    ("PUT",    "/api/xrays/{id}",                     Case::ResultOwnerXray, [401, 403, 403, 200, 404, 403, 403, 403, 403]),
+    ("GET",    "/api/xrays/{id}/image",               Case::OwnerXray,     [401, 200, 404, 200, 404, 200, 404, 404, 200]),
+    ("GET",    "/api/xrays/{id}/pixels",              Case::OwnerXray,     [401, 200, 404, 200, 404, 200, 404, 404, 200]),
+    ("GET",    "/api/xrays/{id}/original",            Case::OwnerXray,     [401, 403, 404, 200, 404, 200, 404, 404, 403]),
+    ("GET",    "/api/patients/{id}/xrays",            Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 403, 403, 200]),
     ("POST",   "/api/medical-records",                Case::WriteNote,     [401, 403, 403, 201, 404, 403, 403, 403, 403]),
     ("GET",    "/api/patients/{id}/medical-records",  Case::OwnerChart,    [401, 200, 404, 200, 404, 200, 403, 403, 200]),
     ("GET",    "/api/medical-records/{id}",           Case::OwnerNote,     [401, 200, 404, 200, 404, 200, 403, 403, 200]),
@@ -309,6 +324,14 @@ impl World {
         let form = crate::documents::upload_form("Lab result", "lab", "lab.pdf", crate::documents::pdf(), "application/pdf");
         let path = self.app.url(&format!("/api/patients/{}/reports", self.owner_patient_id));
         let added = self.app.client.post(path).bearer_auth(self.token(Who::Nurse).unwrap()).multipart(form).send().await.unwrap();
+        assert_eq!(added.status(), StatusCode::CREATED);
+        body(added).await["id"].as_i64().unwrap()
+    }
+
+    /// A fresh DICOM x-ray, uploaded by the owner.
+    async fn owner_xray(&self) -> i64 {
+        let form = crate::xrays::form("Head CT", "skull", "ct.dcm", crate::xrays::dicom("CT_small.dcm"));
+        let added = crate::xrays::upload(&self.app, &self.token(Who::Owner).unwrap(), form).await;
         assert_eq!(added.status(), StatusCode::CREATED);
         body(added).await["id"].as_i64().unwrap()
     }
@@ -501,6 +524,9 @@ impl World {
             // The multipart body is added in `status_of`.
             Case::UploadReport => (with_id(self.owner_patient_id), None, token),
             Case::OwnerReport => (with_id(self.owner_report().await), None, token),
+            Case::UploadXray => (path.to_owned(), None, token),
+            Case::OwnerXray => (with_id(self.owner_xray().await), None, token),
+            Case::ResultOwnerXray => (with_id(self.owner_xray().await), Some(json!({"result": "No fracture."})), token),
             Case::WriteNote => (path.to_owned(), Some(self.note()), token),
             Case::OwnerNote => (with_id(self.owner_note().await), None, token),
             Case::CorrectOwnerNote => {
@@ -548,6 +574,11 @@ impl World {
         }
         if matches!(case, Case::UploadReport) {
             request = request.multipart(crate::documents::upload_form("Scan", "lab", "scan.png", crate::documents::png(), "image/png"));
+        }
+        if matches!(case, Case::UploadXray) {
+            let form = crate::xrays::form("Chest", "chest", "ct.dcm", crate::xrays::dicom("CT_small.dcm"))
+                .text("patient_id", self.owner_patient_id.to_string());
+            request = request.multipart(form);
         }
         let status = request.send().await.unwrap().status().as_u16();
         if matches!(case, Case::ChangePassword) && status == 204 {

@@ -464,6 +464,12 @@ async fn patient_with_history(app: &TestApp, admin: &str) -> (i64, i64, String, 
     let letter = crate::documents::upload_form("Discharge letter", "discharge", "letter.pdf", crate::documents::pdf(), "application/pdf");
     let filed = app.client.post(app.url(&format!("/api/patients/{patient_id}/reports"))).bearer_auth(&doctor_token).multipart(letter);
     assert_eq!(filed.send().await.unwrap().status(), StatusCode::CREATED);
+    // An x-ray she brought on a CD, read by her doctor.
+    let film = crate::xrays::form("Chest CT", "chest", "ct.dcm", crate::xrays::dicom("CT_small.dcm"));
+    let xray = crate::xrays::upload(app, &token, film).await;
+    assert_eq!(xray.status(), StatusCode::CREATED);
+    let result = app.put(&format!("/api/xrays/{}", body(xray).await["id"]), json!({"result": "No acute change."}), &doctor_token).await;
+    assert_eq!(result.status(), StatusCode::OK);
     (user_id, patient_id, token, doctor_token)
 }
 
