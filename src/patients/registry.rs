@@ -42,10 +42,13 @@ pub async fn search(conn: &mut PgConnection, actor: &Actor, raw_query: &str, pag
 }
 
 async fn find(conn: &mut PgConnection, query: &PatientQuery, doctor: Option<i64>, offset: i64) -> AppResult<Vec<PatientSummary>> {
+    if let (PatientQuery::Name(text), None) = (query, doctor) {
+        return find_by_name_words(conn, text, offset).await;
+    }
     let (condition, order) = match query {
         // A doctor's patients, latest visit first; everyone else's list, by name.
         PatientQuery::All if doctor.is_some() => ("TRUE", "last_visit DESC NULLS LAST, p.id"),
-        PatientQuery::All => ("TRUE", "u.name, p.id"),
+        PatientQuery::All => ("TRUE", "u.name, u.id"),
         PatientQuery::Name(_) => ("u.name ILIKE '%' || $2 || '%'", "u.name, p.id"),
         PatientQuery::Mrn(_) => ("p.mrn = $2", "p.id"),
         PatientQuery::Phone(_) => ("regexp_replace(u.phone, '\\D', '', 'g') LIKE '%' || $2 || '%'", "u.name, p.id"),
@@ -62,7 +65,83 @@ async fn find(conn: &mut PgConnection, query: &PatientQuery, doctor: Option<i64>
     Ok(sqlx::query_as(&sql).bind(doctor).bind(value).bind(PER_PAGE).bind(offset).fetch_all(conn).await?)
 }
 
+/// Everyone whose name has a word beginning with each word typed ("mar sil" finds "Maria
+/// Silva"), by the word index (migration `…23_patient_name_words.sql`): the longest word typed
+/// is a range of the index, read in (word, name) order, so the page comes straight off it
+/// however many patients share the name; the other words filter those rows. A patient with two
+/// words in the range is listed once, at the first.
+async fn find_by_name_words(conn: &mut PgConnection, text: &str, offset: i64) -> AppResult<Vec<PatientSummary>> {
+    let mut words = name_words(text);
+    let Some(longest) = (0..words.len()).max_by_key(|&i| (words[i].chars().count(), std::cmp::Reverse(i))) else {
+        return Ok(Vec::new());
+    };
+    let driving = words.remove(longest);
+    let others: Vec<String> = words.iter().map(|word| format!("(^|[^[:alnum:]]){word}")).collect();
+    Ok(sqlx::query_as(
+        "WITH found AS (
+             SELECT w.user_id, w.word, w.name FROM patient_name_words w
+              WHERE w.word >= $1 AND ($2::text IS NULL OR w.word < $2)
+                AND lower(w.name COLLATE \"default\") ~ ALL ($3::text[])
+                AND NOT EXISTS (SELECT 1 FROM patient_name_words d WHERE d.user_id = w.user_id AND d.word >= $1 AND d.word < w.word)
+              ORDER BY w.word, w.name, w.user_id
+              LIMIT $4 OFFSET $5)
+         SELECT p.id AS patient_id, p.mrn, u.name, p.date_of_birth, p.gender, u.phone,
+                (SELECT max(a.starts_at) FROM appointments a
+                  WHERE a.patient_id = p.id AND a.status IN ('accepted', 'completed', 'no_show')) AS last_visit
+           FROM found f JOIN users u ON u.id = f.user_id JOIN patients p ON p.user_id = f.user_id
+          ORDER BY f.word, f.name, f.user_id",
+    )
+    .bind(&driving)
+    .bind(prefix_end(&driving))
+    .bind(others)
+    .bind(PER_PAGE)
+    .bind(offset)
+    .fetch_all(conn)
+    .await?)
+}
+
+/// The words of what was typed, as the index keeps a name's: lower case, split at anything
+/// that is not a letter or digit.
+fn name_words(text: &str) -> Vec<String> {
+    text.to_lowercase().split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(str::to_owned).collect()
+}
+
+/// The first string after every string beginning with `prefix` (byte order, which for UTF-8 is
+/// code point order): its last character moved up by one. `None` when there is no such string.
+fn prefix_end(prefix: &str) -> Option<String> {
+    let mut chars: Vec<char> = prefix.chars().collect();
+    while let Some(last) = chars.pop() {
+        let mut next = u32::from(last) + 1;
+        if (0xD800..0xE000).contains(&next) {
+            next = 0xE000;
+        }
+        if let Some(next) = char::from_u32(next) {
+            chars.push(next);
+            return Some(chars.into_iter().collect());
+        }
+    }
+    None
+}
+
 /// `%` and `_` typed by the user are letters, not wildcards.
 fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn typed_names_become_lower_case_words_and_prefix_ranges() {
+        assert_eq!(name_words("  Quixote-Marsh, ZELDA "), vec!["quixote", "marsh", "zelda"]);
+        assert_eq!(name_words("O'Brien"), vec!["o", "brien"]);
+        assert_eq!(name_words("%%%"), Vec::<String>::new());
+        assert_eq!(name_words("Émile"), vec!["émile"]);
+        assert_eq!(prefix_end("mens").as_deref(), Some("ment"));
+        assert_eq!(prefix_end("az").as_deref(), Some("a{"));
+        assert_eq!(prefix_end("a\u{D7FF}").as_deref(), Some("a\u{E000}"));
+        assert_eq!(prefix_end("a\u{10FFFF}").as_deref(), Some("b"));
+        assert_eq!(prefix_end("\u{10FFFF}"), None);
+    }
 }

@@ -478,6 +478,8 @@ pub struct Chart {
     pub encounter_count: i64,
     /// Lab results, imaging reports and letters, newest first.
     pub documents: Vec<crate::documents::Report>,
+    /// X-rays, newest first, with their latest result.
+    pub xrays: Vec<crate::xrays::Xray>,
     /// Whether the caller may add to this chart (clinicians who may read it).
     pub may_write: bool,
     /// Whether the caller may write visit notes here (a doctor who treats the patient).

@@ -14,7 +14,7 @@ use crate::encounters::pages::{EncounterTimeline, MedicationList};
 use crate::error::ApiError;
 use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, format_time, ErrorView};
-use crate::xrays::pages::XraysCard;
+use crate::xrays::pages::{new_upload_action, UploadAction, XraysCard};
 use leptos::prelude::*;
 use leptos::web_sys::FormData;
 use leptos_meta::Title;
@@ -50,6 +50,7 @@ struct ChartActions {
     break_glass: ServerAction<BreakGlass>,
     /// A document upload: the form's data as the browser has it (files are not text fields).
     upload: Action<FormData, Result<Report, ApiError>>,
+    xray_upload: UploadAction,
 }
 
 impl ChartActions {
@@ -62,11 +63,12 @@ impl ChartActions {
             vitals: ServerAction::new(),
             break_glass: ServerAction::new(),
             upload: Action::new_local(|data: &FormData| upload_document(data.clone().into())),
+            xray_upload: new_upload_action(),
         }
     }
 
     /// Changes whenever any form succeeded or failed: the chart's resource source.
-    fn versions(&self) -> [usize; 7] {
+    fn versions(&self) -> [usize; 8] {
         [
             self.break_glass.version().get(),
             self.allergy.version().get(),
@@ -75,6 +77,7 @@ impl ChartActions {
             self.history.version().get(),
             self.vitals.version().get(),
             self.upload.version().get(),
+            self.xray_upload.version().get(),
         ]
     }
 }
@@ -84,7 +87,7 @@ type ChartResource = Resource<Option<Result<Chart, ApiError>>>;
 #[component]
 pub fn MyRecordPage() -> impl IntoView {
     let actions = ChartActions::new();
-    let chart = page_resource(PATIENTS, || (), |_| get_chart(None));
+    let chart = page_resource(PATIENTS, move || actions.versions(), |_| get_chart(None));
     view! {
         <Title text="My health record"/>
         <RequireUser roles=PATIENTS>
@@ -153,7 +156,7 @@ fn ChartSections(chart: Chart, actions: ChartActions, own: bool) -> impl IntoVie
         <VitalsCard patient_id=p.patient_id vitals=chart.vitals writes=writes actions=actions/>
         <HistoryCard patient_id=p.patient_id history=chart.history writes=writes actions=actions/>
         <DocumentsCard patient_id=p.patient_id documents=chart.documents uploads=writes actions=actions/>
-        <XraysCard patient_id=p.patient_id uploads=writes || own/>
+        <XraysCard patient_id=p.patient_id xrays=chart.xrays uploads=writes || own upload=actions.xray_upload/>
     }
 }
 

@@ -144,6 +144,7 @@ pub async fn chart(conn: &mut PgConnection, actor: &Actor, patient_id: i64) -> A
     let encounters = encounters::db::for_patient(&mut tx, patient_id, false, encounters::service::PER_PAGE, 0).await?;
     let encounter_count = encounters::db::count_for_patient(&mut tx, patient_id, false).await?;
     let documents = crate::documents::service::for_patient(&mut tx, patient_id).await?;
+    let xrays = crate::xrays::service::for_patient(&mut tx, actor, patient_id).await?;
     audit::record(&mut tx, entry("chart.view", actor, patient_id).on("patient", patient_id)).await?;
     tx.commit().await?;
     // Whoever may read a chart and is a clinician may also write it (the chart rule).
@@ -156,6 +157,7 @@ pub async fn chart(conn: &mut PgConnection, actor: &Actor, patient_id: i64) -> A
         encounters,
         encounter_count,
         documents,
+        xrays,
         may_write,
         may_write_notes: actor.is(Role::Doctor),
     })

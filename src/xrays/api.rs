@@ -26,14 +26,6 @@ pub async fn load_xrays_page() -> Result<XraysOverview, ApiError> {
     })
 }
 
-/// The x-rays on a patient's chart.
-#[server(prefix = "/sfn", endpoint = "patient_xrays")]
-pub async fn patient_xrays(patient_id: i64) -> Result<Vec<Xray>, ApiError> {
-    use crate::auth::actor::current_actor;
-    let mut conn = crate::extract::connection().await?;
-    Ok(super::service::list_for_patient(&mut conn, &current_actor()?, patient_id).await?)
-}
-
 #[server(prefix = "/sfn", endpoint = "xray")]
 pub async fn get_xray(id: i64) -> Result<XrayDetail, ApiError> {
     use crate::auth::actor::current_actor;

@@ -2,7 +2,7 @@
 //! `/xrays/{id}`: the viewer, what the file says, the result and its earlier versions, and the
 //! doctor's result form. `XraysCard`: the x-rays on a patient's chart.
 
-use super::api::{get_xray, load_xrays_page, patient_xrays, upload_xray, WriteXrayResult, XraysOverview};
+use super::api::{get_xray, load_xrays_page, upload_xray, WriteXrayResult, XraysOverview};
 use super::viewer::XrayViewer;
 use super::{Xray, XrayDetail, XrayFormat, XrayKind, MAX_DESCRIPTION_CHARS, MAX_RESULT_CHARS};
 use crate::auth::guard::{page_resource, use_user, RequireUser};
@@ -29,9 +29,10 @@ lazy_page!(
 /// (to upload from the chart), admins.
 const READERS: &[Role] = &[Role::Patient, Role::Doctor, Role::Nurse, Role::Staff, Role::Admin];
 
-type UploadAction = Action<FormData, Result<Xray, ApiError>>;
+/// An x-ray upload: the form's data as the browser has it (files are not text fields).
+pub type UploadAction = Action<FormData, Result<Xray, ApiError>>;
 
-fn new_upload_action() -> UploadAction {
+pub fn new_upload_action() -> UploadAction {
     Action::new_local(|data: &FormData| upload_xray(data.clone().into()))
 }
 
@@ -223,7 +224,7 @@ fn XrayDetailView(detail: XrayDetail, write: ServerAction<WriteXrayResult>) -> i
             <h1>{x.name.clone()}</h1>
             {(!x.description.is_empty()).then(|| view! { <p>{x.description.clone()}</p> })}
             <XrayViewer xray=x.clone()/>
-            <p class="actions">
+            <p class="xray-downloads">
                 <a class="button small" href=format!("/api/xrays/{id}/image?download=true")>"Download image"</a>
                 {detail.can_download_original.then(|| view! {
                     <a class="button small" href=format!("/api/xrays/{id}/original")>"Download DICOM"</a>
@@ -290,20 +291,14 @@ fn ResultCard(detail: XrayDetail, write: ServerAction<WriteXrayResult>) -> impl 
     }
 }
 
-/// The chart's x-rays card: the list, and the upload form for those who may add.
+/// The chart's x-rays card: the list (loaded with the chart), and the upload form for those
+/// who may add (whose success reloads the chart).
 #[component]
-pub fn XraysCard(patient_id: i64, uploads: bool) -> impl IntoView {
-    let upload = new_upload_action();
-    let xrays = Resource::new(move || upload.version().get(), move |_| patient_xrays(patient_id));
+pub fn XraysCard(patient_id: i64, xrays: Vec<Xray>, uploads: bool, upload: UploadAction) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="xrays-heading">
             <h2 id="xrays-heading">"X-rays"</h2>
-            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || xrays.get().map(|result| match result {
-                    Ok(list) => view! { <XrayList xrays=list empty="No x-rays." label="X-rays" show_patient=false/> }.into_any(),
-                    Err(err) => view! { <ErrorView error=err/> }.into_any(),
-                })}
-            </Suspense>
+            <XrayList xrays=xrays empty="No x-rays." label="X-rays" show_patient=false/>
             {uploads.then(|| view! { <XrayUploadForm patient_id=Some(patient_id) upload=upload/> })}
         </section>
     }

@@ -425,12 +425,19 @@ pub async fn file(conn: &mut PgConnection, store: &DocumentStore, actor: &Actor,
 pub async fn list_for_patient(conn: &mut PgConnection, actor: &Actor, patient_id: i64) -> AppResult<Vec<Xray>> {
     let mut tx = conn.begin().await?;
     require_chart_access(&mut tx, actor, patient_id, ChartUse::Read).await?;
-    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT_XRAY} WHERE x.patient_id = $1 ORDER BY x.created_at DESC, x.id DESC LIMIT 200"))
-        .bind(patient_id)
-        .fetch_all(&mut *tx)
-        .await?;
+    let xrays = for_patient(&mut tx, actor, patient_id).await?;
     audit::record(&mut tx, Entry::new("xrays.list").by(actor).patient(patient_id).on("patient", patient_id)).await?;
     tx.commit().await?;
+    Ok(xrays)
+}
+
+/// The x-rays of a patient as `actor` may see them, for a read already allowed and audited
+/// (the chart's).
+pub async fn for_patient(conn: &mut PgConnection, actor: &Actor, patient_id: i64) -> AppResult<Vec<Xray>> {
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT_XRAY} WHERE x.patient_id = $1 ORDER BY x.created_at DESC, x.id DESC LIMIT 200"))
+        .bind(patient_id)
+        .fetch_all(conn)
+        .await?;
     Ok(rows.into_iter().map(|row| row.shown_to(actor)).collect())
 }
 

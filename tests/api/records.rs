@@ -382,6 +382,6 @@ async fn the_registry_finds_patients_by_name_mrn_phone_or_birth_date_and_doctors
     assert!(searches >= 10, "{searches}");
 }
 
-fn urlencoding(text: &str) -> String {
+pub(crate) fn urlencoding(text: &str) -> String {
     text.bytes().map(|b| if b.is_ascii_alphanumeric() || b == b'-' { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
 }

@@ -266,3 +266,48 @@ async fn only_the_desk_and_admins_register_and_bad_input_writes_nothing(pool: Pg
     assert_eq!(user_count(&app.pool).await, before);
     assert_eq!(app.post("/api/patients", fine, Some(&clinic.admin)).await.status(), StatusCode::CREATED);
 }
+
+/// Name search by word prefixes (the word index): any word of the name, in any order, each
+/// word typed the start of one; a common surname is paged in name order; a rename is found
+/// under the new name at once; a patient matching twice is listed once.
+#[sqlx::test(migrations = "./migrations")]
+async fn names_are_found_by_the_start_of_any_word_and_paged_in_order(pool: PgPool) {
+    let clinic = Clinic::new(pool).await;
+    let app = &clinic.app;
+    for i in 0..25 {
+        let walk_in = json!({"name": format!("Patient{i:02} Mensah"), "date_of_birth": "1970-01-01"});
+        assert_eq!(app.post("/api/patients", walk_in, Some(&clinic.staff)).await.status(), StatusCode::CREATED);
+    }
+    let walk_in = json!({"name": "Anna Annabel Ó Súilleabháin-Mensah", "date_of_birth": "1980-02-02"});
+    assert_eq!(app.post("/api/patients", walk_in, Some(&clinic.staff)).await.status(), StatusCode::CREATED);
+    let names = |found: serde_json::Value| -> Vec<String> {
+        found.as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap().to_owned()).collect()
+    };
+    let staff = clinic.staff.clone();
+    let search = |q: &str, page: i64| {
+        let path = format!("/api/patients?q={}&page={page}", crate::records::urlencoding(q));
+        let staff = staff.clone();
+        async move { names(body(app.get(&path, Some(&staff)).await).await) }
+    };
+    // 26 Mensahs: 20 on the first page, 6 on the second, none twice, in name order.
+    let (first, second) = (search("mens", 1).await, search("mens", 2).await);
+    assert_eq!((first.len(), second.len()), (20, 6), "{first:?} {second:?}");
+    let mut all = first.clone();
+    all.extend(second);
+    let mut sorted = all.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 26, "each patient once");
+    assert_eq!(first[0], "Anna Annabel Ó Súilleabháin-Mensah");
+    // Words in any order, each the start of a word, accents and case as typed or not.
+    assert_eq!(search("mensah patient07", 1).await, vec!["Patient07 Mensah"]);
+    assert_eq!(search("ANNAB", 1).await, vec!["Anna Annabel Ó Súilleabháin-Mensah"]);
+    assert_eq!(search("ann", 1).await, vec!["Anna Annabel Ó Súilleabháin-Mensah"], "two words match: listed once");
+    assert_eq!(search("súill ó", 1).await, vec!["Anna Annabel Ó Súilleabháin-Mensah"]);
+    assert_eq!(search("ensah", 1).await, Vec::<String>::new(), "the start of a word, not its middle");
+    // A new name is searchable at once; the old one is gone.
+    let renamed = json!({"name": "Beatrix Kiddo"});
+    let profile_path = "/api/profile";
+    assert_eq!(app.put(profile_path, renamed, &clinic.patient).await.status(), StatusCode::OK);
+    assert_eq!(search("kiddo", 1).await, vec!["Beatrix Kiddo"]);
+}
