@@ -41,6 +41,7 @@ test("a patient files a CT, the doctor zooms, windows and writes the result, the
 
   // Dr. Grey finds it on the reading worklist and opens it in the viewer.
   await signIn(page, "doctor@caduceus.test");
+  await expect(page.getByTestId("xrays-to-read")).toContainText("waiting for a result");
   await page.goto("/xrays");
   await expect(page.getByRole("heading", { level: 1 })).toHaveText("X-rays to read");
   await page.getByRole("list", { name: "Reading worklist" }).getByRole("link", { name }).click();

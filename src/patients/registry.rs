@@ -66,38 +66,67 @@ async fn find(conn: &mut PgConnection, query: &PatientQuery, doctor: Option<i64>
 }
 
 /// Everyone whose name has a word beginning with each word typed ("mar sil" finds "Maria
-/// Silva"), by the word index (migration `…23_patient_name_words.sql`): the longest word typed
-/// is a range of the index, read in (word, name) order, so the page comes straight off it
-/// however many patients share the name; the other words filter those rows. A patient with two
-/// words in the range is listed once, at the first.
+/// Silva"), off the word indexes (migrations `…23_patient_name_words.sql` and `…24_…pairs`):
+/// the longest word typed (one word) or the two longest (the pair table) are one range of a
+/// btree, read in (word[, word], name) order, so the page comes straight off the index however
+/// many patients share the name; any further words filter those rows. A patient matching more
+/// than one entry of the range is listed once, at the first.
 async fn find_by_name_words(conn: &mut PgConnection, text: &str, offset: i64) -> AppResult<Vec<PatientSummary>> {
     let mut words = name_words(text);
-    let Some(longest) = (0..words.len()).max_by_key(|&i| (words[i].chars().count(), std::cmp::Reverse(i))) else {
-        return Ok(Vec::new());
-    };
-    let driving = words.remove(longest);
+    let Some(first) = take_longest(&mut words) else { return Ok(Vec::new()) };
+    let second = take_longest(&mut words);
     let others: Vec<String> = words.iter().map(|word| format!("(^|[^[:alnum:]]){word}")).collect();
-    Ok(sqlx::query_as(
-        "WITH found AS (
-             SELECT w.user_id, w.word, w.name FROM patient_name_words w
-              WHERE w.word >= $1 AND ($2::text IS NULL OR w.word < $2)
-                AND lower(w.name COLLATE \"default\") ~ ALL ($3::text[])
+    let found = match &second {
+        None => {
+            "SELECT w.user_id, w.word AS first, ''::text AS second, w.name FROM patient_name_words w
+              WHERE w.word >= $1 AND w.word < $2
+                AND lower(w.name COLLATE \"default\") ~ ALL ($5::text[])
                 AND NOT EXISTS (SELECT 1 FROM patient_name_words d WHERE d.user_id = w.user_id AND d.word >= $1 AND d.word < w.word)
               ORDER BY w.word, w.name, w.user_id
-              LIMIT $4 OFFSET $5)
+              LIMIT $6 OFFSET $7"
+        }
+        Some(_) => {
+            "SELECT w.user_id, w.first, w.second, w.name FROM patient_name_word_pairs w
+              WHERE w.first >= $1 AND w.first < $2 AND w.second >= $3 AND w.second < $4
+                AND lower(w.name COLLATE \"default\") ~ ALL ($5::text[])
+                AND NOT EXISTS (SELECT 1 FROM patient_name_word_pairs d
+                                 WHERE d.user_id = w.user_id AND d.first >= $1 AND d.first < $2 AND d.second >= $3 AND d.second < $4
+                                   AND (d.first, d.second) < (w.first, w.second))
+              ORDER BY w.first, w.second, w.name, w.user_id
+              LIMIT $6 OFFSET $7"
+        }
+    };
+    let second = second.unwrap_or_default();
+    Ok(sqlx::query_as(&format!(
+        "WITH found AS ({found})
          SELECT p.id AS patient_id, p.mrn, u.name, p.date_of_birth, p.gender, u.phone,
                 (SELECT max(a.starts_at) FROM appointments a
                   WHERE a.patient_id = p.id AND a.status IN ('accepted', 'completed', 'no_show')) AS last_visit
            FROM found f JOIN users u ON u.id = f.user_id JOIN patients p ON p.user_id = f.user_id
-          ORDER BY f.word, f.name, f.user_id",
-    )
-    .bind(&driving)
-    .bind(prefix_end(&driving))
+          ORDER BY f.first, f.second, f.name, f.user_id"
+    ))
+    .bind(&first)
+    .bind(prefix_end(&first).unwrap_or_else(beyond_every_word))
+    .bind(&second)
+    .bind(prefix_end(&second).unwrap_or_else(beyond_every_word))
     .bind(others)
     .bind(PER_PAGE)
     .bind(offset)
     .fetch_all(conn)
     .await?)
+}
+
+/// Removes and returns the longest word (the first of equals): the most selective range.
+fn take_longest(words: &mut Vec<String>) -> Option<String> {
+    let longest = (0..words.len()).max_by_key(|&i| (words[i].chars().count(), std::cmp::Reverse(i)))?;
+    Some(words.remove(longest))
+}
+
+/// An upper bound above every word a name can have (names are at most 200 characters), for a
+/// prefix with no successor; never NULL, so the bound stays an index condition in a generic
+/// plan.
+fn beyond_every_word() -> String {
+    char::MAX.to_string().repeat(201)
 }
 
 /// The words of what was typed, as the index keeps a name's: lower case, split at anything

@@ -12,6 +12,7 @@ use crate::error::ApiError;
 use crate::questions::pages::{open_question_count, CountResource, QuestionQueuePanel};
 use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, format_time, ErrorView, Field};
+use crate::xrays::pages::{unread_xray_count, XrayWorklistPanel};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -23,6 +24,7 @@ struct PanelData {
     visits: VisitsResource,
     day: CalendarResource,
     open_questions: CountResource,
+    xrays_to_read: CountResource,
 }
 
 lazy_page!(
@@ -38,6 +40,7 @@ pub fn DashboardPage() -> impl IntoView {
         visits: upcoming_visits(),
         day: doctor_day(),
         open_questions: open_question_count(),
+        xrays_to_read: unread_xray_count(),
     };
     view! {
         <Title text=""/>
@@ -102,7 +105,7 @@ fn Dashboard(user: CurrentUser, data: PanelData) -> impl IntoView {
         <div class="panels">
             {(user.role == Role::Admin).then(|| view! { <PendingDoctorsPanel doctors=data.pending_doctors/> })}
             {(user.role == Role::Patient).then(|| view! { <UpcomingVisitsPanel visits=data.visits/> })}
-            {(user.role == Role::Doctor).then(|| view! { <DoctorDayPanels today=data.day/> <QuestionQueuePanel queue=data.open_questions/> })}
+            {(user.role == Role::Doctor).then(|| view! { <DoctorDayPanels today=data.day/> <QuestionQueuePanel queue=data.open_questions/> <XrayWorklistPanel count=data.xrays_to_read/> })}
             {panels(user.role).iter().map(|(title, empty)| view! {
                 <section class="card panel">
                     <h2>{*title}</h2>

@@ -263,6 +263,44 @@ mod tests {
         assert_eq!(Depth::of(&[], 1.0).samples(&[f64::NAN]), vec![0]);
     }
 
+    /// A file of pydicom's test set (fetched by `scripts/setup.sh --test`).
+    fn test_file(name: &str) -> Vec<u8> {
+        let tools = std::env::var("CADUCEUS_TOOLS")
+            .unwrap_or_else(|_| format!("{}/.cache/caduceus/tools", std::env::var("HOME").unwrap_or_default()));
+        let path = std::path::Path::new(&tools).join("dicom").join(name);
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e} (run scripts/setup.sh --test)", path.display()))
+    }
+
+    #[test]
+    fn the_header_parameters_are_read_from_an_rle_mr() {
+        let decoded = decode(&test_file("MR_small_RLE.dcm")).unwrap();
+        assert_eq!((decoded.width, decoded.height), (64, 64));
+        let info = decoded.info;
+        assert_eq!(info.modality.as_deref(), Some("MR"));
+        assert_eq!(info.study_date, NaiveDate::from_ymd_opt(2004, 8, 26));
+        assert_eq!((info.row_spacing_mm, info.column_spacing_mm), (Some(0.3125), Some(0.3125)));
+        assert_eq!((info.window_center, info.window_width), (Some(600.0), Some(1600.0)), "the file's own window");
+        assert_eq!(info.patient_name_in_file.as_deref(), Some("CompressedSamples MR1"));
+        assert!(info.transfer_syntax.unwrap().contains("RLE Lossless"));
+        assert_eq!(decoded.samples.map(|s| s.len()), Some(64 * 64 * 2), "16 bits a pixel");
+        assert!(!info.inverted);
+    }
+
+    #[test]
+    fn a_ct_keeps_its_hounsfield_units_through_the_rescale() {
+        let decoded = decode(&test_file("CT_small.dcm")).unwrap();
+        let info = decoded.info;
+        // Rescale intercept -1024, slope 1: the offset is the lowest value, the step 1 HU.
+        assert_eq!(info.value_scale, Some(1.0));
+        let offset = info.value_offset.unwrap();
+        assert!((-1024.0..0.0).contains(&offset), "{offset}");
+        assert_eq!(
+            info.window_center,
+            info.window_center.map(|_| (info.window_width.unwrap() / 2.0) + offset),
+            "no window in the file: its whole range"
+        );
+    }
+
     #[test]
     fn names_and_colours_are_read_as_written() {
         assert_eq!(person_name("DOE^JANE^^DR"), "DOE JANE DR");

@@ -303,3 +303,29 @@ pub fn XraysCard(patient_id: i64, xrays: Vec<Xray>, uploads: bool, upload: Uploa
         </section>
     }
 }
+
+/// How many x-rays wait on the doctor's worklist (loaded where the dashboard starts).
+pub fn unread_xray_count() -> crate::questions::pages::CountResource {
+    page_resource(&[Role::Doctor], || (), |_| super::api::xray_worklist_count())
+}
+
+/// The doctor's dashboard panel: how many of their patients' x-rays wait for a result (a count
+/// names no patient, so showing it reads no one's record).
+#[component]
+pub fn XrayWorklistPanel(count: crate::questions::pages::CountResource) -> impl IntoView {
+    view! {
+        <section class="card panel">
+            <h2>"X-rays to read"</h2>
+            <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || count.get().flatten().map(|result| match result {
+                    Err(err) => view! { <ErrorView error=err/> }.into_any(),
+                    Ok(0) => view! { <p class="muted empty">"Nothing to read."</p> }.into_any(),
+                    Ok(count) => view! {
+                        <p><strong data-testid="xrays-to-read">{format!("{count} waiting for a result")}</strong></p>
+                        <a href="/xrays">"Open the worklist"</a>
+                    }.into_any(),
+                })}
+            </Suspense>
+        </section>
+    }
+}
