@@ -5,6 +5,7 @@ use crate::appointments::pages::{AppointmentRoute, AppointmentsRoute};
 use crate::auth::api::{get_current_user, Login};
 use crate::auth::guard::AuthContext;
 use crate::auth::pages::{LoginRoute, RegisterRoute, VerifyEmailRoute, WelcomeRoute};
+use crate::billing::pages::{BillingRoute, InvoiceRoute, ReceiptRoute};
 use crate::doctors::pages::{DirectoryRoute, PracticeRoute};
 use crate::encounters::pages::{EncounterRoute, VisitNoteRoute};
 use crate::notifications::pages::NotificationsRoute;
@@ -89,6 +90,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("questions/:id") view={Lazy::<QuestionRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("xrays") view={Lazy::<XraysRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("xrays/:id") view={Lazy::<XrayRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("billing/:id") view={Lazy::<InvoiceRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("receipts/:id") view={Lazy::<ReceiptRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

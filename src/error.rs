@@ -279,8 +279,19 @@ mod server {
         }
     }
 
+    /// Maps a CHECK violation named `constraint` (a rule the input broke, decided by the
+    /// database so that it holds under concurrency) to a 422 with `message`.
+    pub fn refused_on(constraint: &'static str, message: String) -> impl FnOnce(sqlx::Error) -> AppError {
+        move |err| match &err {
+            sqlx::Error::Database(db) if db.constraint() == Some(constraint) => AppError::Validation(message),
+            _ => AppError::from(err),
+        }
+    }
+
     pub type AppResult<T> = Result<T, AppError>;
 }
 
 #[cfg(feature = "ssr")]
-pub use server::{conflict_on, current_request_id, AppError, AppResult, ErrorBody, ErrorDetail, RequestId, CONCEALED_HEADER, REQUEST_ID};
+pub use server::{
+    conflict_on, current_request_id, refused_on, AppError, AppResult, ErrorBody, ErrorDetail, RequestId, CONCEALED_HEADER, REQUEST_ID,
+};

@@ -14,6 +14,7 @@ pub mod app;
 pub mod appointments;
 pub mod audit;
 pub mod auth;
+pub mod billing;
 #[cfg(feature = "ssr")]
 pub mod clinic;
 #[cfg(feature = "ssr")]

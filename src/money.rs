@@ -78,6 +78,16 @@ impl Money {
     }
 }
 
+/// A three-letter ISO 4217 currency code, upper-cased.
+pub fn parse_currency(raw: &str) -> Result<String, String> {
+    let currency = raw.trim().to_uppercase();
+    if currency.len() == 3 && currency.chars().all(|c| c.is_ascii_uppercase()) {
+        Ok(currency)
+    } else {
+        Err("The currency must be a three-letter ISO code such as USD.".into())
+    }
+}
+
 /// `120.00 USD`, `-1.50 EUR`.
 impl fmt::Display for Money {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -18,6 +18,7 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
             ("/records", "Health record"),
             ("/xrays", "X-rays"),
             ("/questions", "Questions"),
+            ("/billing", "Bills"),
         ]),
         Role::Doctor => links.extend([
             ("/appointments", "Schedule"),
@@ -31,13 +32,15 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
         Role::Admin => links.extend([
             ("/appointments", "Appointments"),
             ("/users", "Users"),
+            ("/billing", "Billing"),
             ("/admin/outbox", "Outbox"),
             ("/admin/audit", "Audit log"),
             ("/admin/break-glass", "Emergency access"),
         ]),
-        Role::Staff => links.extend([("/appointments", "Appointments"), ("/patients", "Patients"), ("/users", "Accounts")]),
+        Role::Staff => {
+            links.extend([("/appointments", "Appointments"), ("/patients", "Patients"), ("/billing", "Billing"), ("/users", "Accounts")])
+        }
     }
-    links.push(("/profile", "Profile"));
     links
 }
 
@@ -86,6 +89,7 @@ fn UserNav(user: CurrentUser, unread: Resource<i64>) -> impl IntoView {
     use leptos::server_fn::ServerFn;
     let links = nav_links(user.role);
     let count = move || unread.get().unwrap_or(0);
+    let profile_label = format!("{} ({}): Profile", user.name, user.role.label());
     view! {
         <nav class="nav" aria-label="Main">
             {links.into_iter().map(|(href, label)| view! { <A href=href>{label}</A> }).collect_view()}
@@ -102,10 +106,12 @@ fn UserNav(user: CurrentUser, unread: Resource<i64>) -> impl IntoView {
                 </svg>
                 {move || (count() > 0).then(|| view! { <span class="bell-count" aria-hidden="true">{count()}</span> })}
             </A>
-            <span class="who">
+            // The account's name and role lead to its profile (a link of its own would not fit
+            // beside a patient's seven sections on one line).
+            <A href="/profile" attr:class="who" attr:aria-label=profile_label>
                 <span class="who-name">{user.name.clone()}</span>
                 <span class=format!("badge role-{}", user.role)>{user.role.label()}</span>
-            </span>
+            </A>
             // A plain form, not an ActionForm: signing out loads the sign-in page afresh, so
             // nothing of the signed-in pages (a chart, a message) stays in the tab's memory, and
             // no page still on screen reacts to the user being gone (each would send the

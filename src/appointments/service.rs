@@ -265,6 +265,10 @@ pub async fn change_status(
         return Err(AppError::Conflict("The appointment was changed meanwhile. Reload and try again.".into()));
     }
     let updated = db::find(&mut tx, id).await?.ok_or_else(|| AppError::not_found("Appointment"))?;
+    // The visit's fee is billed in the transaction that completes it: both or neither.
+    if to == Completed {
+        crate::billing::service::bill_visit(&mut tx, clinic, actor, id).await?;
+    }
     notify_change(&mut tx, clinic, &updated, party).await?;
     audit::record(&mut tx, Entry::new(format!("appointment.{}", action_name(to))).by(actor).on("appointment", id).patient(row.patient_id))
         .await?;

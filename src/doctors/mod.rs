@@ -155,15 +155,7 @@ pub fn check_fee_cents(cents: i64) -> Result<i64, String> {
     (0..=100_000_000).contains(&cents).then_some(cents).ok_or_else(|| "The consultation fee must be between 0 and 1,000,000.00.".into())
 }
 
-/// A three-letter ISO currency code, upper-cased.
-pub fn parse_currency(raw: &str) -> Result<String, String> {
-    let currency = raw.trim().to_uppercase();
-    if currency.len() == 3 && currency.chars().all(|c| c.is_ascii_uppercase()) {
-        Ok(currency)
-    } else {
-        Err("The currency must be a three-letter ISO code such as USD.".into())
-    }
-}
+pub use crate::money::parse_currency;
 
 /// Checks a weekly schedule: weekdays 1–7, each block at least one slot long, on slot
 /// boundaries, and no two blocks of a day overlapping.

@@ -163,9 +163,34 @@ pub fn mrn_of(number: &str) -> String {
     format!("MRN{:0>8}", number.trim_start_matches('0'))
 }
 
+/// The patient a form names by MRN (`MRN00000042`, `mrn 42`) or by number (`42`): their
+/// `patients.id`, which the MRN spells.
+pub fn parse_patient_reference(raw: &str) -> Option<i64> {
+    let text = raw.trim();
+    let number = match text.get(..3) {
+        Some(prefix) if prefix.eq_ignore_ascii_case("mrn") => text[3..].trim_start_matches([' ', '-', ':']),
+        _ => text,
+    };
+    if number.is_empty() || number.len() > 18 || !number.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    number.parse().ok().filter(|id| *id > 0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_patient_is_named_by_mrn_or_number() {
+        assert_eq!(parse_patient_reference("MRN00000042"), Some(42));
+        assert_eq!(parse_patient_reference(" mrn 42 "), Some(42));
+        assert_eq!(parse_patient_reference("42"), Some(42));
+        assert_eq!(parse_patient_reference("MRN"), None);
+        assert_eq!(parse_patient_reference("0"), None);
+        assert_eq!(parse_patient_reference("Jonas"), None);
+        assert_eq!(parse_patient_reference("99999999999999999999"), None);
+    }
 
     #[test]
     fn what_was_typed_decides_what_is_searched() {

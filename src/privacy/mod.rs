@@ -81,6 +81,15 @@ impl RecordAccess {
             "xray.result" => "wrote the result of one of your x-rays",
             "xrays.list" => "looked at the list of your x-rays",
             "xrays.worklist" => "saw your x-ray on their reading worklist",
+            "billing.view" => "looked at your bills",
+            "billing.invoice.create" => "billed you",
+            "billing.invoice.edit" => "changed a draft bill of yours",
+            "billing.invoice.issue" => "issued a bill to you",
+            "billing.invoice.void" => "cancelled one of your bills",
+            "billing.payment" => "recorded a payment of yours",
+            "billing.payment.declined" => "tried a card payment that was declined",
+            "billing.refund" => "refunded you",
+            "billing.credit" => "lowered one of your bills (credit note)",
             other => other,
         };
         what.to_owned()

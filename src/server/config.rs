@@ -132,6 +132,11 @@ pub struct Config {
     #[arg(long, env = "CADUCEUS_MAX_XRAY_MB", default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=500), global = true)]
     pub max_xray_mb: u32,
 
+    /// Who charges patients' online payments: `test` (built in: test card numbers, nothing
+    /// leaves the machine). See the README for plugging in a real provider.
+    #[arg(long, env = "CADUCEUS_PAYMENT_PROVIDER", default_value = "test", value_parser = ["test"], global = true)]
+    pub payment_provider: String,
+
     /// Maximum database connections of this process (default: four per CPU core).
     #[arg(long, env = "CADUCEUS_DB_MAX_CONNECTIONS", default_value_t = default_pool_size(), global = true)]
     pub db_max_connections: u32,

@@ -59,6 +59,7 @@ pub async fn seed(pool: &PgPool) -> Result<()> {
         }
     }
     seed_history(&mut tx).await?;
+    bill_history(&mut tx).await?;
     tx.commit().await?;
     tracing::info!("demo mode: accounts ready (password '{DEMO_PASSWORD}')");
     Ok(())
@@ -107,6 +108,31 @@ async fn seed_history(conn: &mut sqlx::PgConnection) -> Result<()> {
         .execute(&mut *conn)
         .await?;
     }
+    Ok(())
+}
+
+/// The demo's completed visits billed as the clinic would have billed them when they were
+/// completed (their fee, issued an hour after the visit, unpaid), so Pat has a bill to pay.
+async fn bill_history(conn: &mut sqlx::PgConnection) -> Result<()> {
+    sqlx::query(
+        "WITH visits AS (
+             SELECT a.id, a.patient_id, a.doctor_id, a.fee_cents, a.currency, a.starts_at, du.name, d.specialization
+               FROM appointments a JOIN doctors d ON d.id = a.doctor_id JOIN users du ON du.id = d.user_id
+              WHERE du.demo AND a.status = 'completed' AND a.fee_cents > 0
+                AND NOT EXISTS (SELECT 1 FROM invoices i WHERE i.appointment_id = a.id)
+         ), billed AS (
+             INSERT INTO invoices (patient_id, appointment_id, doctor_id, currency, state, total_cents, issued_at, created_at)
+             SELECT patient_id, id, doctor_id, currency, 'issued', fee_cents, starts_at + interval '1 hour', starts_at + interval '1 hour'
+               FROM visits
+             RETURNING id, appointment_id, patient_id, total_cents
+         )
+         INSERT INTO invoice_lines (invoice_id, patient_id, position, description, quantity, unit_price_cents)
+         SELECT b.id, b.patient_id, 1, format('Consultation with %s (%s), %s', v.name, v.specialization, to_char(v.starts_at, 'FMDD Mon YYYY')),
+                1, b.total_cents
+           FROM billed b JOIN visits v ON v.id = b.appointment_id",
+    )
+    .execute(conn)
+    .await?;
     Ok(())
 }
 

@@ -31,6 +31,7 @@ use utoipa::{Modify, OpenApi};
         (name = "patients", description = "The patient registry: medical record numbers and search"),
         (name = "records", description = "The chart: history, allergies and vitals"),
         (name = "encounters", description = "Visit notes: ICD-10 coded diagnoses, treatment, prescriptions, corrections, addenda"),
+        (name = "billing", description = "Invoices, payments, refunds, credit notes and receipts"),
         (name = "notifications", description = "The caller's notifications"),
         (name = "privacy", description = "Who viewed my record, export of all my data, and unregistering"),
         (name = "audit", description = "The audit trail and its hash chain"),

@@ -12,11 +12,13 @@ use crate::appointments::queue::BookingQueue;
 use crate::auth::actor::{resolve_actor, SignInSource};
 use crate::auth::sign_ins::SignIns;
 use crate::auth::throttle::Throttles;
+use crate::billing::provider::Payments;
 use crate::clinic::Clinic;
 use crate::documents::storage::DocumentStore;
 use crate::error::AppError;
 use crate::{
-    appointments, audit, auth, doctors, documents, encounters, notifications, patients, privacy, profile, questions, records, users, xrays,
+    appointments, audit, auth, billing, doctors, documents, encounters, notifications, patients, privacy, profile, questions, records,
+    users, xrays,
 };
 use anyhow::Context;
 use axum::extract::{Request, State};
@@ -182,6 +184,7 @@ pub fn state(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> App
         throttles: Throttles::new(config.login_per_ip_per_minute, config.login_per_account_per_15_minutes),
         sessions: config.session_policy(),
         documents: DocumentStore::new(config.upload_dir()),
+        payments: Payments::from_name(&config.payment_provider).expect("the configuration accepts only built-in providers"),
         config: Arc::new(config),
         sign_ins,
     }
@@ -282,6 +285,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(documents::rest::routes())
         .merge(questions::rest::routes())
         .merge(xrays::rest::routes())
+        .merge(billing::rest::routes())
         .merge(notifications::rest::routes())
         .merge(audit::rest::routes())
         .routes(routes!(health))

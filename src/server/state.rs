@@ -4,6 +4,7 @@ use crate::appointments::queue::BookingQueue;
 use crate::auth::idle::SessionPolicy;
 use crate::auth::sign_ins::SignIns;
 use crate::auth::throttle::Throttles;
+use crate::billing::provider::Payments;
 use crate::clinic::Clinic;
 use crate::documents::storage::DocumentStore;
 use crate::server::config::Config;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub sign_ins: Arc<SignIns>,
     /// Where uploaded documents are kept.
     pub documents: DocumentStore,
+    /// Who charges patients' online payments.
+    pub payments: Payments,
 }
 
 impl AppState {
@@ -44,6 +47,7 @@ impl AppState {
         provide_context(self.throttles);
         provide_context(self.sessions);
         provide_context(self.documents.clone());
+        provide_context(self.payments.clone());
         if let Some(id) = crate::error::current_request_id() {
             provide_context(crate::error::RequestId(id));
         }

@@ -8,6 +8,7 @@ use crate::appointments::pages::{doctor_day, upcoming_visits, CalendarResource, 
 use crate::audit::{AuditRecord, ChainState};
 use crate::auth::guard::{page_resource, use_auth, use_user, RequireUser};
 use crate::auth::{CurrentUser, Role};
+use crate::billing::pages::{outstanding_bills_resource, BillsPanel, OutstandingResource};
 use crate::error::ApiError;
 use crate::questions::pages::{open_question_count, CountResource, QuestionQueuePanel};
 use crate::ui::lazy::lazy_page;
@@ -25,6 +26,7 @@ struct PanelData {
     day: CalendarResource,
     open_questions: CountResource,
     xrays_to_read: CountResource,
+    bills: OutstandingResource,
 }
 
 lazy_page!(
@@ -41,6 +43,7 @@ pub fn DashboardPage() -> impl IntoView {
         day: doctor_day(),
         open_questions: open_question_count(),
         xrays_to_read: unread_xray_count(),
+        bills: outstanding_bills_resource(),
     };
     view! {
         <Title text=""/>
@@ -72,13 +75,11 @@ fn Welcome() -> impl IntoView {
 fn panels(role: Role) -> &'static [(&'static str, &'static str)] {
     match role {
         // Appointments have live panels of their own (see `Dashboard`).
-        Role::Patient => &[("Messages", "No new messages."), ("Bills", "Nothing to pay.")],
+        Role::Patient => &[("Messages", "No new messages.")],
         // Doctors' panels are all live (see `Dashboard`).
         Role::Doctor => &[],
         Role::Nurse => &[("Emergency board", "No open emergencies."), ("Vitals to record", "Nothing waiting.")],
-        Role::Staff => {
-            &[("Front desk", "No patients waiting."), ("Billing", "No open invoices."), ("Emergency board", "No open emergencies.")]
-        }
+        Role::Staff => &[("Front desk", "No patients waiting."), ("Emergency board", "No open emergencies.")],
         Role::Manager => &[("Revenue", "No revenue recorded yet."), ("Patients", "No visits recorded yet.")],
         Role::Admin => &[("System", "All services running.")],
     }
@@ -106,6 +107,7 @@ fn Dashboard(user: CurrentUser, data: PanelData) -> impl IntoView {
             {(user.role == Role::Admin).then(|| view! { <PendingDoctorsPanel doctors=data.pending_doctors/> })}
             {(user.role == Role::Patient).then(|| view! { <UpcomingVisitsPanel visits=data.visits/> })}
             {(user.role == Role::Doctor).then(|| view! { <DoctorDayPanels today=data.day/> <QuestionQueuePanel queue=data.open_questions/> <XrayWorklistPanel count=data.xrays_to_read/> })}
+            {matches!(user.role, Role::Patient | Role::Staff | Role::Admin).then(|| view! { <BillsPanel bills=data.bills role=user.role/> })}
             {panels(user.role).iter().map(|(title, empty)| view! {
                 <section class="card panel">
                     <h2>{*title}</h2>

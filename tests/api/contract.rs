@@ -181,6 +181,11 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/xrays/{id}/image"),
     ("GET", "/api/patients/{id}/xrays"),
     ("PUT", "/api/xrays/{id}"),
+    ("GET", "/api/billing"),
+    ("POST", "/api/billing"),
+    ("GET", "/api/billing/{id}"),
+    ("PUT", "/api/billing/{id}"),
+    ("POST", "/api/billing/{id}/payments"),
     ("GET", "/api/audit"),
     ("GET", "/health"),
 ];

@@ -7,6 +7,7 @@ mod helpers;
 mod accounts;
 mod admin;
 mod assets;
+mod billing;
 mod contract;
 mod database;
 mod dataset;

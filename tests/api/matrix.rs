@@ -119,6 +119,19 @@ enum Case {
     /// Break-glass on a fresh patient nobody has treated (a grant would open the owner's
     /// chart to the other doctor for the rows after it).
     BreakGlassFreshPatient,
+    /// A bill for the owner (the desk creates invoices).
+    CreateOwnerInvoice,
+    /// A fresh issued invoice of the owner; `{id}` is the invoice.
+    OwnerInvoice,
+    /// Voids a fresh invoice of the owner.
+    VoidOwnerInvoice,
+    /// Pays part of a fresh invoice of the owner: by card online for patients, cash for the rest.
+    PayOwnerInvoice,
+    /// Refunds part of a fresh invoice of the owner, paid in cash.
+    RefundOwnerInvoice,
+    CreditOwnerInvoice,
+    /// The receipt of a cash payment on a fresh invoice of the owner.
+    OwnerReceipt,
 }
 
 /// Method, documented path, case, and the status for each caller in [`CALLERS`] order:
@@ -219,6 +232,17 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("POST",   "/api/questions/{id}/follow-up",       Case::FollowUpOwnerQuestion, [401, 200, 404, 403, 403, 403, 403, 403, 403]),
     ("POST",   "/api/questions/{id}/close",           Case::OwnerQuestion, [401, 200, 404, 403, 403, 403, 403, 403, 403]),
     ("GET",    "/api/questions/{doctor_id}/{patient_id}", Case::OwnerAndDoctorQuestions, [401, 200, 404, 200, 404, 403, 403, 403, 200]),
+    // Billing: patients their own bills (and pay them online), the desk and admins every bill;
+    // managers read the reports only; doctors and nurses don't handle money.
+    ("GET",    "/api/billing",                        Case::Plain,         [401, 200, 200, 403, 403, 403, 200, 403, 200]),
+    ("POST",   "/api/billing",                        Case::CreateOwnerInvoice, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
+    ("GET",    "/api/billing/{id}",                   Case::OwnerInvoice,  [401, 200, 404, 403, 403, 403, 200, 403, 200]),
+    ("PUT",    "/api/billing/{id}",                   Case::VoidOwnerInvoice, [401, 403, 403, 403, 403, 403, 200, 403, 200]),
+    ("POST",   "/api/billing/{id}/payments",          Case::PayOwnerInvoice, [401, 201, 404, 403, 403, 403, 201, 403, 201]),
+    ("POST",   "/api/billing/{id}/refunds",           Case::RefundOwnerInvoice, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
+    ("POST",   "/api/billing/{id}/credit-notes",      Case::CreditOwnerInvoice, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
+    ("GET",    "/api/receipts/{id}",                  Case::OwnerReceipt,  [401, 200, 404, 403, 403, 403, 200, 403, 200]),
+    ("GET",    "/api/receipts/{id}/pdf",              Case::OwnerReceipt,  [401, 200, 404, 403, 403, 403, 200, 403, 200]),
     ("GET",    "/health",                             Case::Plain,         [200, 200, 200, 200, 200, 200, 200, 200, 200]),
 ];
 
@@ -342,6 +366,24 @@ impl World {
         let asked = self.app.post("/api/questions", question, self.token(Who::Owner).as_deref()).await;
         assert_eq!(asked.status(), StatusCode::CREATED);
         body(asked).await["id"].as_i64().unwrap()
+    }
+
+    /// A fresh issued invoice of the owner (two lines, 90.00 USD), made by the desk.
+    async fn owner_invoice(&self) -> i64 {
+        let invoice = json!({"patient_id": self.owner_patient_id, "currency": "USD",
+                             "lines": [{"description": "Blood test", "quantity": 2, "unit_price_cents": 2500}, {"description": "ECG", "unit_price_cents": 4000}]});
+        let created = self.app.post("/api/billing", invoice, self.token(Who::Staff).as_deref()).await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        body(created).await["id"].as_i64().unwrap()
+    }
+
+    /// A fresh invoice of the owner with 30.00 USD paid in cash at the desk; answers (invoice, receipt).
+    async fn owner_paid_invoice(&self) -> (i64, i64) {
+        let id = self.owner_invoice().await;
+        let cash = json!({"amount_cents": 3000, "method": "cash"});
+        let paid = self.app.post(&format!("/api/billing/{id}/payments"), cash, self.token(Who::Staff).as_deref()).await;
+        assert_eq!(paid.status(), StatusCode::CREATED);
+        (id, body(paid).await["payment"]["id"].as_i64().unwrap())
     }
 
     async fn owner_note(&self) -> i64 {
@@ -553,6 +595,29 @@ impl World {
                 (with_id(patient_id), Some(json!({"reason": "Brought in unconscious, no treating doctor"})), token)
             }
             Case::UpdateRegistration => (with_id(self.owner_patient_id), Some(json!({"address": "1 Registry Road"})), token),
+            Case::CreateOwnerInvoice => {
+                let invoice = json!({"patient_id": self.owner_patient_id, "currency": "USD", "lines": [{"description": "Dressing", "unit_price_cents": 1500}]});
+                (path.to_owned(), Some(invoice), token)
+            }
+            Case::OwnerInvoice => (with_id(self.owner_invoice().await), None, token),
+            Case::VoidOwnerInvoice => {
+                (with_id(self.owner_invoice().await), Some(json!({"status": "void", "reason": "Billed twice"})), token)
+            }
+            Case::PayOwnerInvoice => {
+                let payment = match who {
+                    Who::Owner | Who::OtherPatient => json!({"amount_cents": 2000, "method": "card", "card_token": "4242 4242 4242 4242"}),
+                    _ => json!({"amount_cents": 2000, "method": "cash"}),
+                };
+                (with_id(self.owner_invoice().await), Some(payment), token)
+            }
+            Case::RefundOwnerInvoice => {
+                let (id, _) = self.owner_paid_invoice().await;
+                (with_id(id), Some(json!({"amount_cents": 1000, "method": "cash", "reason": "Test not done"})), token)
+            }
+            Case::CreditOwnerInvoice => {
+                (with_id(self.owner_invoice().await), Some(json!({"amount_cents": 500, "reason": "Loyalty discount"})), token)
+            }
+            Case::OwnerReceipt => (with_id(self.owner_paid_invoice().await.1), None, token),
             Case::EraseFreshPatient => {
                 let user_id = self.fresh_patient_user().await;
                 let patient_id: i64 =

@@ -470,6 +470,17 @@ async fn patient_with_history(app: &TestApp, admin: &str) -> (i64, i64, String, 
     assert_eq!(xray.status(), StatusCode::CREATED);
     let result = app.put(&format!("/api/xrays/{}", body(xray).await["id"]), json!({"result": "No acute change."}), &doctor_token).await;
     assert_eq!(result.status(), StatusCode::OK);
+    // A bill from the desk: paid in part, partly refunded, lowered by a credit note.
+    let bill = json!({"patient_id": patient_id, "currency": "USD", "lines": [{"description": "Holter monitor", "unit_price_cents": 9000}]});
+    let bill = app.post("/api/billing", bill, Some(&desk)).await;
+    assert_eq!(bill.status(), StatusCode::CREATED);
+    let bill = format!("/api/billing/{}", body(bill).await["id"]);
+    let cash = json!({"amount_cents": 4000, "method": "cash"});
+    assert_eq!(app.post(&format!("{bill}/payments"), cash, Some(&desk)).await.status(), StatusCode::CREATED);
+    let refund = json!({"amount_cents": 1000, "method": "cash", "reason": "Overcharged"});
+    assert_eq!(app.post(&format!("{bill}/refunds"), refund, Some(&desk)).await.status(), StatusCode::CREATED);
+    let credit = json!({"amount_cents": 500, "reason": "Waiting time"});
+    assert_eq!(app.post(&format!("{bill}/credit-notes"), credit, Some(&desk)).await.status(), StatusCode::CREATED);
     (user_id, patient_id, token, doctor_token)
 }
 
