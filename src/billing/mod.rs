@@ -11,8 +11,13 @@
 //! desk. Managers see the reports only; doctors and nurses don't handle money.
 
 pub mod api;
+pub mod claims;
 pub mod pages;
 
+#[cfg(feature = "ssr")]
+pub mod claims_db;
+#[cfg(feature = "ssr")]
+pub mod claims_service;
 #[cfg(feature = "ssr")]
 pub mod db;
 #[cfg(feature = "ssr")]

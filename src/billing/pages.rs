@@ -4,8 +4,10 @@
 //! `/receipts/{id}`: a printable receipt with its PDF. Every form posts without JavaScript too.
 
 use super::api::{
-    get_invoice, get_receipt, load_bills, outstanding_bills, ChangeInvoice, CreateInvoice, CreditInvoice, PayInvoice, RefundInvoice,
+    get_invoice, get_receipt, load_bills, outstanding_bills, AddPolicy, ChangeInvoice, CreateInvoice, CreditInvoice, InvoiceSheet,
+    PayInvoice, RefundInvoice, SubmitClaim, UpdateClaim,
 };
+use super::claims::{Claim, ClaimStatus, Policy};
 use super::{Invoice, InvoicePage, InvoiceStatus, Outstanding, PaymentKind, PaymentMethod, Receipt};
 use crate::auth::guard::{page_resource, use_user, RequireUser};
 use crate::auth::Role;
@@ -32,7 +34,7 @@ lazy_page!(
     pub ReceiptRoute => ReceiptPage, chunk = page_receipt
 );
 
-type InvoiceLoader = Resource<Option<Result<Invoice, ApiError>>>;
+type InvoiceLoader = Resource<Option<Result<InvoiceSheet, ApiError>>>;
 
 /// Who has billing pages: patients (their own), the desk and admins.
 const BILLING_ROLES: &[Role] = &[Role::Patient, Role::Staff, Role::Admin];
@@ -217,16 +219,34 @@ struct InvoiceActions {
     refund: ServerAction<RefundInvoice>,
     credit: ServerAction<CreditInvoice>,
     change: ServerAction<ChangeInvoice>,
+    claim: ServerAction<SubmitClaim>,
+    answer: ServerAction<UpdateClaim>,
+    policy: ServerAction<AddPolicy>,
 }
 
 #[component]
 pub fn InvoiceDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or(0);
-    let actions =
-        InvoiceActions { pay: ServerAction::new(), refund: ServerAction::new(), credit: ServerAction::new(), change: ServerAction::new() };
+    let actions = InvoiceActions {
+        pay: ServerAction::new(),
+        refund: ServerAction::new(),
+        credit: ServerAction::new(),
+        change: ServerAction::new(),
+        claim: ServerAction::new(),
+        answer: ServerAction::new(),
+        policy: ServerAction::new(),
+    };
     let versions = move || {
-        (actions.pay.version().get(), actions.refund.version().get(), actions.credit.version().get(), actions.change.version().get())
+        [
+            actions.pay.version().get(),
+            actions.refund.version().get(),
+            actions.credit.version().get(),
+            actions.change.version().get(),
+            actions.claim.version().get(),
+            actions.answer.version().get(),
+            actions.policy.version().get(),
+        ]
     };
     let invoice: InvoiceLoader = page_resource(BILLING_ROLES, move || (id(), versions()), |(id, _)| get_invoice(id));
     view! {
@@ -234,7 +254,7 @@ pub fn InvoiceDetailPage() -> impl IntoView {
         <RequireUser roles=BILLING_ROLES>
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || invoice.get().flatten().map(|result| match result {
-                    Ok(invoice) => view! { <InvoiceView invoice=invoice actions=actions/> }.into_any(),
+                    Ok(sheet) => view! { <InvoiceView sheet=sheet actions=actions/> }.into_any(),
                     Err(err) => view! { <ErrorView error=err/> }.into_any(),
                 })}
             </Suspense>
@@ -243,7 +263,8 @@ pub fn InvoiceDetailPage() -> impl IntoView {
 }
 
 #[component]
-fn InvoiceView(invoice: Invoice, actions: InvoiceActions) -> impl IntoView {
+fn InvoiceView(sheet: InvoiceSheet, actions: InvoiceActions) -> impl IntoView {
+    let InvoiceSheet { invoice, claims, policies } = sheet;
     let role = use_user().role;
     let desk = is_desk(role);
     let currency = invoice.currency.clone();
@@ -289,6 +310,105 @@ fn InvoiceView(invoice: Invoice, actions: InvoiceActions) -> impl IntoView {
         <Movements invoice=invoice.clone()/>
         {(invoice.payable() && role == Role::Patient).then(|| view! { <PayOnlineForm invoice=invoice.clone() pay=actions.pay/> })}
         {desk.then(|| view! { <DeskForms invoice=invoice.clone() actions=actions/> })}
+        <Insurance invoice=invoice claims=claims policies=policies actions=actions desk=desk/>
+    }
+}
+
+fn claim_badge(status: ClaimStatus) -> &'static str {
+    match status {
+        ClaimStatus::Paid | ClaimStatus::Approved => "badge ok",
+        ClaimStatus::Denied => "badge",
+        _ => "badge warn",
+    }
+}
+
+/// The bill's insurance: its claims with their history, the patient's policies; for the desk,
+/// the forms to claim and to record the insurer's answers; for both, adding a policy.
+#[component]
+fn Insurance(invoice: Invoice, claims: Vec<Claim>, policies: Vec<Policy>, actions: InvoiceActions, desk: bool) -> impl IntoView {
+    let open_claim = claims.iter().any(|c| !c.status.next().is_empty());
+    let can_claim = desk && invoice.payable() && !open_claim && !policies.is_empty();
+    let claim_label = format!("Amount claimed ({})", invoice.currency);
+    let (invoice_id, patient_id, balance) = (invoice.id, invoice.patient_id, invoice.balance().amount());
+    view! {
+        <section class="card">
+            <h2>"Insurance"</h2>
+            {claims.is_empty().then(|| view! { <p class="muted">"No insurance claim for this bill."</p> })}
+            <ul class="list" aria-label="Insurance claims">
+                {claims.into_iter().map(|claim| {
+                    let history = claim.history.iter().map(|e| format!("{} {}{}", e.status.label(), format_time(&e.changed_at),
+                        e.reason.as_deref().map(|r| format!(" ({r})")).unwrap_or_default())).collect::<Vec<_>>().join(" → ");
+                    let approved = claim.approved_cents.map(|c| format!(" · {} approved", money(c, &claim.currency)));
+                    view! {
+                        <li class="row">
+                            <div>
+                                <strong>{format!("{} claimed from {}", money(claim.amount_cents, &claim.currency), claim.policy.payer)}</strong>{approved}
+                                <div class="muted small">{history}</div>
+                                {(desk && !claim.status.next().is_empty()).then(|| view! { <ClaimAnswerForm claim=claim.clone() answer=actions.answer/> })}
+                            </div>
+                            <span class=claim_badge(claim.status) data-testid="claim-status">{claim.status.label()}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+            <p class="muted small">{if policies.is_empty() { "No insurance policy on file.".to_owned() } else {
+                format!("On file: {}", policies.iter().map(Policy::describe).collect::<Vec<_>>().join("; "))
+            }}</p>
+            {can_claim.then(|| view! {
+                <ActionForm action=actions.claim attr:class="grid two" attr:aria-label="Claim from insurance">
+                    {action_error(actions.claim.value())}
+                    <input type="hidden" name="invoice_id" value=invoice_id/>
+                    <div class="field"><label for="claim-policy">"Policy"</label>
+                        <select id="claim-policy" name="policy_id">
+                            {policies.iter().map(|p| view! { <option value=p.id>{p.describe()}</option> }).collect_view()}
+                        </select></div>
+                    <div class="field"><label for="claim-amount">{claim_label}</label>
+                        <input id="claim-amount" name="amount" inputmode="decimal" required=true value=balance/></div>
+                    <button type="submit" class="button">"Submit claim"</button>
+                </ActionForm>
+            })}
+            <details>
+                <summary>"Add an insurance policy"</summary>
+                <ActionForm action=actions.policy attr:class="grid two" attr:aria-label="Add an insurance policy">
+                    {action_error(actions.policy.value())}
+                    <input type="hidden" name="patient_id" value=patient_id/>
+                    <div class="field"><label for="policy-payer">"Insurer"</label>
+                        <input id="policy-payer" name="payer" required=true maxlength="200"/></div>
+                    <div class="field"><label for="policy-member">"Member number"</label>
+                        <input id="policy-member" name="member_id" required=true maxlength="100"/></div>
+                    <div class="field"><label for="policy-plan">"Plan (optional)"</label>
+                        <input id="policy-plan" name="plan" maxlength="200"/></div>
+                    <div class="field"><label for="policy-to">"Valid until (optional)"</label>
+                        <input id="policy-to" name="valid_to" type="date"/></div>
+                    <button type="submit" class="button">"Add policy"</button>
+                </ActionForm>
+            </details>
+        </section>
+    }
+}
+
+/// The desk records what the insurer answered: the claim's next status.
+#[component]
+fn ClaimAnswerForm(claim: Claim, answer: ServerAction<UpdateClaim>) -> impl IntoView {
+    let id = claim.id;
+    let next = claim.status.next();
+    let needs_amount = next.contains(&ClaimStatus::PartiallyApproved);
+    view! {
+        <ActionForm action=answer attr:class="inline-form" attr:aria-label="Insurer's answer">
+            {action_error(answer.value())}
+            <input type="hidden" name="id" value=id/>
+            <label for=format!("claim-{id}-status") class="sr-only">"New status"</label>
+            <select id=format!("claim-{id}-status") name="status">
+                {next.iter().map(|s| view! { <option value=s.as_str()>{s.label()}</option> }).collect_view()}
+            </select>
+            {needs_amount.then(|| view! {
+                <label for=format!("claim-{id}-approved") class="sr-only">"Approved amount (partial approval)"</label>
+                <input id=format!("claim-{id}-approved") name="approved" inputmode="decimal" placeholder="Approved (if partly)" size="12"/>
+                <label for=format!("claim-{id}-reason") class="sr-only">"Reason (denial)"</label>
+                <input id=format!("claim-{id}-reason") name="reason" placeholder="Reason (if denied)" maxlength=super::MAX_REASON_CHARS/>
+            })}
+            <button type="submit" class="button small">"Record"</button>
+        </ActionForm>
     }
 }
 

@@ -1,5 +1,7 @@
 //! `/api/billing…` and `/api/receipts…`: invoices, payments, refunds, credit notes, receipts.
 
+use super::claims::{Claim, ClaimQuery, ClaimUpdate, NewClaim, NewPolicy, Policy};
+use super::claims_service;
 use super::provider::Payments;
 use super::{service, Invoice, InvoicePage, InvoiceQuery, InvoiceUpdate, NewCreditNote, NewInvoice, NewPayment, NewRefund, Receipt};
 use crate::auth::actor::Actor;
@@ -29,6 +31,9 @@ where
         .routes(routes!(credit))
         .routes(routes!(receipt))
         .routes(routes!(receipt_pdf))
+        .routes(routes!(claims, submit_claim))
+        .routes(routes!(claim, update_claim))
+        .routes(routes!(policies, add_policy))
 }
 
 #[utoipa::path(get, path = "/api/billing", tag = "billing", security(("bearer" = [])), params(InvoiceQuery),
@@ -151,4 +156,70 @@ pub async fn receipt_pdf(
         (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
     ];
     Ok((headers, bytes).into_response())
+}
+
+#[utoipa::path(get, path = "/api/claims", tag = "billing", security(("bearer" = [])), params(ClaimQuery),
+    responses((status = 200, description = "Insurance claims with their history, newest first (100 at most): a patient's own; every claim (or one patient's, one invoice's) for staff and admins, audited.", body = Vec<Claim>),
+              (status = 422, description = "An unknown status.")))]
+pub async fn claims(State(pool): State<PgPool>, actor: Actor, Query(query): Query<ClaimQuery>) -> AppResult<axum::Json<Vec<Claim>>> {
+    Ok(axum::Json(claims_service::list(&mut *pool.acquire().await?, &actor, query).await?))
+}
+
+#[utoipa::path(post, path = "/api/claims", tag = "billing", security(("bearer" = [])), request_body = NewClaim,
+    responses((status = 201, description = "The claim (staff and admins), submitted; the patient is notified.", body = Claim),
+              (status = 409, description = "The invoice already has a claim in progress, or is a draft, void or paid."),
+              (status = 422, description = "Not positive, more than the balance, or a policy that isn't the invoice's patient's.")))]
+pub async fn submit_claim(
+    State(pool): State<PgPool>,
+    State(clinic): State<Arc<Clinic>>,
+    actor: Actor,
+    Json(input): Json<NewClaim>,
+) -> AppResult<(StatusCode, axum::Json<Claim>)> {
+    let claim = claims_service::submit(&mut *pool.acquire().await?, &clinic, &actor, input).await?;
+    Ok((StatusCode::CREATED, axum::Json(claim)))
+}
+
+#[utoipa::path(get, path = "/api/claims/{id}", tag = "billing", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The claim's id")),
+    responses((status = 200, description = "The claim with every change of its status (its patient, staff, admins).", body = Claim),
+              (status = 404, description = "No such claim, or another patient's.")))]
+pub async fn claim(State(pool): State<PgPool>, actor: Actor, Path(id): Path<i64>) -> AppResult<axum::Json<Claim>> {
+    Ok(axum::Json(claims_service::get(&mut *pool.acquire().await?, &actor, id).await?))
+}
+
+#[utoipa::path(put, path = "/api/claims/{id}", tag = "billing", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The claim's id")), request_body = ClaimUpdate,
+    responses((status = 200, description = "The claim at its next status (staff and admins): submitted → in_review → approved | partially_approved (`approved_cents`) | denied (`reason`) → paid, which records the insurer's payment on the invoice. The patient is notified.", body = Claim),
+              (status = 422, description = "Any other move, or a partial approval without a fitting amount, a denial without a reason.")))]
+pub async fn update_claim(
+    State(pool): State<PgPool>,
+    State(clinic): State<Arc<Clinic>>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Json(change): Json<ClaimUpdate>,
+) -> AppResult<axum::Json<Claim>> {
+    Ok(axum::Json(claims_service::update(&mut *pool.acquire().await?, &clinic, &actor, id, change).await?))
+}
+
+#[utoipa::path(get, path = "/api/patients/{id}/insurance", tag = "billing", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The patient's id")),
+    responses((status = 200, description = "The patient's insurance policies (the patient, staff, admins).", body = Vec<Policy>),
+              (status = 404, description = "No such patient, or another patient.")))]
+pub async fn policies(State(pool): State<PgPool>, actor: Actor, Path(id): Path<i64>) -> AppResult<axum::Json<Vec<Policy>>> {
+    Ok(axum::Json(claims_service::policies(&mut *pool.acquire().await?, &actor, id).await?))
+}
+
+#[utoipa::path(post, path = "/api/patients/{id}/insurance", tag = "billing", security(("bearer" = [])),
+    params(("id" = i64, Path, description = "The patient's id")), request_body = NewPolicy,
+    responses((status = 201, description = "The policy, added by the patient or the desk.", body = Policy),
+              (status = 409, description = "The same insurer and member number are already on file."),
+              (status = 422, description = "A missing insurer or member number, a bad date, or an end before the start.")))]
+pub async fn add_policy(
+    State(pool): State<PgPool>,
+    actor: Actor,
+    Path(id): Path<i64>,
+    Json(input): Json<NewPolicy>,
+) -> AppResult<(StatusCode, axum::Json<Policy>)> {
+    let policy = claims_service::add_policy(&mut *pool.acquire().await?, &actor, id, input).await?;
+    Ok((StatusCode::CREATED, axum::Json(policy)))
 }

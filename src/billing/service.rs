@@ -24,14 +24,14 @@ use sqlx::{Connection, PgConnection};
 
 /// The caller's part in billing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Party {
+pub(super) enum Party {
     /// A patient (`patients.id`): their own invoices.
     Patient(i64),
     /// Staff and admins: every invoice.
     Desk,
 }
 
-async fn party(conn: &mut PgConnection, actor: &Actor) -> AppResult<Party> {
+pub(super) async fn party(conn: &mut PgConnection, actor: &Actor) -> AppResult<Party> {
     match actor.role {
         Role::Patient => Ok(Party::Patient(patient_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?)),
         Role::Staff | Role::Admin => Ok(Party::Desk),
@@ -41,7 +41,7 @@ async fn party(conn: &mut PgConnection, actor: &Actor) -> AppResult<Party> {
 }
 
 /// The desk only (staff, admins).
-async fn desk(conn: &mut PgConnection, actor: &Actor) -> AppResult<()> {
+pub(super) async fn desk(conn: &mut PgConnection, actor: &Actor) -> AppResult<()> {
     match party(conn, actor).await? {
         Party::Desk => Ok(()),
         Party::Patient(_) => Err(AppError::Forbidden("The front desk does this.".into())),
@@ -49,7 +49,7 @@ async fn desk(conn: &mut PgConnection, actor: &Actor) -> AppResult<()> {
 }
 
 /// The invoice, if the caller may see it (locked for the transaction when `lock`).
-async fn visible(conn: &mut PgConnection, party: Party, id: i64, lock: bool) -> AppResult<InvoiceRow> {
+pub(super) async fn visible(conn: &mut PgConnection, party: Party, id: i64, lock: bool) -> AppResult<InvoiceRow> {
     let row = if lock { db::lock(conn, id).await? } else { db::find(conn, id).await? };
     let row = row.ok_or_else(|| AppError::not_found("Invoice"))?;
     match party {
@@ -286,7 +286,7 @@ pub async fn update(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, id:
 }
 
 /// A notice to the invoice's patient about their bill.
-async fn tell_patient(
+pub(super) async fn tell_patient(
     conn: &mut PgConnection,
     clinic: &Clinic,
     row: &InvoiceRow,
@@ -303,7 +303,7 @@ fn reference(raw: Option<&str>) -> AppResult<Option<String>> {
 }
 
 /// Refused before anything moves: the invoice must be issued and owe at least `amount`.
-fn check_payable(row: &InvoiceRow, amount_cents: i64) -> AppResult<()> {
+pub(super) fn check_payable(row: &InvoiceRow, amount_cents: i64) -> AppResult<()> {
     match row.state {
         InvoiceState::Draft => return Err(AppError::Conflict("This invoice is a draft: it isn't owed yet.".into())),
         InvoiceState::Void => return Err(AppError::Conflict("This invoice is void.".into())),
@@ -393,7 +393,7 @@ pub async fn pay(
     Ok(receipt)
 }
 
-async fn record_payment(
+pub(super) async fn record_payment(
     tx: &mut PgConnection,
     actor: &Actor,
     row: &InvoiceRow,

@@ -90,6 +90,13 @@ impl RecordAccess {
             "billing.payment.declined" => "tried a card payment that was declined",
             "billing.refund" => "refunded you",
             "billing.credit" => "lowered one of your bills (credit note)",
+            "billing.insurance.add" => "added an insurance policy of yours",
+            "billing.claim.submitted" => "claimed one of your bills from your insurer",
+            "billing.claim.in_review" => "recorded that your insurer is reviewing a claim",
+            "billing.claim.approved" => "recorded your insurer's approval of a claim",
+            "billing.claim.partially_approved" => "recorded your insurer's partial approval of a claim",
+            "billing.claim.denied" => "recorded your insurer's denial of a claim",
+            "billing.claim.paid" => "recorded your insurer's payment of a claim",
             other => other,
         };
         what.to_owned()

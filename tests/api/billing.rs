@@ -327,3 +327,82 @@ async fn bad_billing_input_is_a_clear_4xx_that_writes_nothing(pool: PgPool) {
     assert_eq!(count(&pool, "SELECT count(*) FROM payments").await, 0, "no payment written");
     assert_eq!(desk.get(id, &desk.staff).await["paid_cents"], 0);
 }
+
+#[sqlx::test(migrations = "./migrations")]
+async fn an_insurance_claim_goes_through_to_paid_and_settles_the_insurers_share(pool: PgPool) {
+    let desk = Desk::new(pool.clone()).await;
+    let app = &desk.app;
+    let invoice = desk.invoice(json!([{"description": "Knee arthroscopy", "unit_price_cents": 20000}]), false).await;
+    let id = invoice["id"].as_i64().unwrap();
+
+    // The patient files their policy; nobody else may, and the same one twice is a conflict.
+    let insurance = format!("/api/patients/{}/insurance", desk.patient_id);
+    let policy = json!({"payer": "Acme Health", "member_id": "AC-778812", "plan": "Gold", "valid_from": "2026-01-01"});
+    let added = app.post(&insurance, policy.clone(), Some(&desk.patient)).await;
+    assert_eq!(added.status(), StatusCode::CREATED);
+    let policy_id = body(added).await["id"].as_i64().unwrap();
+    assert_error(app.post(&insurance, policy.clone(), Some(&desk.patient)).await, StatusCode::CONFLICT, "conflict").await;
+    assert_error(app.post(&insurance, policy, Some(&desk.other_patient)).await, StatusCode::NOT_FOUND, "not_found").await;
+    let backwards = json!({"payer": "Acme", "member_id": "X1", "valid_from": "2026-05-01", "valid_to": "2026-01-01"});
+    assert_error(app.post(&insurance, backwards, Some(&desk.staff)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(body(app.get(&insurance, Some(&desk.staff)).await).await.as_array().unwrap().len(), 1);
+
+    // The desk claims 150.00 of the 200.00; one claim in progress per invoice.
+    let claim = json!({"invoice_id": id, "policy_id": policy_id, "amount_cents": 15000});
+    let submitted = app.post("/api/claims", claim.clone(), Some(&desk.staff)).await;
+    assert_eq!(submitted.status(), StatusCode::CREATED);
+    let claim_id = body(submitted).await["id"].as_i64().unwrap();
+    assert_error(app.post("/api/claims", claim, Some(&desk.staff)).await, StatusCode::CONFLICT, "conflict").await;
+    let too_much = json!({"invoice_id": id, "policy_id": policy_id, "amount_cents": 20001});
+    assert_error(app.post("/api/claims", too_much, Some(&desk.staff)).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    // The state machine: only its next steps; a partial approval carries its amount.
+    let path = &format!("/api/claims/{claim_id}");
+    let staff = &desk.staff;
+    let step = |change: Value| async move { app.put(path, change, staff).await };
+    assert_error(step(json!({"status": "paid"})).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_eq!(
+        app.put(&format!("/api/claims/{claim_id}"), json!({"status": "in_review"}), &desk.patient).await.status(),
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(step(json!({"status": "in_review"})).await.status(), StatusCode::OK);
+    assert_error(step(json!({"status": "partially_approved"})).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    assert_error(step(json!({"status": "denied"})).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+    let partly = body(step(json!({"status": "partially_approved", "approved_cents": 12000})).await).await;
+    assert_eq!((partly["status"].as_str(), partly["approved_cents"].as_i64()), (Some("partially_approved"), Some(12000)));
+
+    // Paid: the insurer's 120.00 is a payment on the invoice, by insurance.
+    let paid = body(step(json!({"status": "paid"})).await).await;
+    assert_eq!(paid["status"], "paid");
+    assert!(paid["payment_id"].as_i64().is_some());
+    let history: Vec<&str> = paid["history"].as_array().unwrap().iter().map(|e| e["status"].as_str().unwrap()).collect();
+    assert_eq!(history, ["submitted", "in_review", "partially_approved", "paid"]);
+    assert!(paid["history"].as_array().unwrap().iter().all(|e| e["changed_by_name"] == "The staff"));
+    let settled = desk.get(id, &desk.patient).await;
+    assert_eq!(
+        (settled["paid_cents"].as_i64(), settled["balance_cents"].as_i64(), settled["status"].as_str()),
+        (Some(12000), Some(8000), Some("partially_paid"))
+    );
+    assert_eq!(settled["payments"][0]["method"], "insurance");
+    assert_error(step(json!({"status": "in_review"})).await, StatusCode::UNPROCESSABLE_ENTITY, "validation_failed").await;
+
+    // The patient follows it: their claims, and a notice at every change.
+    let mine = body(app.get("/api/claims", Some(&desk.patient)).await).await;
+    assert_eq!(mine.as_array().unwrap().len(), 1);
+    assert_eq!(mine[0]["status"], "paid");
+    assert_eq!(body(app.get("/api/claims", Some(&desk.other_patient)).await).await, json!([]));
+    assert_error(app.get(&format!("/api/claims/{claim_id}"), Some(&desk.other_patient)).await, StatusCode::NOT_FOUND, "not_found").await;
+    assert_eq!(count(&pool, "SELECT count(*) FROM notifications WHERE title = 'Insurance claim update'").await, 3);
+    assert_eq!(count(&pool, "SELECT count(*) FROM notifications WHERE title = 'Insurance claim submitted'").await, 1);
+
+    // The rest goes to a second claim, which the insurer denies, with its reason.
+    let again = json!({"invoice_id": id, "policy_id": policy_id, "amount_cents": 8000});
+    let second = body(app.post("/api/claims", again, Some(&desk.staff)).await).await["id"].as_i64().unwrap();
+    let second_path = format!("/api/claims/{second}");
+    assert_eq!(app.put(&second_path, json!({"status": "in_review"}), &desk.staff).await.status(), StatusCode::OK);
+    let denied = body(app.put(&second_path, json!({"status": "denied", "reason": "Not covered by the plan"}), &desk.staff).await).await;
+    assert_eq!((denied["status"].as_str(), denied["reason"].as_str()), (Some("denied"), Some("Not covered by the plan")));
+    assert_eq!(desk.get(id, &desk.staff).await["balance_cents"], 8000);
+    assert_eq!(audit_count(app, "billing.claim.paid", desk.patient_id).await, 1);
+    assert_eq!(audit_count(app, "billing.claim.denied", desk.patient_id).await, 1);
+}

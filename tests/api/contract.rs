@@ -186,6 +186,9 @@ const SPEC_OPERATIONS: &[(&str, &str)] = &[
     ("GET", "/api/billing/{id}"),
     ("PUT", "/api/billing/{id}"),
     ("POST", "/api/billing/{id}/payments"),
+    ("GET", "/api/claims"),
+    ("POST", "/api/claims"),
+    ("PUT", "/api/claims/{id}"),
     ("GET", "/api/audit"),
     ("GET", "/health"),
 ];

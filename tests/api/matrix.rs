@@ -132,6 +132,14 @@ enum Case {
     CreditOwnerInvoice,
     /// The receipt of a cash payment on a fresh invoice of the owner.
     OwnerReceipt,
+    /// A claim on a fresh invoice of the owner, from a fresh policy of theirs.
+    SubmitOwnerClaim,
+    /// A fresh claim of the owner; `{id}` is the claim.
+    OwnerClaim,
+    /// Puts a fresh claim of the owner in review.
+    ReviewOwnerClaim,
+    /// A policy for the owner, a fresh member number each time.
+    AddOwnerPolicy,
 }
 
 /// Method, documented path, case, and the status for each caller in [`CALLERS`] order:
@@ -243,6 +251,12 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("POST",   "/api/billing/{id}/credit-notes",      Case::CreditOwnerInvoice, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
     ("GET",    "/api/receipts/{id}",                  Case::OwnerReceipt,  [401, 200, 404, 403, 403, 403, 200, 403, 200]),
     ("GET",    "/api/receipts/{id}/pdf",              Case::OwnerReceipt,  [401, 200, 404, 403, 403, 403, 200, 403, 200]),
+    ("GET",    "/api/claims",                         Case::Plain,         [401, 200, 200, 403, 403, 403, 200, 403, 200]),
+    ("POST",   "/api/claims",                         Case::SubmitOwnerClaim, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
+    ("GET",    "/api/claims/{id}",                    Case::OwnerClaim,    [401, 200, 404, 403, 403, 403, 200, 403, 200]),
+    ("PUT",    "/api/claims/{id}",                    Case::ReviewOwnerClaim, [401, 403, 403, 403, 403, 403, 200, 403, 200]),
+    ("GET",    "/api/patients/{id}/insurance",        Case::OwnerChart,    [401, 200, 404, 403, 403, 403, 200, 403, 200]),
+    ("POST",   "/api/patients/{id}/insurance",        Case::AddOwnerPolicy, [401, 201, 404, 403, 403, 403, 201, 403, 201]),
     ("GET",    "/health",                             Case::Plain,         [200, 200, 200, 200, 200, 200, 200, 200, 200]),
 ];
 
@@ -384,6 +398,23 @@ impl World {
         let paid = self.app.post(&format!("/api/billing/{id}/payments"), cash, self.token(Who::Staff).as_deref()).await;
         assert_eq!(paid.status(), StatusCode::CREATED);
         (id, body(paid).await["payment"]["id"].as_i64().unwrap())
+    }
+
+    /// A fresh insurance policy of the owner, added by the desk.
+    async fn owner_policy(&self) -> i64 {
+        let policy = json!({"payer": "Acme Health", "member_id": format!("M-{}", self.next())});
+        let path = format!("/api/patients/{}/insurance", self.owner_patient_id);
+        let added = self.app.post(&path, policy, self.token(Who::Staff).as_deref()).await;
+        assert_eq!(added.status(), StatusCode::CREATED);
+        body(added).await["id"].as_i64().unwrap()
+    }
+
+    /// A fresh claim of 50.00 USD on a fresh invoice of the owner.
+    async fn owner_claim(&self) -> i64 {
+        let claim = json!({"invoice_id": self.owner_invoice().await, "policy_id": self.owner_policy().await, "amount_cents": 5000});
+        let submitted = self.app.post("/api/claims", claim, self.token(Who::Staff).as_deref()).await;
+        assert_eq!(submitted.status(), StatusCode::CREATED);
+        body(submitted).await["id"].as_i64().unwrap()
     }
 
     async fn owner_note(&self) -> i64 {
@@ -618,6 +649,16 @@ impl World {
                 (with_id(self.owner_invoice().await), Some(json!({"amount_cents": 500, "reason": "Loyalty discount"})), token)
             }
             Case::OwnerReceipt => (with_id(self.owner_paid_invoice().await.1), None, token),
+            Case::SubmitOwnerClaim => {
+                let claim = json!({"invoice_id": self.owner_invoice().await, "policy_id": self.owner_policy().await, "amount_cents": 4000});
+                (path.to_owned(), Some(claim), token)
+            }
+            Case::OwnerClaim => (with_id(self.owner_claim().await), None, token),
+            Case::ReviewOwnerClaim => (with_id(self.owner_claim().await), Some(json!({"status": "in_review"})), token),
+            Case::AddOwnerPolicy => {
+                let policy = json!({"payer": "Blue Shield", "member_id": format!("B-{}", self.next()), "plan": "Silver"});
+                (with_id(self.owner_patient_id), Some(policy), token)
+            }
             Case::EraseFreshPatient => {
                 let user_id = self.fresh_patient_user().await;
                 let patient_id: i64 =

@@ -481,6 +481,16 @@ async fn patient_with_history(app: &TestApp, admin: &str) -> (i64, i64, String, 
     assert_eq!(app.post(&format!("{bill}/refunds"), refund, Some(&desk)).await.status(), StatusCode::CREATED);
     let credit = json!({"amount_cents": 500, "reason": "Waiting time"});
     assert_eq!(app.post(&format!("{bill}/credit-notes"), credit, Some(&desk)).await.status(), StatusCode::CREATED);
+    // Her insurance, claimed from for the rest, now in review.
+    let policy = json!({"payer": "Acme Health", "member_id": "ZQ-1979"});
+    let policy = app.post(&format!("/api/patients/{patient_id}/insurance"), policy, Some(&token)).await;
+    assert_eq!(policy.status(), StatusCode::CREATED);
+    let bill_id: i64 = bill.rsplit('/').next().unwrap().parse().unwrap();
+    let claim = json!({"invoice_id": bill_id, "policy_id": body(policy).await["id"], "amount_cents": 2000});
+    let claim = app.post("/api/claims", claim, Some(&desk)).await;
+    assert_eq!(claim.status(), StatusCode::CREATED);
+    let review = app.put(&format!("/api/claims/{}", body(claim).await["id"]), json!({"status": "in_review"}), &desk).await;
+    assert_eq!(review.status(), StatusCode::OK);
     (user_id, patient_id, token, doctor_token)
 }
 
