@@ -113,6 +113,23 @@ pub async fn record(conn: &mut PgConnection, entry: Entry) -> AppResult<()> {
     Ok(())
 }
 
+/// A list read: one `action` entry by `actor` for each patient among `patients` (repeats and
+/// order don't matter), so "Who viewed my record" names each list once per patient.
+pub async fn record_per_patient(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    action: &str,
+    patients: impl IntoIterator<Item = i64>,
+) -> AppResult<()> {
+    let mut patients: Vec<i64> = patients.into_iter().collect();
+    patients.sort_unstable();
+    patients.dedup();
+    for patient in patients {
+        record(conn, Entry::new(action).by(actor).patient(patient)).await?;
+    }
+    Ok(())
+}
+
 /// Records on its own connection: for failures and denials, whose request transaction (if
 /// any) is rolled back. A lost audit write is logged, and does not hide the original answer.
 #[tracing::instrument(skip_all)]

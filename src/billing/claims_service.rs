@@ -105,12 +105,7 @@ pub async fn list(conn: &mut PgConnection, actor: &Actor, query: ClaimQuery) -> 
     let rows = db::list(&mut tx, patient_id, query.invoice_id, status).await?;
     let claims = complete(&mut tx, rows).await?;
     if party == Party::Desk {
-        let mut patients: Vec<i64> = claims.iter().map(|c| c.patient_id).collect();
-        patients.sort_unstable();
-        patients.dedup();
-        for patient in patients {
-            audit::record(&mut tx, Entry::new("billing.view").by(actor).patient(patient)).await?;
-        }
+        audit::record_per_patient(&mut tx, actor, "billing.view", claims.iter().map(|c| c.patient_id)).await?;
     }
     tx.commit().await?;
     Ok(claims)
@@ -149,7 +144,7 @@ pub async fn submit(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, inp
     audit::record(&mut tx, Entry::new("billing.claim.submitted").by(actor).on("claim", id).patient(invoice.patient_id)).await?;
     let amount = Money::new(amount_cents, invoice.currency.clone());
     let body = format!("We claimed {amount} of bill {} from {}.", invoice_number(invoice.id), policy.payer);
-    tell_patient(&mut tx, clinic, &invoice, "Insurance claim submitted", body, format!("/billing/{}", invoice.id)).await?;
+    tell_patient(&mut tx, clinic, invoice.patient_user_id, "Insurance claim submitted", body, format!("/billing/{}", invoice.id)).await?;
     let claim = load(&mut tx, id).await?;
     tx.commit().await?;
     Ok(claim)
@@ -192,7 +187,8 @@ pub async fn update(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, id:
     };
     let body =
         format!("Your insurance claim on bill {} is now {}{detail}.", invoice_number(claim.invoice_id), status.label().to_lowercase());
-    tell_patient(&mut tx, clinic, &invoice, "Insurance claim update", body, format!("/billing/{}", claim.invoice_id)).await?;
+    tell_patient(&mut tx, clinic, invoice.patient_user_id, "Insurance claim update", body, format!("/billing/{}", claim.invoice_id))
+        .await?;
     let updated = load(&mut tx, id).await?;
     tx.commit().await?;
     Ok(updated)

@@ -63,13 +63,7 @@ async fn audit_reads(conn: &mut PgConnection, actor: &Actor, party: Party, invoi
     if party != Party::Desk {
         return Ok(());
     }
-    let mut patients: Vec<i64> = invoices.iter().map(|i| i.patient_id).collect();
-    patients.sort_unstable();
-    patients.dedup();
-    for patient in patients {
-        audit::record(conn, Entry::new("billing.view").by(actor).patient(patient)).await?;
-    }
-    Ok(())
+    audit::record_per_patient(conn, actor, "billing.view", invoices.iter().map(|i| i.patient_id)).await
 }
 
 async fn load(conn: &mut PgConnection, id: i64) -> AppResult<Invoice> {
@@ -181,13 +175,8 @@ pub async fn create(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, inp
 }
 
 async fn tell_patient_of_bill(conn: &mut PgConnection, clinic: &Clinic, patient_user_id: i64, invoice: &Invoice) -> AppResult<()> {
-    let notice = Notice {
-        user_id: patient_user_id,
-        title: "New bill".into(),
-        body: format!("Bill {} for {}: {}. You can pay it online in Bills.", invoice.number, invoice.summary(), invoice.total()),
-        link: Some(format!("/billing/{}", invoice.id)),
-    };
-    notifications::send(conn, &clinic.public_url, &[notice]).await
+    let body = format!("Bill {} for {}: {}. You can pay it online in Bills.", invoice.number, invoice.summary(), invoice.total());
+    tell_patient(conn, clinic, patient_user_id, "New bill", body, format!("/billing/{}", invoice.id)).await
 }
 
 /// Bills a completed visit's consultation fee, in the caller's transaction (the one that
@@ -198,9 +187,7 @@ pub async fn bill_visit(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor,
     if visit.fee_cents == 0 {
         return Ok(None);
     }
-    let already: Option<i64> =
-        sqlx::query_scalar("SELECT id FROM invoices WHERE appointment_id = $1").bind(appointment_id).fetch_optional(&mut *conn).await?;
-    if already.is_some() {
+    if db::invoice_of_visit(conn, appointment_id).await?.is_some() {
         return Ok(None);
     }
     let header = InvoiceHeader {
@@ -276,7 +263,7 @@ pub async fn update(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, id:
             .await?;
             if row.state == InvoiceState::Issued {
                 let body = format!("Bill {} was cancelled: {reason}", invoice_number(id));
-                tell_patient(&mut tx, clinic, &row, "Bill cancelled", body, format!("/billing/{id}")).await?;
+                tell_patient(&mut tx, clinic, row.patient_user_id, "Bill cancelled", body, format!("/billing/{id}")).await?;
             }
         }
     }
@@ -289,12 +276,12 @@ pub async fn update(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, id:
 pub(super) async fn tell_patient(
     conn: &mut PgConnection,
     clinic: &Clinic,
-    row: &InvoiceRow,
+    patient_user_id: i64,
     title: &str,
     body: String,
     link: String,
 ) -> AppResult<()> {
-    let notice = Notice { user_id: row.patient_user_id, title: title.into(), body, link: Some(link) };
+    let notice = Notice { user_id: patient_user_id, title: title.into(), body, link: Some(link) };
     notifications::send(conn, &clinic.public_url, &[notice]).await
 }
 
@@ -381,7 +368,7 @@ pub async fn pay(
     };
     if !online {
         let body = format!("We received {amount} for bill {}. Your receipt is {}.", invoice_number(id), super::receipt_number(payment_id));
-        tell_patient(&mut tx, clinic, &row, "Payment received", body, format!("/receipts/{payment_id}")).await?;
+        tell_patient(&mut tx, clinic, row.patient_user_id, "Payment received", body, format!("/receipts/{payment_id}")).await?;
     }
     let receipt = receipt_of(&mut tx, payment_id).await?;
     if let Err(err) = tx.commit().await {
@@ -476,7 +463,7 @@ pub async fn refund(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, id:
     )
     .await?;
     let body = format!("{amount} of bill {} was refunded to you: {reason}", invoice_number(id));
-    tell_patient(&mut tx, clinic, &row, "Refund", body, format!("/receipts/{payment_id}")).await?;
+    tell_patient(&mut tx, clinic, row.patient_user_id, "Refund", body, format!("/receipts/{payment_id}")).await?;
     let receipt = receipt_of(&mut tx, payment_id).await?;
     tx.commit().await?;
     Ok(receipt)
@@ -511,7 +498,7 @@ pub async fn credit(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, id:
     )
     .await?;
     let body = format!("Bill {} was lowered by {amount}: {reason}", invoice_number(id));
-    tell_patient(&mut tx, clinic, &row, "Bill lowered", body, format!("/billing/{id}")).await?;
+    tell_patient(&mut tx, clinic, row.patient_user_id, "Bill lowered", body, format!("/billing/{id}")).await?;
     let invoice = load(&mut tx, id).await?;
     tx.commit().await?;
     Ok(invoice)

@@ -139,7 +139,7 @@ impl PatientQuery {
             return Ok(Self::DateOfBirth(date));
         }
         // "MRN 42", "mrn00000042" (a name that merely starts with the letters goes on below).
-        let mrn_number = text.get(..3).filter(|p| p.eq_ignore_ascii_case("mrn")).map(|_| text[3..].trim_start_matches([' ', '-', ':']));
+        let mrn_number = after_mrn_prefix(text);
         if let Some(number) = mrn_number.filter(|n| n.starts_with(|c: char| c.is_ascii_digit())) {
             if number.len() <= 8 && number.chars().all(|c| c.is_ascii_digit()) {
                 return Ok(Self::Mrn(mrn_of(number)));
@@ -158,6 +158,11 @@ impl PatientQuery {
     }
 }
 
+/// What follows "MRN" (any case, then spaces, `-` or `:`) in `text`, if it starts so.
+fn after_mrn_prefix(text: &str) -> Option<&str> {
+    text.get(..3).filter(|p| p.eq_ignore_ascii_case("mrn")).map(|_| text[3..].trim_start_matches([' ', '-', ':']))
+}
+
 /// The MRN with this number, e.g. `42` → `MRN00000042` (the database derives it the same way).
 pub fn mrn_of(number: &str) -> String {
     format!("MRN{:0>8}", number.trim_start_matches('0'))
@@ -167,10 +172,7 @@ pub fn mrn_of(number: &str) -> String {
 /// `patients.id`, which the MRN spells.
 pub fn parse_patient_reference(raw: &str) -> Option<i64> {
     let text = raw.trim();
-    let number = match text.get(..3) {
-        Some(prefix) if prefix.eq_ignore_ascii_case("mrn") => text[3..].trim_start_matches([' ', '-', ':']),
-        _ => text,
-    };
+    let number = after_mrn_prefix(text).unwrap_or(text);
     if number.is_empty() || number.len() > 18 || !number.chars().all(|c| c.is_ascii_digit()) {
         return None;
     }

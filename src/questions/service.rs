@@ -45,13 +45,7 @@ async fn audit_reads(conn: &mut PgConnection, actor: &Actor, action: &str, quest
     if actor.is(Role::Patient) {
         return Ok(());
     }
-    let mut patients: Vec<i64> = questions.iter().map(|q| q.patient_id).collect();
-    patients.sort_unstable();
-    patients.dedup();
-    for patient in patients {
-        audit::record(conn, Entry::new(action).by(actor).patient(patient)).await?;
-    }
-    Ok(())
+    audit::record_per_patient(conn, actor, action, questions.iter().map(|q| q.patient_id)).await
 }
 
 /// A patient asks one of their doctors, or the clinic's doctors (`doctor_id` absent). The

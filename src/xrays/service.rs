@@ -467,12 +467,7 @@ pub async fn worklist(conn: &mut PgConnection, actor: &Actor) -> AppResult<Vec<X
     .bind(actor.user_id)
     .fetch_all(&mut *tx)
     .await?;
-    let mut patients: Vec<i64> = rows.iter().map(|row| row.patient_id).collect();
-    patients.sort_unstable();
-    patients.dedup();
-    for patient in patients {
-        audit::record(&mut tx, Entry::new("xrays.worklist").by(actor).patient(patient)).await?;
-    }
+    audit::record_per_patient(&mut tx, actor, "xrays.worklist", rows.iter().map(|row| row.patient_id)).await?;
     tx.commit().await?;
     Ok(rows.into_iter().map(|row| row.shown_to(actor)).collect())
 }
