@@ -14,6 +14,7 @@ use crate::privacy::pages::PrivacyRoute;
 use crate::profile::pages::ProfileRoute;
 use crate::questions::pages::{QuestionRoute, QuestionsRoute};
 use crate::records::pages::{BreakGlassLogRoute, ChartRoute, MyRecordRoute};
+use crate::reports::pages::{PatientReportRoute, RevenueReportRoute};
 use crate::shell::Layout;
 use crate::ui::lazy::PageReady;
 use crate::ui::NotFound;
@@ -93,6 +94,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("billing/:id") view={Lazy::<InvoiceRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("receipts/:id") view={Lazy::<ReceiptRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reports") view={Lazy::<RevenueReportRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("reports/patients") view={Lazy::<PatientReportRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>
             </Layout>
         </Router>

@@ -35,6 +35,7 @@ pub mod privacy;
 pub mod profile;
 pub mod questions;
 pub mod records;
+pub mod reports;
 pub mod shell;
 pub mod text;
 pub mod ui;

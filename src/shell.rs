@@ -28,11 +28,12 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
             ("/practice", "Practice"),
         ]),
         Role::Nurse => links.extend([("/appointments", "Appointments"), ("/patients", "Patients")]),
-        Role::Manager => links.push(("/appointments", "Appointments")),
+        Role::Manager => links.extend([("/reports", "Reports"), ("/appointments", "Appointments")]),
         Role::Admin => links.extend([
             ("/appointments", "Appointments"),
             ("/users", "Users"),
             ("/billing", "Billing"),
+            ("/reports", "Reports"),
             ("/admin/outbox", "Outbox"),
             ("/admin/audit", "Audit log"),
             ("/admin/break-glass", "Emergency access"),

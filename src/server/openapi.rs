@@ -32,6 +32,7 @@ use utoipa::{Modify, OpenApi};
         (name = "records", description = "The chart: history, allergies and vitals"),
         (name = "encounters", description = "Visit notes: ICD-10 coded diagnoses, treatment, prescriptions, corrections, addenda"),
         (name = "billing", description = "Invoices, payments, refunds, credit notes and receipts"),
+        (name = "reports", description = "Revenue and patient-summary reports, as JSON and CSV (managers and admins)"),
         (name = "notifications", description = "The caller's notifications"),
         (name = "privacy", description = "Who viewed my record, export of all my data, and unregistering"),
         (name = "audit", description = "The audit trail and its hash chain"),

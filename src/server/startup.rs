@@ -286,6 +286,7 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(questions::rest::routes())
         .merge(xrays::rest::routes())
         .merge(billing::rest::routes())
+        .merge(crate::reports::rest::routes())
         .merge(notifications::rest::routes())
         .merge(audit::rest::routes())
         .routes(routes!(health))
@@ -328,7 +329,8 @@ async fn payload_too_large_as_json(request: Request, next: Next) -> Response {
     response
 }
 
-/// Periodic housekeeping: expired cookie sessions, throttle keys whose budget is full again.
+/// Periodic housekeeping: expired cookie sessions, throttle keys whose budget is full again, the
+/// report rollups' appended rows folded.
 fn spawn_housekeeping(state: &AppState) {
     let store = PostgresStore::new(state.pool.clone());
     tokio::spawn(async move {
@@ -345,6 +347,9 @@ fn spawn_housekeeping(state: &AppState) {
             if let Err(err) = forgotten {
                 tracing::warn!(error = ?err, "throttle cleanup failed");
             }
+            if let Err(err) = crate::reports::db::compact(&pool).await {
+                tracing::warn!(error = ?err, "report rollup compaction failed");
+            }
         }
     });
 }
@@ -356,6 +361,9 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let addr = leptos_options.site_addr;
     let statement_timeout = Duration::from_secs(config.statement_timeout_seconds);
     let (pool, mut embedded) = connect(&config, ConnectAs::Server { statement_timeout }).await?;
+    if crate::reports::db::use_time_zone(&pool, config.timezone.name()).await.context("Failed to prepare the reports")? {
+        tracing::info!(time_zone = config.timezone.name(), "reports recomputed in the clinic's time zone");
+    }
     if config.demo {
         super::demo::seed(&pool).await.context("Failed to seed demo data")?;
     } else {

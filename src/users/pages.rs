@@ -11,6 +11,7 @@ use crate::auth::{CurrentUser, Role};
 use crate::billing::pages::{outstanding_bills_resource, BillsPanel, OutstandingResource};
 use crate::error::ApiError;
 use crate::questions::pages::{open_question_count, CountResource, QuestionQueuePanel};
+use crate::reports::pages::{month_glance_resource, GlanceResource, MonthGlancePanel};
 use crate::ui::lazy::lazy_page;
 use crate::ui::{action_error, format_time, ErrorView, Field};
 use crate::xrays::pages::{unread_xray_count, XrayWorklistPanel};
@@ -27,6 +28,7 @@ struct PanelData {
     open_questions: CountResource,
     xrays_to_read: CountResource,
     bills: OutstandingResource,
+    glance: GlanceResource,
 }
 
 lazy_page!(
@@ -44,6 +46,7 @@ pub fn DashboardPage() -> impl IntoView {
         open_questions: open_question_count(),
         xrays_to_read: unread_xray_count(),
         bills: outstanding_bills_resource(),
+        glance: month_glance_resource(),
     };
     view! {
         <Title text=""/>
@@ -80,7 +83,8 @@ fn panels(role: Role) -> &'static [(&'static str, &'static str)] {
         Role::Doctor => &[],
         Role::Nurse => &[("Emergency board", "No open emergencies."), ("Vitals to record", "Nothing waiting.")],
         Role::Staff => &[("Front desk", "No patients waiting."), ("Emergency board", "No open emergencies.")],
-        Role::Manager => &[("Revenue", "No revenue recorded yet."), ("Patients", "No visits recorded yet.")],
+        // The month's figures and the reports (see `Dashboard`).
+        Role::Manager => &[],
         Role::Admin => &[("System", "All services running.")],
     }
 }
@@ -108,6 +112,7 @@ fn Dashboard(user: CurrentUser, data: PanelData) -> impl IntoView {
             {(user.role == Role::Patient).then(|| view! { <UpcomingVisitsPanel visits=data.visits/> })}
             {(user.role == Role::Doctor).then(|| view! { <DoctorDayPanels today=data.day/> <QuestionQueuePanel queue=data.open_questions/> <XrayWorklistPanel count=data.xrays_to_read/> })}
             {matches!(user.role, Role::Patient | Role::Staff | Role::Admin).then(|| view! { <BillsPanel bills=data.bills role=user.role/> })}
+            {matches!(user.role, Role::Manager | Role::Admin).then(|| view! { <MonthGlancePanel glance=data.glance/> })}
             {panels(user.role).iter().map(|(title, empty)| view! {
                 <section class="card panel">
                     <h2>{*title}</h2>

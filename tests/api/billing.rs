@@ -9,20 +9,20 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-const PAYS: &str = "4242 4242 4242 4242";
+pub(crate) const PAYS: &str = "4242 4242 4242 4242";
 const DECLINED: &str = "4000 0000 0000 0002";
 
 /// A doctor charging 120.00 USD, a patient, the desk and a manager.
-struct Desk {
-    app: TestApp,
-    admin: String,
-    doctor_id: i64,
-    doctor: String,
-    patient_id: i64,
-    patient: String,
-    other_patient: String,
-    staff: String,
-    manager: String,
+pub(crate) struct Desk {
+    pub(crate) app: TestApp,
+    pub(crate) admin: String,
+    pub(crate) doctor_id: i64,
+    pub(crate) doctor: String,
+    pub(crate) patient_id: i64,
+    pub(crate) patient: String,
+    pub(crate) other_patient: String,
+    pub(crate) staff: String,
+    pub(crate) manager: String,
 }
 
 async fn account(app: &TestApp, admin: &str, role: &str) -> String {
@@ -33,7 +33,7 @@ async fn account(app: &TestApp, admin: &str, role: &str) -> String {
 }
 
 impl Desk {
-    async fn new(pool: PgPool) -> Self {
+    pub(crate) async fn new(pool: PgPool) -> Self {
         let app = TestApp::spawn(pool).await;
         let admin = app.admin().await;
         let doctor = json!({"name": "Dr. Fee", "email": "fee@billing.test", "password": PASSWORD, "specialization": "Cardiology",
@@ -53,7 +53,7 @@ impl Desk {
     }
 
     /// A visit booked, accepted, moved into the past and completed by the doctor.
-    async fn completed_visit(&self) -> i64 {
+    pub(crate) async fn completed_visit(&self) -> i64 {
         let mut day = Utc::now().date_naive() + Duration::days(7);
         while matches!(day.weekday(), Weekday::Sat | Weekday::Sun) {
             day += Duration::days(1);
@@ -76,14 +76,14 @@ impl Desk {
     }
 
     /// An invoice for the patient made by the desk.
-    async fn invoice(&self, lines: Value, draft: bool) -> Value {
+    pub(crate) async fn invoice(&self, lines: Value, draft: bool) -> Value {
         let invoice = json!({"patient_id": self.patient_id, "currency": "USD", "lines": lines, "draft": draft});
         let created = self.app.post("/api/billing", invoice, Some(&self.staff)).await;
         assert_eq!(created.status(), StatusCode::CREATED);
         body(created).await
     }
 
-    async fn pay(&self, id: i64, payment: Value, token: &str) -> reqwest::Response {
+    pub(crate) async fn pay(&self, id: i64, payment: Value, token: &str) -> reqwest::Response {
         self.app.post(&format!("/api/billing/{id}/payments"), payment, Some(token)).await
     }
 

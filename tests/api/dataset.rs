@@ -72,6 +72,15 @@ async fn generates_the_requested_clinic_and_keeps_the_booking_rules(pool: PgPool
     let foreign_keys = count("SELECT count(*) FROM pg_constraint WHERE contype = 'f' AND conrelid IN ('appointments'::regclass, 'reviews'::regclass, 'patients'::regclass)");
     assert_eq!(foreign_keys.await, 7, "the foreign keys dropped for the load are back");
 
+    // Completed visits are billed and most bills paid; the report rollups, computed after the
+    // load, are what the triggers keep from then on.
+    let billed = count("SELECT count(*) FROM invoices i JOIN appointments a ON a.id = i.appointment_id WHERE a.status = 'completed'");
+    assert_eq!(billed.await, count("SELECT count(*) FROM appointments WHERE status = 'completed'").await);
+    assert!(count("SELECT count(*) FROM payments").await > 0);
+    let collected = count("SELECT sum(collected_cents)::bigint FROM revenue_daily");
+    assert_eq!(collected.await, count("SELECT sum(amount_cents)::bigint FROM payments").await);
+    crate::reports::assert_rollups_match_recomputation(&pool).await;
+
     // Running it again would double the clinic: refused, nothing written.
     let (ok, printed) = generate(&pool, None).await;
     assert!(!ok && printed.contains("already has"), "{printed}");

@@ -18,6 +18,7 @@ mod privacy;
 mod questions;
 mod records;
 mod registry;
+mod reports;
 mod scheduling;
 mod security;
 mod xrays;

@@ -249,6 +249,11 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("POST",   "/api/billing/{id}/payments",          Case::PayOwnerInvoice, [401, 201, 404, 403, 403, 403, 201, 403, 201]),
     ("POST",   "/api/billing/{id}/refunds",           Case::RefundOwnerInvoice, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
     ("POST",   "/api/billing/{id}/credit-notes",      Case::CreditOwnerInvoice, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
+    // Reports: managers and admins only; the figures name no patient.
+    ("GET",    "/api/reports/revenue-summary",        Case::Plain,         [401, 403, 403, 403, 403, 403, 403, 200, 200]),
+    ("GET",    "/api/reports/revenue-summary.csv",    Case::Plain,         [401, 403, 403, 403, 403, 403, 403, 200, 200]),
+    ("GET",    "/api/reports/patient-summary",        Case::Plain,         [401, 403, 403, 403, 403, 403, 403, 200, 200]),
+    ("GET",    "/api/reports/patient-summary.csv",    Case::Plain,         [401, 403, 403, 403, 403, 403, 403, 200, 200]),
     ("GET",    "/api/receipts/{id}",                  Case::OwnerReceipt,  [401, 200, 404, 403, 403, 403, 200, 403, 200]),
     ("GET",    "/api/receipts/{id}/pdf",              Case::OwnerReceipt,  [401, 200, 404, 403, 403, 403, 200, 403, 200]),
     ("GET",    "/api/claims",                         Case::Plain,         [401, 200, 200, 403, 403, 403, 200, 403, 200]),

@@ -56,13 +56,15 @@ async fn generate(cli: Cli) -> anyhow::Result<()> {
     }
     let summary = result?;
     println!(
-        "Generated {} patients, {} doctors, {} appointments, {} reviews, {} visit notes, {} prescriptions; {} future slots left free.",
+        "Generated {} patients, {} doctors, {} appointments, {} reviews, {} visit notes, {} prescriptions, {} invoices, {} payments; {} future slots left free.",
         summary.patients,
         summary.doctors,
         summary.appointments,
         summary.reviews,
         summary.encounters,
         summary.prescriptions,
+        summary.invoices,
+        summary.payments,
         summary.free_future_slots
     );
     Ok(())
