@@ -46,9 +46,9 @@ pub async fn patient_report(from: Option<String>, to: Option<String>) -> Result<
     Ok(Dashboard { report, today: today()? })
 }
 
-/// This month so far, for the dashboard's panel.
+/// The last 30 days, for the dashboard's panel (a month so far is empty on its first days).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ThisMonth {
+pub struct Glance {
     pub currency: String,
     pub billed_cents: i64,
     pub collected_cents: i64,
@@ -59,15 +59,15 @@ pub struct ThisMonth {
 }
 
 #[server(prefix = "/sfn", endpoint = "month_glance")]
-pub async fn month_glance() -> Result<ThisMonth, ApiError> {
+pub async fn month_glance() -> Result<Glance, ApiError> {
     use crate::auth::actor::current_actor;
     let clinic = crate::extract::from_context::<std::sync::Arc<crate::clinic::Clinic>>()?;
     let actor = current_actor()?;
     let mut conn = crate::extract::connection().await?;
-    let from = super::month_start(today()?).to_string();
+    let from = (today()? - chrono::Duration::days(29)).to_string();
     let revenue = super::service::revenue(&mut conn, &clinic, &actor, &query(Some(from.clone()), None, None)).await?;
     let patients = super::service::patients(&mut conn, &clinic, &actor, &query(Some(from), None, None)).await?;
-    Ok(ThisMonth {
+    Ok(Glance {
         currency: revenue.currency,
         billed_cents: revenue.totals.billed_cents,
         collected_cents: revenue.totals.collected_cents,

@@ -6,7 +6,9 @@
 use super::Table;
 use leptos::prelude::*;
 
-const WIDTH: f64 = 640.0;
+/// The drawing's width in SVG units: about the width it is shown at beside its table, so that
+/// its text keeps the page's size.
+const WIDTH: f64 = 520.0;
 
 /// `12.3k`, `1.2M`: an axis label.
 pub fn compact(value: f64) -> String {
@@ -33,14 +35,14 @@ pub struct Series {
 /// Values over time (months), one line per series, with a legend.
 #[component]
 pub fn LineChart(title: String, labels: Vec<String>, series: Vec<Series>) -> impl IntoView {
-    let (left, right, top, bottom) = (56.0, WIDTH - 16.0, 16.0, 200.0);
+    let (left, right, top, bottom) = (56.0, WIDTH - 28.0, 16.0, 200.0);
     let height = 236.0;
     let max = series.iter().flat_map(|s| s.values.iter().copied()).fold(0.0_f64, f64::max).max(1.0);
     let count = labels.len().max(1);
     let x = move |i: usize| if count == 1 { (left + right) / 2.0 } else { left + (right - left) * i as f64 / (count - 1) as f64 };
     let y = move |v: f64| bottom - (bottom - top) * v.max(0.0) / max;
-    // At most about a dozen month labels under the axis.
-    let every = count.div_ceil(12);
+    // At most six month labels under the axis.
+    let every = count.div_ceil(6);
     let grid = [0.0, 0.5, 1.0].map(|f| {
         let value = max * f;
         view! {
@@ -81,7 +83,7 @@ pub fn LineChart(title: String, labels: Vec<String>, series: Vec<Series>) -> imp
 #[component]
 pub fn BarChart(title: String, bars: Vec<(String, f64)>, #[prop(into)] format: Callback<f64, String>) -> impl IntoView {
     let row = 30.0;
-    let (label_width, value_width) = (190.0, 90.0);
+    let (label_width, value_width) = (150.0, 70.0);
     let span = WIDTH - label_width - value_width;
     let height = (bars.len().max(1) as f64) * row + 8.0;
     let max = bars.iter().map(|(_, v)| *v).fold(0.0_f64, f64::max).max(1.0);
@@ -91,7 +93,7 @@ pub fn BarChart(title: String, bars: Vec<(String, f64)>, #[prop(into)] format: C
         .map(|(i, (label, value))| {
             let top = 4.0 + i as f64 * row;
             let length = (span * value.max(0.0) / max).max(if value > 0.0 { 2.0 } else { 0.0 });
-            let label = if label.chars().count() > 26 { format!("{}…", label.chars().take(25).collect::<String>()) } else { label };
+            let label = if label.chars().count() > 21 { format!("{}…", label.chars().take(20).collect::<String>()) } else { label };
             view! {
                 <text class="axis" x=label_width - 8.0 y=top + 19.0 text-anchor="end">{label}</text>
                 <rect class="bar" x=label_width y=top + 5.0 width=format!("{length:.1}") height=row - 10.0 rx="3"/>

@@ -94,7 +94,7 @@ impl DateRange {
             return MonthSplit { whole_months: None, days_before: Some(*self), days_after: None };
         }
         let before = (self.from < whole_from).then(|| DateRange { from: self.from, to: whole_from.pred_opt().unwrap_or(whole_from) });
-        let after = (whole_to <= self.to).then(|| DateRange { from: whole_to, to: self.to });
+        let after = (whole_to <= self.to).then_some(DateRange { from: whole_to, to: self.to });
         MonthSplit { whole_months: Some((whole_from, whole_to)), days_before: before, days_after: after }
     }
 }

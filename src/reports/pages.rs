@@ -3,7 +3,7 @@
 //! keep the range), its headline figures, and for every breakdown an SVG chart beside its data
 //! table with a CSV download.
 
-use super::api::{month_glance, patient_report, revenue_report, Dashboard, ThisMonth};
+use super::api::{month_glance, patient_report, revenue_report, Dashboard, Glance};
 use super::charts::{compact, BarChart, DataTable, LineChart, Series};
 use super::{month_start, PatientSummary, RevenueSummary, Table};
 use crate::auth::guard::{page_resource, RequireUser};
@@ -59,8 +59,7 @@ pub fn RevenueReportPage() -> impl IntoView {
 
 #[component]
 pub fn PatientReportPage() -> impl IntoView {
-    let query = range_query();
-    let report = page_resource(REPORT_ROLES, move || query(), |(from, to, _)| patient_report(from, to));
+    let report = page_resource(REPORT_ROLES, range_query(), |(from, to, _)| patient_report(from, to));
     view! {
         <Title text="Patient summary"/>
         <RequireUser roles=REPORT_ROLES>
@@ -173,13 +172,23 @@ fn Figures(figures: Vec<(&'static str, String)>) -> impl IntoView {
     }
 }
 
-/// One breakdown: its chart beside its table.
+/// One breakdown: its chart beside its table (or above it).
 #[component]
-fn Breakdown(heading: &'static str, chart: AnyView, table: Table, csv: String, #[prop(optional)] limit: Option<usize>) -> impl IntoView {
+fn Breakdown(
+    heading: &'static str,
+    chart: AnyView,
+    table: Table,
+    csv: String,
+    #[prop(optional)] limit: Option<usize>,
+    /// Names long enough to need the table full width, under its chart.
+    #[prop(optional)]
+    stacked: bool,
+) -> impl IntoView {
+    let layout = if stacked { "report-pair stacked" } else { "report-pair" };
     view! {
-        <section class="card report-block">
+        <section class="card report-block" aria-label=heading>
             <h2>{heading}</h2>
-            <div class="report-pair">
+            <div class=layout>
                 <div>{chart}</div>
                 <div><DataTable table=table csv_href=csv limit=limit.unwrap_or(usize::MAX)/></div>
             </div>
@@ -252,8 +261,8 @@ fn Revenue(dashboard: Dashboard<RevenueSummary>) -> impl IntoView {
         </p>
         <Figures figures=figures/>
         <Breakdown heading="By month" chart=by_month table=table(&tables, "by_month") csv=csv("by_month")/>
-        <Breakdown heading="By doctor" chart=doctors table=table(&tables, "by_doctor") csv=csv("by_doctor") limit=25/>
-        <Breakdown heading="By specialization" chart=specializations table=table(&tables, "by_specialization") csv=csv("by_specialization")/>
+        <Breakdown heading="By doctor" chart=doctors table=table(&tables, "by_doctor") csv=csv("by_doctor") limit=25 stacked=true/>
+        <Breakdown heading="By specialization" chart=specializations table=table(&tables, "by_specialization") csv=csv("by_specialization") stacked=true/>
         <Breakdown heading="By payment method" chart=methods table=table(&tables, "by_method") csv=csv("by_method")/>
         <Breakdown heading="Outstanding by age" chart=ageing table=table(&tables, "ageing") csv=csv("ageing")/>
     }
@@ -310,8 +319,8 @@ fn Patients(dashboard: Dashboard<PatientSummary>) -> impl IntoView {
     }
 }
 
-/// The dashboard's panel for managers and admins: this month so far, and the way to the reports.
-pub type GlanceResource = Resource<Option<Result<ThisMonth, ApiError>>>;
+/// The dashboard's panel for managers and admins: the last 30 days, and the way to the reports.
+pub type GlanceResource = Resource<Option<Result<Glance, ApiError>>>;
 
 pub fn month_glance_resource() -> GlanceResource {
     page_resource(REPORT_ROLES, || (), |_| month_glance())
@@ -321,7 +330,7 @@ pub fn month_glance_resource() -> GlanceResource {
 pub fn MonthGlancePanel(glance: GlanceResource) -> impl IntoView {
     view! {
         <section class="card panel">
-            <h2>"This month"</h2>
+            <h2>"Last 30 days"</h2>
             <Suspense fallback=|| ()>
                 {move || glance.get().flatten().map(|result| match result {
                     Ok(g) => view! {

@@ -59,7 +59,11 @@ pub async fn seed(pool: &PgPool) -> Result<()> {
         }
     }
     seed_history(&mut tx).await?;
+    let year = seed_clinic_year(&mut tx, &hash).await?;
     bill_history(&mut tx).await?;
+    if year {
+        settle_clinic_year(&mut tx).await?;
+    }
     tx.commit().await?;
     tracing::info!("demo mode: accounts ready (password '{DEMO_PASSWORD}')");
     Ok(())
@@ -108,6 +112,92 @@ async fn seed_history(conn: &mut sqlx::PgConnection) -> Result<()> {
         .execute(&mut *conn)
         .await?;
     }
+    Ok(())
+}
+
+/// (email, name, date of birth, gender) of the patients of the clinic's past year.
+const PAST_PATIENTS: [(&str, &str, &str, &str); 12] = [
+    ("ines.duarte@caduceus.test", "Ines Duarte", "1958-03-14", "female"),
+    ("tomas.berg@caduceus.test", "Tomas Berg", "1991-07-02", "male"),
+    ("keiko.sato@caduceus.test", "Keiko Sato", "1984-11-23", "female"),
+    ("liam.walsh@caduceus.test", "Liam Walsh", "2012-05-30", "male"),
+    ("noor.aziz@caduceus.test", "Noor Aziz", "1970-01-09", "female"),
+    ("ezra.cole@caduceus.test", "Ezra Cole", "1946-09-17", "male"),
+    ("maya.lind@caduceus.test", "Maya Lind", "2001-12-04", "female"),
+    ("jon.ruiz@caduceus.test", "Jon Ruiz", "1979-04-21", "other"),
+    ("ada.novak@caduceus.test", "Ada Novak", "1965-08-11", "female"),
+    ("sam.osei@caduceus.test", "Sam Osei", "1998-02-27", "male"),
+    ("lucia.moreno@caduceus.test", "Lucia Moreno", "2016-10-15", "female"),
+    ("ravi.patel@caduceus.test", "Ravi Patel", "1952-06-08", "male"),
+];
+
+/// A year of the clinic's past, so that the managers' reports have something to show: twelve
+/// patients registered over the year, each seen by the demo doctors every few weeks (a few
+/// visits missed). Seeded once, with the patients (answers whether it was seeded now).
+async fn seed_clinic_year(conn: &mut sqlx::PgConnection, hash: &str) -> Result<bool> {
+    let mut seeded = false;
+    for (index, (email, name, born, gender)) in PAST_PATIENTS.into_iter().enumerate() {
+        let Some(user_id) = insert_demo_user(conn, email, name, Role::Patient, hash).await? else {
+            continue;
+        };
+        seeded = true;
+        // Registered one after another over the past year.
+        let registered_days_ago = 360 - 28 * index as i32;
+        sqlx::query(
+            "INSERT INTO patients (user_id, date_of_birth, gender, created_at)
+             VALUES ($1, $2::date, $3, date_trunc('day', now()) - make_interval(days => $4) + interval '8 hours')",
+        )
+        .bind(user_id)
+        .bind(born)
+        .bind(gender)
+        .bind(registered_days_ago)
+        .execute(&mut *conn)
+        .await?;
+        // A visit about every four weeks from registration until a month ago (weekdays only),
+        // with a doctor of their own; every seventh one missed.
+        sqlx::query(
+            "WITH doctor AS (
+                 SELECT d.id, d.fee_cents, d.currency FROM doctors d JOIN users u ON u.id = d.user_id
+                  WHERE u.demo ORDER BY d.id OFFSET $2 % 10 LIMIT 1
+             ), patient AS (SELECT id FROM patients WHERE user_id = $1)
+             INSERT INTO appointments (doctor_id, patient_id, starts_at, ends_at, reason, fee_cents, currency, status, visit_notes)
+             SELECT doctor.id, patient.id, v.starts_at, v.starts_at + interval '30 minutes', 'Follow-up', doctor.fee_cents, doctor.currency,
+                    CASE WHEN n % 7 = 3 THEN 'no_show' ELSE 'completed' END::appointment_status,
+                    CASE WHEN n % 7 = 3 THEN NULL ELSE 'Reviewed; plan unchanged.' END
+               FROM doctor, patient, generate_series(0, 20) n,
+                    LATERAL (SELECT date_trunc('day', now()) - make_interval(days => $3 - n * 26 - ($2 * 3 + n * 5) % 9)
+                                    + make_interval(hours => 9 + ($2 + n) % 7) AS starts_at) v
+              WHERE v.starts_at < now() - interval '30 days' AND extract(isodow FROM v.starts_at) < 6",
+        )
+        .bind(user_id)
+        .bind(index as i32)
+        .bind(registered_days_ago - 2)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(seeded)
+}
+
+/// The past year's bills settled as patients pay: most in full, by cash, card, transfer or
+/// insurance, a couple of weeks after the visit; one in nine half paid, one in ten still owed.
+async fn settle_clinic_year(conn: &mut sqlx::PgConnection) -> Result<()> {
+    sqlx::query(
+        "WITH due AS (
+             SELECT i.id, i.patient_id, i.total_cents, i.currency, i.issued_at,
+                    CASE WHEN i.id % 10 = 0 THEN 0 WHEN i.id % 9 = 0 THEN i.total_cents / 2 ELSE i.total_cents END AS paying
+               FROM invoices i JOIN patients p ON p.id = i.patient_id JOIN users u ON u.id = p.user_id
+              WHERE u.demo AND u.email <> ALL ($1) AND i.state = 'issued' AND i.paid_cents = 0
+         ), settled AS (
+             UPDATE invoices i SET paid_cents = due.paying FROM due WHERE i.id = due.id AND due.paying > 0 RETURNING i.id
+         )
+         INSERT INTO payments (invoice_id, patient_id, kind, method, amount_cents, currency, created_at)
+         SELECT due.id, due.patient_id, 'payment', (ARRAY['cash', 'card', 'bank_transfer', 'insurance']::payment_method[])[1 + due.id % 4],
+                due.paying, due.currency, due.issued_at + make_interval(days => 3 + (due.id % 12)::int)
+           FROM due JOIN settled ON settled.id = due.id",
+    )
+    .bind(STAFF.iter().map(|(email, ..)| *email).collect::<Vec<_>>())
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
