@@ -46,10 +46,14 @@ FIRST_PAGES = {"page_login": "sign-in", "page_dashboard": "home"}
 # Raised a sixth time with billing (2026-12-07): the dashboard's Bills panel (patients, desk)
 # and the billing routes took the home page from 386 to 409 kB and the chart and "My health
 # record" from 603 to 619 kB. The dashboard's panels, one chunk per role, come first now.
-FIRST_PAGE_BUDGET = 415 * KB
+# Raised a seventh time with the reports (2026-12-07): the managers' and admins' "Last 30 days"
+# panel took the home page from about 409 to 430 kB, and the code the report pages share with
+# the chart moved into shared chunks (the chart and "My health record" 619 to 634 kB). Issue 12
+# (a chunk per role's panels, the clinicians' forms apart) is the way back down.
+FIRST_PAGE_BUDGET = 435 * KB
 FIRST_PAGE_TARGET = 150 * KB
 # Any other page's first load.
-PAGE_BUDGET = 630 * KB
+PAGE_BUDGET = 640 * KB
 PAGE_TARGET = 250 * KB
 # One chunk: a page whose code grows past this should be split further.
 CHUNK_BUDGET = 115 * KB

@@ -1,18 +1,9 @@
 //! Server functions of the questions pages; each calls the same use case as the REST API.
 
-use super::{Question, QuestionThread};
+use super::{DoctorChoice, Question, QuestionThread};
 use crate::error::ApiError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
-
-/// A doctor a patient may ask: one they have seen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct DoctorChoice {
-    pub doctor_id: i64,
-    pub name: String,
-    pub specialization: String,
-}
 
 /// The caller's questions, the doctors' queue (doctors and admins), and the doctors a patient
 /// may ask: what the questions page shows.

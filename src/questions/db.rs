@@ -191,7 +191,7 @@ pub async fn doctor_account(conn: &mut PgConnection, doctor_id: i64) -> AppResul
 
 /// The active doctors a patient has seen (a confirmed, past or missed visit), by name.
 #[tracing::instrument(skip_all, fields(patient_id = patient_id))]
-pub async fn doctors_of_patient(conn: &mut PgConnection, patient_id: i64) -> AppResult<Vec<super::api::DoctorChoice>> {
+pub async fn doctors_of_patient(conn: &mut PgConnection, patient_id: i64) -> AppResult<Vec<super::DoctorChoice>> {
     Ok(sqlx::query_as(
         "SELECT d.id AS doctor_id, u.name, d.specialization FROM doctors d JOIN users u ON u.id = d.user_id AND u.active
           WHERE EXISTS (SELECT 1 FROM appointments a WHERE a.doctor_id = d.id AND a.patient_id = $1

@@ -148,6 +148,15 @@ pub fn duration_words(elapsed: chrono::Duration) -> String {
     format!("{count} {unit}{}", if count == 1 { "" } else { "s" })
 }
 
+/// A doctor a patient may ask: one they have seen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct DoctorChoice {
+    pub doctor_id: i64,
+    pub name: String,
+    pub specialization: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -253,7 +253,7 @@ pub async fn close(conn: &mut PgConnection, actor: &Actor, id: i64) -> AppResult
 
 /// The doctors a patient may address a question to: those they have seen, by name.
 #[tracing::instrument(skip_all)]
-pub async fn doctors_to_ask(conn: &mut PgConnection, actor: &Actor) -> AppResult<Vec<super::api::DoctorChoice>> {
+pub async fn doctors_to_ask(conn: &mut PgConnection, actor: &Actor) -> AppResult<Vec<super::DoctorChoice>> {
     actor.require_role(&[Role::Patient])?;
     let patient_id = patient_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?;
     db::doctors_of_patient(conn, patient_id).await

@@ -55,7 +55,9 @@ pub struct Glance {
     pub outstanding_cents: i64,
     pub visits: i64,
     pub new_patients: i64,
-    pub no_show_rate: f64,
+    /// The no-show rate in tenths of a percent: an integer, so that the dashboard's code needs
+    /// no floating-point formatting (a first-load page, kept small).
+    pub no_show_permille: i64,
 }
 
 #[server(prefix = "/sfn", endpoint = "month_glance")]
@@ -74,6 +76,6 @@ pub async fn month_glance() -> Result<Glance, ApiError> {
         outstanding_cents: revenue.totals.outstanding_cents,
         visits: patients.visits,
         new_patients: patients.new_patients,
-        no_show_rate: patients.no_show_rate,
+        no_show_permille: (patients.no_show_rate * 1000.0).round() as i64,
     })
 }

@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 
 /// The longest range a report covers.
 pub const MAX_RANGE_DAYS: i64 = 366 * 10;
+/// The years a report's dates may name (the database's dates end far sooner than chrono's).
+pub const MIN_YEAR: i32 = 1900;
+pub const MAX_YEAR: i32 = 2200;
 
 /// What a report is asked for: `from` and `to` as `YYYY-MM-DD`, both days included; by default
 /// the last twelve months to today.
@@ -57,9 +60,11 @@ impl DateRange {
         let day = |raw: Option<&str>, what: &str| -> Result<Option<NaiveDate>, String> {
             match raw.map(str::trim).filter(|s| !s.is_empty()) {
                 None => Ok(None),
-                Some(text) => {
-                    NaiveDate::parse_from_str(text, "%Y-%m-%d").map(Some).map_err(|_| format!("{what} must be a date like 2026-01-31."))
-                }
+                Some(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                    .ok()
+                    .filter(|d| (MIN_YEAR..=MAX_YEAR).contains(&d.year()))
+                    .map(Some)
+                    .ok_or_else(|| format!("{what} must be a date like 2026-01-31, between {MIN_YEAR} and {MAX_YEAR}.")),
             }
         };
         let to = day(to, "to")?.unwrap_or(today);
@@ -466,6 +471,8 @@ mod tests {
         let today = day("2026-12-07");
         assert!(DateRange::parse(Some("2026-13-01"), None, today).is_err());
         assert!(DateRange::parse(Some("yesterday"), None, today).is_err());
+        assert!(DateRange::parse(Some("-4714-01-01"), Some("-4714-01-02"), today).is_err());
+        assert!(DateRange::parse(Some("20000-01-01"), Some("20000-01-02"), today).is_err());
         assert!(DateRange::parse(Some("2026-05-02"), Some("2026-05-01"), today).is_err());
         assert!(DateRange::parse(Some("2000-01-01"), Some("2026-01-01"), today).is_err());
         assert_eq!(DateRange::parse(Some("2026-05-01"), Some("2026-05-01"), today).unwrap().months(), vec![day("2026-05-01")]);

@@ -340,7 +340,7 @@ pub fn MonthGlancePanel(glance: GlanceResource) -> impl IntoView {
                             <div><dt>"Outstanding"</dt><dd>{Money::new(g.outstanding_cents, g.currency.as_str()).to_string()}</dd></div>
                             <div><dt>"Visits"</dt><dd>{g.visits}</dd></div>
                             <div><dt>"New patients"</dt><dd>{g.new_patients}</dd></div>
-                            <div><dt>"No-show rate"</dt><dd>{percent(g.no_show_rate)}</dd></div>
+                            <div><dt>"No-show rate"</dt><dd>{format!("{}.{} %", g.no_show_permille / 10, g.no_show_permille % 10)}</dd></div>
                         </dl>
                         <p><a href="/reports">"Revenue report"</a> " · " <a href="/reports/patients">"Patient summary"</a></p>
                     }.into_any(),
