@@ -1,6 +1,6 @@
 //! Server functions of the report pages; each calls the same use case as the REST API.
 
-use super::{PatientSummary, RevenueSummary};
+use super::{PatientSummaryReport, RevenueSummary};
 use crate::error::ApiError;
 use chrono::NaiveDate;
 use leptos::prelude::*;
@@ -38,7 +38,7 @@ pub async fn revenue_report(
 }
 
 #[server(prefix = "/sfn", endpoint = "patient_report")]
-pub async fn patient_report(from: Option<String>, to: Option<String>) -> Result<Dashboard<PatientSummary>, ApiError> {
+pub async fn patient_report(from: Option<String>, to: Option<String>) -> Result<Dashboard<PatientSummaryReport>, ApiError> {
     use crate::auth::actor::current_actor;
     let clinic = crate::extract::from_context::<std::sync::Arc<crate::clinic::Clinic>>()?;
     let mut conn = crate::extract::connection().await?;

@@ -273,7 +273,7 @@ pub struct FrequencyBucket {
 /// `GET /api/reports/patient-summary`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-pub struct PatientSummary {
+pub struct PatientSummaryReport {
     #[cfg_attr(feature = "ssr", schema(value_type = String, format = Date))]
     pub from: NaiveDate,
     #[cfg_attr(feature = "ssr", schema(value_type = String, format = Date))]
@@ -377,7 +377,7 @@ impl RevenueSummary {
     }
 }
 
-impl PatientSummary {
+impl PatientSummaryReport {
     pub fn tables(&self) -> Vec<Table> {
         let groups = |rows: &[GroupVisits]| {
             rows.iter().map(|g| vec![g.group.clone(), g.visits.to_string(), g.no_shows.to_string()]).collect::<Vec<_>>()

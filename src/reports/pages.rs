@@ -5,7 +5,7 @@
 
 use super::api::{month_glance, patient_report, revenue_report, Dashboard, Glance};
 use super::charts::{compact, BarChart, DataTable, LineChart, Series};
-use super::{month_start, PatientSummary, RevenueSummary, Table};
+use super::{month_start, PatientSummaryReport, RevenueSummary, Table};
 use crate::auth::guard::{page_resource, RequireUser};
 use crate::auth::Role;
 use crate::error::ApiError;
@@ -273,7 +273,7 @@ fn percent(rate: f64) -> String {
 }
 
 #[component]
-fn Patients(dashboard: Dashboard<PatientSummary>) -> impl IntoView {
+fn Patients(dashboard: Dashboard<PatientSummaryReport>) -> impl IntoView {
     let Dashboard { report, today } = dashboard;
     let tables = report.tables();
     let csv = |key: &str| format!("/api/reports/patient-summary.csv?from={}&to={}&table={key}", report.from, report.to);

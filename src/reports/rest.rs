@@ -1,7 +1,7 @@
 //! `/api/reports/revenue-summary` and `/api/reports/patient-summary`, as JSON and as CSV.
 
 use super::service::{self, Report};
-use super::{PatientSummary, ReportQuery, RevenueSummary};
+use super::{PatientSummaryReport, ReportQuery, RevenueSummary};
 use crate::auth::actor::Actor;
 use crate::clinic::Clinic;
 use crate::error::AppResult;
@@ -40,14 +40,14 @@ pub async fn revenue_summary(
 }
 
 #[utoipa::path(get, path = "/api/reports/patient-summary", tag = "reports", security(("bearer" = [])), params(ReportQuery),
-    responses((status = 200, description = "Patients registered (all, and new by month), visits and no-shows by month, age group and gender, the no-show rate, and patients by their number of visits. Managers and admins; everyone else 403.", body = PatientSummary),
+    responses((status = 200, description = "Patients registered (all, and new by month), visits and no-shows by month, age group and gender, the no-show rate, and patients by their number of visits. Managers and admins; everyone else 403.", body = PatientSummaryReport),
               (status = 422, description = "A date that can't be read, from after to, or more than ten years.")))]
 pub async fn patient_summary(
     State(pool): State<PgPool>,
     State(clinic): State<Arc<Clinic>>,
     actor: Actor,
     Query(query): Query<ReportQuery>,
-) -> AppResult<axum::Json<PatientSummary>> {
+) -> AppResult<axum::Json<PatientSummaryReport>> {
     Ok(axum::Json(service::patients(&mut *pool.acquire().await?, &clinic, &actor, &query).await?))
 }
 

@@ -5,8 +5,8 @@
 use super::db::{self, DoctorRevenueRow, RevenueRow};
 use super::{
     ageing_bucket, frequency_buckets, month_label, month_start, no_show_rate, AgeingBucket, DateRange, FrequencyBucket, GroupVisits,
-    MonthVisits, PatientSummary, ReportQuery, RevenueByDoctor, RevenueByMethod, RevenueBySpecialization, RevenueMonth, RevenueSummary,
-    RevenueTotals, Table, AGEING_BUCKETS, AGE_GROUPS, FREQUENCY_BUCKETS, GENDERS,
+    MonthVisits, PatientSummaryReport, ReportQuery, RevenueByDoctor, RevenueByMethod, RevenueBySpecialization, RevenueMonth,
+    RevenueSummary, RevenueTotals, Table, AGEING_BUCKETS, AGE_GROUPS, FREQUENCY_BUCKETS, GENDERS,
 };
 use crate::auth::actor::Actor;
 use crate::auth::Role;
@@ -127,7 +127,7 @@ fn ageing(today: NaiveDate, days: &[RevenueRow]) -> Vec<AgeingBucket> {
         .collect()
 }
 
-pub async fn patients(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, query: &ReportQuery) -> AppResult<PatientSummary> {
+pub async fn patients(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, query: &ReportQuery) -> AppResult<PatientSummaryReport> {
     may_read_reports(actor)?;
     let range = range(clinic, query)?;
     let total_patients = db::patients_registered_by(conn, range.to).await?;
@@ -155,7 +155,7 @@ pub async fn patients(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, q
         *gender = (gender.0 + row.visits, gender.1 + row.no_shows);
     }
     let (visit_count, no_shows) = visits.iter().fold((0, 0), |(v, n), row| (v + row.visits, n + row.no_shows));
-    Ok(PatientSummary {
+    Ok(PatientSummaryReport {
         from: range.from,
         to: range.to,
         total_patients,
