@@ -5,27 +5,12 @@ use crate::billing::PaymentMethod;
 use chrono::NaiveDate;
 use sqlx::{FromRow, PgConnection, PgPool};
 
-/// The revenue figures of one day (or one doctor's in the range).
+/// The revenue figures of one day.
 #[derive(Debug, Clone, FromRow)]
 pub struct RevenueRow {
     pub day: NaiveDate,
-    pub invoices: i64,
-    pub billed_cents: i64,
-    pub credited_cents: i64,
-    pub outstanding_cents: i64,
-    pub collected_cents: i64,
-}
-
-impl RevenueRow {
-    pub fn totals(&self) -> RevenueTotals {
-        RevenueTotals {
-            invoices: self.invoices,
-            billed_cents: self.billed_cents,
-            credited_cents: self.credited_cents,
-            collected_cents: self.collected_cents,
-            outstanding_cents: self.outstanding_cents,
-        }
-    }
+    #[sqlx(flatten)]
+    pub totals: RevenueTotals,
 }
 
 const SUMS: &str = "sum(invoices)::bigint AS invoices, sum(billed_cents)::bigint AS billed_cents, \
@@ -62,11 +47,8 @@ pub struct DoctorRevenueRow {
     pub doctor_id: i64,
     pub name: Option<String>,
     pub specialization: Option<String>,
-    pub invoices: i64,
-    pub billed_cents: i64,
-    pub credited_cents: i64,
-    pub outstanding_cents: i64,
-    pub collected_cents: i64,
+    #[sqlx(flatten)]
+    pub totals: RevenueTotals,
 }
 
 /// Each doctor's figures in the range: whole months from the monthly rollup, the days around

@@ -150,7 +150,7 @@ pub fn frequency_buckets(reached: [i64; 4]) -> [i64; 4] {
 // Revenue
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, sqlx::FromRow))]
 pub struct RevenueTotals {
     /// Invoices issued in the range (void ones aside).
     pub invoices: i64,

@@ -42,15 +42,15 @@ pub async fn revenue(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, qu
         None => currencies.first().cloned().unwrap_or_else(|| "USD".to_owned()),
     };
     let days = db::revenue_days(conn, &currency, range).await?;
-    let doctors = db::revenue_by_doctor(conn, &currency, range).await?;
+    let doctors: Vec<RevenueByDoctor> = db::revenue_by_doctor(conn, &currency, range).await?.into_iter().map(doctor_revenue).collect();
     let methods = db::revenue_by_method(conn, &currency, range).await?;
     Ok(RevenueSummary {
         from: range.from,
         to: range.to,
-        totals: sum(days.iter().map(RevenueRow::totals)),
+        totals: sum(days.iter().map(|day| day.totals.clone())),
         by_month: revenue_by_month(range, &days),
         by_specialization: by_specialization(&doctors),
-        by_doctor: doctors.into_iter().map(doctor_revenue).collect(),
+        by_doctor: doctors,
         by_method: by_method(&methods),
         ageing: ageing(today(clinic), &days),
         currency,
@@ -69,19 +69,13 @@ fn sum(rows: impl Iterator<Item = RevenueTotals>) -> RevenueTotals {
 fn revenue_by_month(range: DateRange, days: &[RevenueRow]) -> Vec<RevenueMonth> {
     let mut months: BTreeMap<NaiveDate, RevenueTotals> = range.months().into_iter().map(|m| (m, RevenueTotals::default())).collect();
     for day in days {
-        months.entry(month_start(day.day)).or_default().add(&day.totals());
+        months.entry(month_start(day.day)).or_default().add(&day.totals);
     }
     months.into_iter().map(|(month, totals)| RevenueMonth { month: month_label(month), totals }).collect()
 }
 
 fn doctor_revenue(row: DoctorRevenueRow) -> RevenueByDoctor {
-    let totals = RevenueTotals {
-        invoices: row.invoices,
-        billed_cents: row.billed_cents,
-        credited_cents: row.credited_cents,
-        collected_cents: row.collected_cents,
-        outstanding_cents: row.outstanding_cents,
-    };
+    let totals = row.totals;
     match row.doctor_id {
         0 => RevenueByDoctor { doctor_id: None, name: "Other services".into(), specialization: "Other services".into(), totals },
         id => RevenueByDoctor {
@@ -93,11 +87,10 @@ fn doctor_revenue(row: DoctorRevenueRow) -> RevenueByDoctor {
     }
 }
 
-fn by_specialization(doctors: &[DoctorRevenueRow]) -> Vec<RevenueBySpecialization> {
+fn by_specialization(doctors: &[RevenueByDoctor]) -> Vec<RevenueBySpecialization> {
     let mut groups: BTreeMap<String, RevenueTotals> = BTreeMap::new();
-    for row in doctors {
-        let doctor = doctor_revenue(row.clone());
-        groups.entry(doctor.specialization).or_default().add(&doctor.totals);
+    for doctor in doctors {
+        groups.entry(doctor.specialization.clone()).or_default().add(&doctor.totals);
     }
     let mut rows: Vec<_> = groups.into_iter().map(|(specialization, totals)| RevenueBySpecialization { specialization, totals }).collect();
     rows.sort_by(|a, b| b.totals.billed_cents.cmp(&a.totals.billed_cents).then_with(|| a.specialization.cmp(&b.specialization)));
@@ -118,7 +111,7 @@ fn by_method(rows: &[db::MethodRow]) -> Vec<RevenueByMethod> {
 fn ageing(today: NaiveDate, days: &[RevenueRow]) -> Vec<AgeingBucket> {
     let mut buckets = [0i64; 4];
     for day in days {
-        buckets[ageing_bucket((today - day.day).num_days())] += day.outstanding_cents;
+        buckets[ageing_bucket((today - day.day).num_days())] += day.totals.outstanding_cents;
     }
     AGEING_BUCKETS
         .iter()
