@@ -15,6 +15,8 @@ pub struct Clinic {
     pub public_url: Arc<str>,
     /// How long a doctor's emergency (break-glass) access to a chart lasts.
     pub break_glass_hours: u32,
+    /// The pharmacy is warned of lots expiring within this many days.
+    pub expiry_alert_days: u32,
 }
 
 impl Clinic {

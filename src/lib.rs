@@ -31,6 +31,8 @@ pub mod notifications;
 #[cfg(feature = "ssr")]
 pub mod paging;
 pub mod patients;
+pub mod pharmacy;
+pub mod prescriptions;
 pub mod privacy;
 pub mod profile;
 pub mod questions;

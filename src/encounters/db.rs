@@ -142,27 +142,40 @@ async fn insert_prescriptions(
     prescriptions: &[PrescriptionInput],
 ) -> AppResult<()> {
     for (position, p) in prescriptions.iter().enumerate() {
-        sqlx::query(
-            "INSERT INTO prescriptions (encounter_id, patient_id, prescriber_id, position, drug, dose, route, frequency,
-                                        duration_days, quantity, refills, allergy_override_reason)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-        )
-        .bind(encounter_id)
-        .bind(patient_id)
-        .bind(prescriber)
-        .bind(position as i16)
-        .bind(&p.drug)
-        .bind(&p.dose)
-        .bind(&p.route)
-        .bind(&p.frequency)
-        .bind(p.duration_days)
-        .bind(p.quantity)
-        .bind(p.refills.unwrap_or(0))
-        .bind(&p.override_reason)
-        .execute(&mut *conn)
-        .await?;
+        insert_prescription(conn, Some(encounter_id), patient_id, prescriber, position as i16, p).await?;
     }
     Ok(())
+}
+
+/// One prescription, of an encounter or (`None`) written outside a visit.
+pub async fn insert_prescription(
+    conn: &mut PgConnection,
+    encounter_id: Option<i64>,
+    patient_id: i64,
+    prescriber: i64,
+    position: i16,
+    p: &PrescriptionInput,
+) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "INSERT INTO prescriptions (encounter_id, patient_id, prescriber_id, position, drug, dose, route, frequency,
+                                    duration_days, quantity, refills, allergy_override_reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+         RETURNING id",
+    )
+    .bind(encounter_id)
+    .bind(patient_id)
+    .bind(prescriber)
+    .bind(position)
+    .bind(&p.drug)
+    .bind(&p.dose)
+    .bind(&p.route)
+    .bind(&p.frequency)
+    .bind(p.duration_days)
+    .bind(p.quantity)
+    .bind(p.refills.unwrap_or(0))
+    .bind(&p.override_reason)
+    .fetch_one(&mut *conn)
+    .await?)
 }
 
 /// The correction: the current content goes to `encounter_versions`, the new one takes its

@@ -281,7 +281,8 @@ pub fn normalize_code(raw: &str) -> String {
 }
 
 impl PrescriptionInput {
-    fn parse(self) -> Result<PrescriptionInput, String> {
+    /// The prescription with its texts trimmed and bounded, and its numbers in range.
+    pub fn parse(self) -> Result<PrescriptionInput, String> {
         let drug = text::required(&self.drug, "drug", 200)?;
         let dose = text::required(&self.dose, &format!("dose of {drug}"), 100)?;
         let frequency = text::required(&self.frequency, &format!("frequency of {drug}"), 100)?;

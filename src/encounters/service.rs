@@ -3,7 +3,7 @@
 
 use super::{
     allergy_check, correction_allowed, db, icd10, Encounter, EncounterCorrection, EncounterDetail, EncounterDraft, EncounterStatus,
-    EnteredInError, NewAddendum, NewEncounter,
+    EnteredInError, NewAddendum, NewEncounter, PrescriptionInput,
 };
 use crate::audit::{self, Entry};
 use crate::auth::actor::Actor;
@@ -46,10 +46,10 @@ fn coded(mut draft: EncounterDraft) -> AppResult<EncounterDraft> {
 
 /// A prescription of a drug the patient has an active allergy to is refused (422 naming the
 /// allergy) unless it says why it is given anyway; each such override is audited.
-async fn check_allergies(tx: &mut PgConnection, patient_id: i64, draft: &EncounterDraft) -> AppResult<Vec<String>> {
+async fn check_allergies(tx: &mut PgConnection, patient_id: i64, prescriptions: &[PrescriptionInput]) -> AppResult<Vec<String>> {
     let allergies = db::active_allergies(tx, patient_id).await?;
     let mut overrides = Vec::new();
-    for prescription in &draft.prescriptions {
+    for prescription in prescriptions {
         let Some(substance) = allergy_check::first_conflict(&prescription.drug, allergies.iter().map(|(s, _)| s.as_str())) else {
             continue;
         };
@@ -108,7 +108,7 @@ pub async fn create(conn: &mut PgConnection, actor: &Actor, input: NewEncounter)
     if let Some(appointment_id) = appointment_id {
         check_appointment(&mut tx, actor, patient_id, appointment_id).await?;
     }
-    let overrides = check_allergies(&mut tx, patient_id, &draft).await?;
+    let overrides = check_allergies(&mut tx, patient_id, &draft.prescriptions).await?;
     let id = db::insert(&mut tx, patient_id, appointment_id, actor.user_id, &draft).await?;
     let codes = draft.diagnoses.iter().map(|d| d.code.as_str()).collect::<Vec<_>>().join(", ");
     audit::record(&mut tx, entry("chart.encounter.add", actor, patient_id).on("encounter", id).detail(codes)).await?;
@@ -116,6 +116,23 @@ pub async fn create(conn: &mut PgConnection, actor: &Actor, input: NewEncounter)
     let added = load(&mut tx, id).await?;
     tx.commit().await?;
     Ok(added)
+}
+
+/// A doctor prescribes outside a visit (approving a patient's request for a new medicine), in
+/// the caller's transaction: the same checks as a visit note's prescriptions (the chart rule,
+/// the allergy check and its audited override). Returns the prescription's id.
+#[tracing::instrument(skip_all, fields(patient_id = patient_id))]
+pub async fn prescribe(tx: &mut PgConnection, actor: &Actor, patient_id: i64, input: PrescriptionInput) -> AppResult<i64> {
+    actor.require_role(&[Role::Doctor])?;
+    let prescription = input.parse().map_err(AppError::Validation)?;
+    require_chart_access(tx, actor, patient_id, ChartUse::Write).await?;
+    let overrides = check_allergies(tx, patient_id, std::slice::from_ref(&prescription)).await?;
+    let id = db::insert_prescription(tx, None, patient_id, actor.user_id, 0, &prescription).await?;
+    audit::record(tx, entry("chart.prescription.add", actor, patient_id).on("prescription", id).detail(prescription.drug.clone())).await?;
+    for detail in overrides {
+        audit::record(tx, entry("chart.prescription.allergy_override", actor, patient_id).on("prescription", id).detail(detail)).await?;
+    }
+    Ok(id)
 }
 
 /// A page of the patient's encounters, newest first (one audit entry). Clinicians may ask for
@@ -180,7 +197,7 @@ pub async fn correct(conn: &mut PgConnection, actor: &Actor, id: i64, input: Enc
         super::CorrectionRefused::NotTheAuthor => AppError::Forbidden(refused.message().into()),
         _ => AppError::Conflict(refused.message().into()),
     })?;
-    let overrides = check_allergies(&mut tx, current.patient_id, &draft).await?;
+    let overrides = check_allergies(&mut tx, current.patient_id, &draft.prescriptions).await?;
     db::correct(&mut tx, &current, actor.user_id, &draft).await?;
     let audited =
         entry("chart.encounter.correct", actor, current.patient_id).on("encounter", id).detail(format!("version {}", current.version + 1));

@@ -19,6 +19,16 @@ pub mod rest;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+/// One of a patient's doctors: one they have seen (a confirmed, past or missed visit), whom
+/// they may ask a question or for a prescription.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
+pub struct TreatingDoctor {
+    pub doctor_id: i64,
+    pub name: String,
+    pub specialization: String,
+}
+
 /// A patient as the registry lists them: who they are and how to reach them, nothing clinical.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(sqlx::FromRow, utoipa::ToSchema))]

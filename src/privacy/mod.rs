@@ -97,6 +97,13 @@ impl RecordAccess {
             "billing.claim.partially_approved" => "recorded your insurer's partial approval of a claim",
             "billing.claim.denied" => "recorded your insurer's denial of a claim",
             "billing.claim.paid" => "recorded your insurer's payment of a claim",
+            "chart.prescription.add" => "wrote you a prescription",
+            "prescriptions.list" => "looked at your prescriptions",
+            "prescriptions.to_dispense" => "saw your prescription in the pharmacy's queue",
+            "refills.list" => "saw your refill request in a list",
+            "refills.approve" => "approved your refill request",
+            "refills.deny" => "declined your refill request",
+            "pharmacy.dispense" => "dispensed your medicine",
             other => other,
         };
         what.to_owned()

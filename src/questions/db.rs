@@ -166,20 +166,6 @@ pub async fn doctor_id_of_user(conn: &mut PgConnection, user_id: i64) -> AppResu
     Ok(sqlx::query_scalar("SELECT id FROM doctors WHERE user_id = $1").bind(user_id).fetch_optional(conn).await?)
 }
 
-/// Is this doctor (`doctors.id`, active and listed) one of the patient's doctors: a visit that
-/// was confirmed, took place or was missed?
-#[tracing::instrument(skip_all, fields(doctor_id = doctor_id, patient_id = patient_id))]
-pub async fn treats(conn: &mut PgConnection, doctor_id: i64, patient_id: i64) -> AppResult<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM appointments a JOIN doctors d ON d.id = a.doctor_id JOIN users u ON u.id = d.user_id
-                         WHERE a.doctor_id = $1 AND a.patient_id = $2 AND a.status IN ('accepted', 'completed', 'no_show') AND u.active)",
-    )
-    .bind(doctor_id)
-    .bind(patient_id)
-    .fetch_one(conn)
-    .await?)
-}
-
 /// The account of a doctor profile, with its name.
 #[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn doctor_account(conn: &mut PgConnection, doctor_id: i64) -> AppResult<Option<(i64, String)>> {
@@ -187,20 +173,6 @@ pub async fn doctor_account(conn: &mut PgConnection, doctor_id: i64) -> AppResul
         .bind(doctor_id)
         .fetch_optional(conn)
         .await?)
-}
-
-/// The active doctors a patient has seen (a confirmed, past or missed visit), by name.
-#[tracing::instrument(skip_all, fields(patient_id = patient_id))]
-pub async fn doctors_of_patient(conn: &mut PgConnection, patient_id: i64) -> AppResult<Vec<super::DoctorChoice>> {
-    Ok(sqlx::query_as(
-        "SELECT d.id AS doctor_id, u.name, d.specialization FROM doctors d JOIN users u ON u.id = d.user_id AND u.active
-          WHERE EXISTS (SELECT 1 FROM appointments a WHERE a.doctor_id = d.id AND a.patient_id = $1
-                           AND a.status IN ('accepted', 'completed', 'no_show'))
-          ORDER BY u.name, d.id",
-    )
-    .bind(patient_id)
-    .fetch_all(conn)
-    .await?)
 }
 
 /// How many questions are pending for a doctor (`doctors.id`: theirs and the clinic's), or in

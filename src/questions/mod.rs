@@ -149,13 +149,7 @@ pub fn duration_words(elapsed: chrono::Duration) -> String {
 }
 
 /// A doctor a patient may ask: one they have seen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(sqlx::FromRow))]
-pub struct DoctorChoice {
-    pub doctor_id: i64,
-    pub name: String,
-    pub specialization: String,
-}
+pub use crate::patients::TreatingDoctor as DoctorChoice;
 
 #[cfg(test)]
 mod tests {

@@ -57,7 +57,9 @@ pub async fn ask(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, input:
     let mut tx = conn.begin().await?;
     let patient_id = patient_id_of_user(&mut tx, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?;
     let doctor = match input.doctor_id {
-        Some(doctor_id) if db::treats(&mut tx, doctor_id, patient_id).await? => db::doctor_account(&mut tx, doctor_id).await?,
+        Some(doctor_id) if crate::patients::access::treats(&mut tx, doctor_id, patient_id).await? => {
+            db::doctor_account(&mut tx, doctor_id).await?
+        }
         Some(_) => {
             return Err(AppError::validation(
                 "You can ask a doctor you have seen (a confirmed or past visit). Ask the clinic's doctors instead.",
@@ -256,5 +258,5 @@ pub async fn close(conn: &mut PgConnection, actor: &Actor, id: i64) -> AppResult
 pub async fn doctors_to_ask(conn: &mut PgConnection, actor: &Actor) -> AppResult<Vec<super::DoctorChoice>> {
     actor.require_role(&[Role::Patient])?;
     let patient_id = patient_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?;
-    db::doctors_of_patient(conn, patient_id).await
+    crate::patients::access::doctors_of_patient(conn, patient_id).await
 }

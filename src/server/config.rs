@@ -71,6 +71,10 @@ pub struct Config {
     #[arg(long, env = "CADUCEUS_BREAK_GLASS_HOURS", default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=72), global = true)]
     pub break_glass_hours: u32,
 
+    /// The pharmacy is warned of lots expiring within this many days.
+    #[arg(long, env = "CADUCEUS_EXPIRY_ALERT_DAYS", default_value_t = crate::pharmacy::DEFAULT_EXPIRY_ALERT_DAYS, value_parser = clap::value_parser!(u32).range(1..=365), global = true)]
+    pub expiry_alert_days: u32,
+
     /// Drop the Secure flag of the session cookie, for plain-http development only.
     #[arg(long, env = "CADUCEUS_INSECURE_COOKIES", global = true, action = ArgAction::SetTrue, value_parser = BoolishValueParser::new())]
     pub insecure_cookies: bool,

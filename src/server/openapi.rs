@@ -31,6 +31,8 @@ use utoipa::{Modify, OpenApi};
         (name = "patients", description = "The patient registry: medical record numbers and search"),
         (name = "records", description = "The chart: history, allergies and vitals"),
         (name = "encounters", description = "Visit notes: ICD-10 coded diagnoses, treatment, prescriptions, corrections, addenda"),
+        (name = "prescriptions", description = "Prescriptions, refill requests and the pharmacy's queue of fills"),
+        (name = "inventory", description = "The pharmacy's stock: items, lots with expiry, the movement ledger and alerts"),
         (name = "billing", description = "Invoices, payments, refunds, credit notes and receipts"),
         (name = "reports", description = "Revenue and patient-summary reports, as JSON and CSV (managers and admins)"),
         (name = "notifications", description = "The caller's notifications"),

@@ -175,6 +175,7 @@ pub fn state(leptos_options: LeptosOptions, pool: PgPool, config: Config) -> App
         cancel_cutoff_hours: config.cancel_cutoff_hours,
         public_url,
         break_glass_hours: config.break_glass_hours,
+        expiry_alert_days: config.expiry_alert_days,
     });
     AppState {
         leptos_options,
@@ -286,6 +287,8 @@ pub fn api_router() -> OpenApiRouter<AppState> {
         .merge(questions::rest::routes())
         .merge(xrays::rest::routes())
         .merge(billing::rest::routes())
+        .merge(crate::prescriptions::rest::routes())
+        .merge(crate::pharmacy::rest::routes())
         .merge(crate::reports::rest::routes())
         .merge(notifications::rest::routes())
         .merge(audit::rest::routes())
@@ -330,13 +333,22 @@ async fn payload_too_large_as_json(request: Request, next: Next) -> Response {
 }
 
 /// Periodic housekeeping: expired cookie sessions, throttle keys whose budget is full again, the
-/// report rollups' appended rows folded.
+/// report rollups' appended rows folded, and (hourly) the pharmacy told of new stock alerts.
 fn spawn_housekeeping(state: &AppState) {
     let store = PostgresStore::new(state.pool.clone());
     tokio::spawn(async move {
         use tower_sessions::ExpiredDeletion;
         if let Err(err) = store.continuously_delete_expired(Duration::from_secs(600)).await {
             tracing::warn!(error = ?err, "expired-session cleanup stopped");
+        }
+    });
+    let (pool, clinic) = (state.pool.clone(), state.clinic.clone());
+    tokio::spawn(async move {
+        loop {
+            if let Err(err) = crate::pharmacy::service::send_alerts(&pool, &clinic).await {
+                tracing::warn!(error = ?err, "stock alerts failed");
+            }
+            tokio::time::sleep(Duration::from_secs(3600)).await;
         }
     });
     let pool = state.pool.clone();

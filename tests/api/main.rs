@@ -14,6 +14,7 @@ mod dataset;
 mod documents;
 mod encounters;
 mod matrix;
+mod pharmacy;
 mod privacy;
 mod questions;
 mod records;

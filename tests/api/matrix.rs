@@ -140,6 +140,20 @@ enum Case {
     ReviewOwnerClaim,
     /// A policy for the owner, a fresh member number each time.
     AddOwnerPolicy,
+    /// The owner's patient id as `?patient_id=`.
+    OwnerPrescriptions,
+    /// A refill of a fresh prescription of the owner's, by the object's doctor.
+    RequestOwnerRefill,
+    /// A new medicine from the object's doctor.
+    AskForMedicine,
+    /// A fresh pending refill request of the owner's, asked of the object's doctor.
+    ApproveOwnerRefill,
+    DenyOwnerRefill,
+    /// A fresh item of stock; `{id}` is the item.
+    StockItem,
+    CreateStockItem,
+    UpdateStockItem,
+    ReceiveStock,
 }
 
 /// Method, documented path, case, and the status for each caller in [`CALLERS`] order:
@@ -262,6 +276,23 @@ const MATRIX: &[(&str, &str, Case, [u16; 9])] = &[
     ("PUT",    "/api/claims/{id}",                    Case::ReviewOwnerClaim, [401, 403, 403, 403, 403, 403, 200, 403, 200]),
     ("GET",    "/api/patients/{id}/insurance",        Case::OwnerChart,    [401, 200, 404, 403, 403, 403, 200, 403, 200]),
     ("POST",   "/api/patients/{id}/insurance",        Case::AddOwnerPolicy, [401, 201, 404, 403, 403, 403, 201, 403, 201]),
+    // Prescriptions: patients their own, clinicians the charts they read; the pharmacy (the
+    // desk) its queue; refill requests between patients and their doctors.
+    ("GET",    "/api/prescriptions",                  Case::OwnerPrescriptions, [401, 200, 404, 200, 404, 200, 403, 403, 200]),
+    ("GET",    "/api/prescriptions/to-dispense",      Case::Plain,         [401, 403, 403, 403, 403, 403, 200, 403, 200]),
+    ("POST",   "/api/prescriptions/{id}/refill-requests", Case::RequestOwnerRefill, [401, 201, 404, 403, 403, 403, 403, 403, 403]),
+    ("POST",   "/api/refill-requests",                Case::AskForMedicine, [401, 201, 422, 403, 403, 403, 403, 403, 403]),
+    ("GET",    "/api/refill-requests",                Case::Plain,         [401, 200, 200, 200, 200, 403, 403, 403, 200]),
+    ("POST",   "/api/refill-requests/{id}/approve",   Case::ApproveOwnerRefill, [401, 403, 403, 200, 404, 403, 403, 403, 403]),
+    ("POST",   "/api/refill-requests/{id}/deny",      Case::DenyOwnerRefill, [401, 403, 403, 200, 404, 403, 403, 403, 403]),
+    // Inventory: the desk (pharmacy) and admins keep it; doctors and nurses look it up.
+    ("GET",    "/api/inventory",                      Case::Plain,         [401, 403, 403, 200, 200, 200, 200, 403, 200]),
+    ("POST",   "/api/inventory",                      Case::CreateStockItem, [401, 403, 403, 403, 403, 403, 201, 403, 201]),
+    ("GET",    "/api/inventory/alerts",               Case::Plain,         [401, 403, 403, 200, 200, 200, 200, 403, 200]),
+    ("GET",    "/api/inventory/{id}",                 Case::StockItem,     [401, 403, 403, 200, 200, 200, 200, 403, 200]),
+    ("PUT",    "/api/inventory/{id}",                 Case::UpdateStockItem, [401, 403, 403, 403, 403, 403, 200, 403, 200]),
+    ("DELETE", "/api/inventory/{id}",                 Case::StockItem,     [401, 403, 403, 403, 403, 403, 204, 403, 204]),
+    ("POST",   "/api/inventory/{id}/movements",       Case::ReceiveStock,  [401, 403, 403, 403, 403, 403, 201, 403, 201]),
     ("GET",    "/health",                             Case::Plain,         [200, 200, 200, 200, 200, 200, 200, 200, 200]),
 ];
 
@@ -420,6 +451,32 @@ impl World {
         let submitted = self.app.post("/api/claims", claim, self.token(Who::Staff).as_deref()).await;
         assert_eq!(submitted.status(), StatusCode::CREATED);
         body(submitted).await["id"].as_i64().unwrap()
+    }
+
+    /// A fresh prescription of the owner's (two refills), in a note by the object's doctor.
+    async fn owner_prescription(&self) -> i64 {
+        let mut note = self.note();
+        note["prescriptions"] = json!([{"drug": "Amlodipine", "dose": "5 mg", "frequency": "once a day", "quantity": 30, "refills": 2}]);
+        let written = self.app.post("/api/medical-records", note, self.token(Who::ObjectDoctor).as_deref()).await;
+        assert_eq!(written.status(), StatusCode::CREATED);
+        let encounter = body(written).await["id"].as_i64().unwrap();
+        sqlx::query_scalar("SELECT id FROM prescriptions WHERE encounter_id = $1").bind(encounter).fetch_one(&self.app.pool).await.unwrap()
+    }
+
+    /// A fresh pending refill request of the owner's.
+    async fn owner_refill_request(&self) -> i64 {
+        let path = format!("/api/prescriptions/{}/refill-requests", self.owner_prescription().await);
+        let asked = self.app.post(&path, json!({"note": "Almost out"}), self.token(Who::Owner).as_deref()).await;
+        assert_eq!(asked.status(), StatusCode::CREATED);
+        body(asked).await["id"].as_i64().unwrap()
+    }
+
+    /// A fresh item of stock (a supply), made by the desk.
+    async fn stock_item(&self) -> i64 {
+        let item = json!({"name": format!("Bandage {}", self.next()), "kind": "supply", "unit": "roll", "reorder_level": 5});
+        let created = self.app.post("/api/inventory", item, self.token(Who::Staff).as_deref()).await;
+        assert_eq!(created.status(), StatusCode::CREATED);
+        body(created).await["id"].as_i64().unwrap()
     }
 
     async fn owner_note(&self) -> i64 {
@@ -663,6 +720,24 @@ impl World {
             Case::AddOwnerPolicy => {
                 let policy = json!({"payer": "Blue Shield", "member_id": format!("B-{}", self.next()), "plan": "Silver"});
                 (with_id(self.owner_patient_id), Some(policy), token)
+            }
+            Case::OwnerPrescriptions => {
+                self.owner_prescription().await;
+                (format!("{path}?patient_id={}", self.owner_patient_id), None, token)
+            }
+            Case::RequestOwnerRefill => (with_id(self.owner_prescription().await), Some(json!({"note": "Going on holiday"})), token),
+            Case::AskForMedicine => (path.to_owned(), Some(json!({"doctor_id": self.doctor_id, "drug": "Cetirizine"})), token),
+            Case::ApproveOwnerRefill => (with_id(self.owner_refill_request().await), Some(json!({"note": "Approved."})), token),
+            Case::DenyOwnerRefill => (with_id(self.owner_refill_request().await), Some(json!({"note": "Come in first."})), token),
+            Case::StockItem => (with_id(self.stock_item().await), None, token),
+            Case::CreateStockItem => {
+                let item = json!({"name": format!("Syringe {}", self.next()), "kind": "supply", "unit": "piece"});
+                (path.to_owned(), Some(item), token)
+            }
+            Case::UpdateStockItem => (with_id(self.stock_item().await), Some(json!({"reorder_level": 12})), token),
+            Case::ReceiveStock => {
+                let receipt = json!({"kind": "receive", "quantity": 10, "lot_number": format!("L-{}", self.next()), "expiry_date": (Utc::now().date_naive() + Duration::days(400)).to_string()});
+                (with_id(self.stock_item().await), Some(receipt), token)
             }
             Case::EraseFreshPatient => {
                 let user_id = self.fresh_patient_user().await;
