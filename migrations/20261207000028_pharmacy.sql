@@ -73,6 +73,8 @@ CREATE TABLE inventory_items (
     price_cents   BIGINT NOT NULL DEFAULT 0 CHECK (price_cents BETWEEN 0 AND 100000000000),
     currency      TEXT NOT NULL DEFAULT 'USD' CHECK (currency ~ '^[A-Z]{3}$'),
     active        BOOLEAN NOT NULL DEFAULT true,
+    -- Seeded in demo mode, and removed (with its ledger) when the server runs without it.
+    demo          BOOLEAN NOT NULL DEFAULT false,
     created_at    TIMESTAMPTZ NOT NULL DEFAULT now(),
     updated_at    TIMESTAMPTZ NOT NULL DEFAULT now()
 );
@@ -96,7 +98,8 @@ CREATE INDEX inventory_lots_fefo_idx ON inventory_lots (item_id, expiry_date, id
 CREATE INDEX inventory_lots_expiry_idx ON inventory_lots (expiry_date) WHERE quantity > 0;
 
 -- The ledger: stock changes only here, and rows are never changed or removed (a patient's
--- erasure only clears the keys that named them).
+-- erasure only clears the keys that named them; the demo's items go with their ledger when the
+-- server leaves demo mode, under `caduceus.removing_demo`).
 CREATE TABLE inventory_movements (
     id              BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     item_id         BIGINT NOT NULL REFERENCES inventory_items (id) ON DELETE RESTRICT,
@@ -131,6 +134,9 @@ CREATE TRIGGER inventory_movements_apply AFTER INSERT ON inventory_movements FOR
 
 CREATE FUNCTION inventory_movements_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
+    IF TG_OP = 'DELETE' AND current_setting('caduceus.removing_demo', true) = 'on' THEN
+        RETURN OLD;
+    END IF;
     IF TG_OP = 'DELETE' OR (NEW.id, NEW.item_id, NEW.lot_id, NEW.kind, NEW.quantity, NEW.reason, NEW.actor_id, NEW.created_at)
                            IS DISTINCT FROM (OLD.id, OLD.item_id, OLD.lot_id, OLD.kind, OLD.quantity, OLD.reason, OLD.actor_id, OLD.created_at)
     THEN

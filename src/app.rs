@@ -10,6 +10,8 @@ use crate::doctors::pages::{DirectoryRoute, PracticeRoute};
 use crate::encounters::pages::{EncounterRoute, VisitNoteRoute};
 use crate::notifications::pages::NotificationsRoute;
 use crate::patients::pages::{NewPatientRoute, PatientsRoute};
+use crate::pharmacy::pages::{DispenseRoute, StockItemRoute, StockRoute};
+use crate::prescriptions::pages::{MedicationsRoute, RefillsRoute};
 use crate::privacy::pages::PrivacyRoute;
 use crate::profile::pages::ProfileRoute;
 use crate::questions::pages::{QuestionRoute, QuestionsRoute};
@@ -94,6 +96,11 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("billing") view={Lazy::<BillingRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("billing/:id") view={Lazy::<InvoiceRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("receipts/:id") view={Lazy::<ReceiptRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("medications") view={Lazy::<MedicationsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("refills") view={Lazy::<RefillsRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("pharmacy") view={Lazy::<StockRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("pharmacy/items/:id") view={Lazy::<StockItemRoute>::new()} ssr=SsrMode::Async/>
+                    <Route path=path!("pharmacy/dispense") view={Lazy::<DispenseRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("reports") view={Lazy::<RevenueReportRoute>::new()} ssr=SsrMode::Async/>
                     <Route path=path!("reports/patients") view={Lazy::<PatientReportRoute>::new()} ssr=SsrMode::Async/>
                 </Routes>

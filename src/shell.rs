@@ -17,6 +17,7 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
             ("/appointments", "Appointments"),
             ("/records", "Health record"),
             ("/xrays", "X-rays"),
+            ("/medications", "Medications"),
             ("/questions", "Questions"),
             ("/billing", "Bills"),
         ]),
@@ -24,22 +25,30 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
             ("/appointments", "Schedule"),
             ("/patients", "My patients"),
             ("/questions", "Questions"),
+            ("/refills", "Refills"),
             ("/xrays", "X-rays"),
             ("/practice", "Practice"),
         ]),
-        Role::Nurse => links.extend([("/appointments", "Appointments"), ("/patients", "Patients")]),
+        Role::Nurse => links.extend([("/appointments", "Appointments"), ("/patients", "Patients"), ("/pharmacy", "Pharmacy")]),
         Role::Manager => links.extend([("/reports", "Reports"), ("/appointments", "Appointments")]),
         Role::Admin => links.extend([
             ("/appointments", "Appointments"),
             ("/users", "Users"),
             ("/billing", "Billing"),
+            ("/pharmacy", "Pharmacy"),
             ("/reports", "Reports"),
             ("/admin/outbox", "Outbox"),
             ("/admin/audit", "Audit log"),
             ("/admin/break-glass", "Emergency access"),
         ]),
         Role::Staff => {
-            links.extend([("/appointments", "Appointments"), ("/patients", "Patients"), ("/billing", "Billing"), ("/users", "Accounts")])
+            links.extend([
+                ("/appointments", "Appointments"),
+                ("/patients", "Patients"),
+                ("/billing", "Billing"),
+                ("/pharmacy", "Pharmacy"),
+                ("/users", "Accounts"),
+            ])
         }
     }
     links

@@ -412,3 +412,13 @@ pub async fn send_alerts(pool: &PgPool, clinic: &Clinic) -> AppResult<usize> {
     tx.commit().await?;
     Ok(new.len())
 }
+
+/// The stocked medicine a prescription's drug names, if one matches (the dispensing page's
+/// suggestion; the pharmacist may pick another).
+#[tracing::instrument(skip_all)]
+pub async fn stocked_medicine(conn: &mut PgConnection, clinic: &Clinic, drug: &str) -> AppResult<Option<InventoryItem>> {
+    match db::item_for_drug(conn, drug).await? {
+        Some(id) => db::find(conn, today(clinic), id).await,
+        None => Ok(None),
+    }
+}

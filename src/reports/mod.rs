@@ -104,6 +104,45 @@ impl DateRange {
     }
 }
 
+impl DateRange {
+    /// How to sum a range from the daily and monthly rollups reading the fewest rows: whole
+    /// months from the monthly one; a month the range covers mostly, as that month less the
+    /// days it leaves out; a month it covers little, as its days.
+    pub fn rollup_reads(&self) -> RollupReads {
+        let split = self.split_by_month();
+        let mut reads = RollupReads { whole_months: split.whole_months, ..RollupReads::default() };
+        for part in [split.days_before, split.days_after].into_iter().flatten() {
+            let first = month_start(part.from);
+            let last = (first + Months::new(1)).pred_opt().unwrap_or(first);
+            let included = (part.to - part.from).num_days() + 1;
+            let excluded = (last - first).num_days() + 1 - included;
+            if excluded >= included {
+                reads.add_days.push(part);
+                continue;
+            }
+            reads.add_months.push(first);
+            if part.from > first {
+                reads.subtract_days.push(DateRange { from: first, to: part.from.pred_opt().unwrap_or(first) });
+            }
+            if part.to < last {
+                reads.subtract_days.push(DateRange { from: part.to.succ_opt().unwrap_or(last), to: last });
+            }
+        }
+        reads
+    }
+}
+
+/// See [`DateRange::rollup_reads`]: at most two of each list.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RollupReads {
+    pub whole_months: Option<(NaiveDate, NaiveDate)>,
+    /// Other months (their first days) read whole.
+    pub add_months: Vec<NaiveDate>,
+    pub add_days: Vec<DateRange>,
+    /// Days of the `add_months` outside the range, taken away.
+    pub subtract_days: Vec<DateRange>,
+}
+
 /// See [`DateRange::split_by_month`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MonthSplit {
@@ -490,6 +529,25 @@ mod tests {
 
         let inside = DateRange { from: day("2025-03-02"), to: day("2025-03-30") };
         assert_eq!(inside.split_by_month(), MonthSplit { whole_months: None, days_before: Some(inside), days_after: None });
+    }
+
+    #[test]
+    fn a_mostly_covered_month_is_read_as_the_month_less_the_days_left_out() {
+        let reads = DateRange { from: day("2025-03-07"), to: day("2027-03-05") }.rollup_reads();
+        assert_eq!(reads.whole_months, Some((day("2025-04-01"), day("2027-03-01"))));
+        assert_eq!(reads.add_months, vec![day("2025-03-01")]);
+        assert_eq!(reads.subtract_days, vec![DateRange { from: day("2025-03-01"), to: day("2025-03-06") }]);
+        assert_eq!(reads.add_days, vec![DateRange { from: day("2027-03-01"), to: day("2027-03-05") }]);
+
+        // Inside one month: the month less both ends, when that is fewer days.
+        let inside = DateRange { from: day("2025-03-02"), to: day("2025-03-30") }.rollup_reads();
+        assert_eq!((inside.whole_months, inside.add_months.clone()), (None, vec![day("2025-03-01")]));
+        assert_eq!(
+            inside.subtract_days,
+            vec![DateRange { from: day("2025-03-01"), to: day("2025-03-01") }, DateRange { from: day("2025-03-31"), to: day("2025-03-31") }]
+        );
+        let short = DateRange { from: day("2025-03-10"), to: day("2025-03-12") }.rollup_reads();
+        assert_eq!((short.add_days, short.add_months, short.subtract_days), (vec![DateRange { from: day("2025-03-10"), to: day("2025-03-12") }], vec![], vec![]));
     }
 
     #[test]

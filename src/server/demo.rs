@@ -61,6 +61,8 @@ pub async fn seed(pool: &PgPool) -> Result<()> {
     seed_history(&mut tx).await?;
     let year = seed_clinic_year(&mut tx, &hash).await?;
     bill_history(&mut tx).await?;
+    seed_pharmacy(&mut tx).await?;
+    seed_prescription(&mut tx).await?;
     if year {
         settle_clinic_year(&mut tx).await?;
     }
@@ -226,6 +228,84 @@ async fn bill_history(conn: &mut sqlx::PgConnection) -> Result<()> {
     Ok(())
 }
 
+/// (name, kind, unit, reorder level, price in cents, lots as (number, days to expiry, quantity)).
+type DemoItem = (&'static str, &'static str, &'static str, i32, i64, &'static [(&'static str, i64, i32)]);
+
+/// The pharmacy's shelves: enough to dispense from, one medicine below its reorder level and
+/// one lot expiring within the alert window, so the staff dashboard has something to say.
+const PHARMACY: [DemoItem; 6] = [
+    ("Amlodipine 5 mg", "medicine", "tablet", 60, 20, &[("AML-2406", 45, 40), ("AML-2511", 400, 200)]),
+    ("Amoxicillin 500 mg", "medicine", "capsule", 50, 35, &[("AMX-0907", 300, 30)]),
+    ("Paracetamol 500 mg", "medicine", "tablet", 100, 5, &[("PAR-7731", 500, 480)]),
+    ("Ibuprofen 200 mg", "medicine", "tablet", 100, 8, &[("IBU-1102", 200, 150), ("IBU-1207", 620, 200)]),
+    ("Gauze pad 10 × 10 cm", "supply", "pack", 20, 0, &[("GZ-55", 700, 80)]),
+    ("Syringe 5 ml", "supply", "syringe", 100, 30, &[("SY-908", 900, 300)]),
+];
+
+/// Stocked once (when the demo has no items), received by the front desk's demo account.
+async fn seed_pharmacy(conn: &mut sqlx::PgConnection) -> Result<()> {
+    let stocked: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM inventory_items WHERE demo)").fetch_one(&mut *conn).await?;
+    if stocked {
+        return Ok(());
+    }
+    let desk: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = 'staff@caduceus.test'").fetch_optional(&mut *conn).await?;
+    for (name, kind, unit, reorder_level, price_cents, lots) in PHARMACY {
+        let item: i64 = sqlx::query_scalar(
+            "INSERT INTO inventory_items (name, kind, unit, reorder_level, price_cents, demo)
+             VALUES ($1, $2::inventory_item_kind, $3, $4, $5, true) RETURNING id",
+        )
+        .bind(name)
+        .bind(kind)
+        .bind(unit)
+        .bind(reorder_level)
+        .bind(price_cents)
+        .fetch_one(&mut *conn)
+        .await?;
+        for (lot_number, days_to_expiry, quantity) in lots {
+            sqlx::query(
+                "WITH lot AS (INSERT INTO inventory_lots (item_id, lot_number, expiry_date) VALUES ($1, $2, current_date + $3::int) RETURNING id)
+                 INSERT INTO inventory_movements (item_id, lot_id, kind, quantity, actor_id) SELECT $1, id, 'receive', $4, $5 FROM lot",
+            )
+            .bind(item)
+            .bind(lot_number)
+            .bind(*days_to_expiry as i32)
+            .bind(quantity)
+            .bind(desk)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Pat's blood-pressure tablets, prescribed by Dr. Grey at the visit three weeks ago (filled
+/// then, three refills), so "Request refill" has something to refill. Once per demo patient.
+async fn seed_prescription(conn: &mut sqlx::PgConnection) -> Result<()> {
+    sqlx::query(
+        "WITH visit AS (
+             SELECT a.id, a.patient_id, d.user_id AS doctor_user, a.starts_at
+               FROM appointments a JOIN doctors d ON d.id = a.doctor_id JOIN users du ON du.id = d.user_id
+               JOIN patients p ON p.id = a.patient_id JOIN users pu ON pu.id = p.user_id
+              WHERE pu.email = 'patient@caduceus.test' AND du.email = 'doctor@caduceus.test' AND a.status = 'completed'
+                AND NOT EXISTS (SELECT 1 FROM prescriptions x WHERE x.patient_id = a.patient_id)
+              ORDER BY a.starts_at LIMIT 1
+         ), note AS (
+             INSERT INTO encounters (patient_id, appointment_id, author_id, diagnoses, treatment, created_at, updated_at)
+             SELECT patient_id, id, doctor_user, jsonb_build_array(jsonb_build_object('code', 'I10', 'description', 'Essential (primary) hypertension')),
+                    'Amlodipine daily; keep walking; check again in six months.', starts_at + interval '30 minutes', starts_at + interval '30 minutes'
+               FROM visit
+              WHERE NOT EXISTS (SELECT 1 FROM encounters e WHERE e.appointment_id = visit.id AND e.status = 'active')
+             RETURNING id, patient_id, author_id, created_at
+         )
+         INSERT INTO prescriptions (encounter_id, patient_id, prescriber_id, position, drug, dose, route, frequency, duration_days,
+                                    quantity, refills, fills, last_filled_at, prescribed_at)
+         SELECT id, patient_id, author_id, 0, 'Amlodipine', '5 mg', 'oral', 'once a day', 30, 30, 3, 1, created_at, created_at FROM note",
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 async fn insert_demo_user(conn: &mut sqlx::PgConnection, email: &str, name: &str, role: Role, hash: &str) -> Result<Option<i64>> {
     let exists: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE email = $1)").bind(email).fetch_one(&mut *conn).await?;
     if exists {
@@ -245,6 +325,12 @@ async fn insert_demo_user(conn: &mut sqlx::PgConnection, email: &str, name: &str
 
 /// Outside demo mode, demo accounts (and everything hanging off them) must not exist.
 pub async fn remove(pool: &PgPool) -> Result<()> {
+    let mut tx = pool.begin().await?;
+    // The demo's shelves go with their ledger (which otherwise never loses a row).
+    sqlx::query("SET LOCAL caduceus.removing_demo = 'on'").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM inventory_movements WHERE item_id IN (SELECT id FROM inventory_items WHERE demo)").execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM inventory_items WHERE demo").execute(&mut *tx).await?;
+    tx.commit().await?;
     let removed = sqlx::query("DELETE FROM users WHERE demo").execute(pool).await?.rows_affected();
     if removed > 0 {
         tracing::info!(removed, "removed demo accounts (the server runs without demo mode)");

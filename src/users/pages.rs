@@ -10,6 +10,8 @@ use crate::auth::guard::{page_resource, use_auth, use_user, RequireUser};
 use crate::auth::{CurrentUser, Role};
 use crate::billing::pages::{outstanding_bills_resource, BillsPanel, OutstandingResource};
 use crate::error::ApiError;
+use crate::pharmacy::pages::{stock_alerts_resource, AlertsResource, StockAlertsPanel};
+use crate::prescriptions::pages::{refill_count, RefillCountResource, RefillQueuePanel};
 use crate::questions::pages::{open_question_count, CountResource, QuestionQueuePanel};
 use crate::reports::pages::{month_glance_resource, GlanceResource, MonthGlancePanel};
 use crate::ui::lazy::lazy_page;
@@ -29,6 +31,8 @@ struct PanelData {
     xrays_to_read: CountResource,
     bills: OutstandingResource,
     glance: GlanceResource,
+    refills: RefillCountResource,
+    stock: AlertsResource,
 }
 
 lazy_page!(
@@ -47,6 +51,8 @@ pub fn DashboardPage() -> impl IntoView {
         xrays_to_read: unread_xray_count(),
         bills: outstanding_bills_resource(),
         glance: month_glance_resource(),
+        refills: refill_count(),
+        stock: stock_alerts_resource(),
     };
     view! {
         <Title text=""/>
@@ -110,8 +116,9 @@ fn Dashboard(user: CurrentUser, data: PanelData) -> impl IntoView {
         <div class="panels">
             {(user.role == Role::Admin).then(|| view! { <PendingDoctorsPanel doctors=data.pending_doctors/> })}
             {(user.role == Role::Patient).then(|| view! { <UpcomingVisitsPanel visits=data.visits/> })}
-            {(user.role == Role::Doctor).then(|| view! { <DoctorDayPanels today=data.day/> <QuestionQueuePanel queue=data.open_questions/> <XrayWorklistPanel count=data.xrays_to_read/> })}
+            {(user.role == Role::Doctor).then(|| view! { <DoctorDayPanels today=data.day/> <QuestionQueuePanel queue=data.open_questions/> <RefillQueuePanel count=data.refills/> <XrayWorklistPanel count=data.xrays_to_read/> })}
             {matches!(user.role, Role::Patient | Role::Staff | Role::Admin).then(|| view! { <BillsPanel bills=data.bills role=user.role/> })}
+            {matches!(user.role, Role::Staff | Role::Admin).then(|| view! { <StockAlertsPanel alerts=data.stock/> })}
             {matches!(user.role, Role::Manager | Role::Admin).then(|| view! { <MonthGlancePanel glance=data.glance/> })}
             {panels(user.role).iter().map(|(title, empty)| view! {
                 <section class="card panel">

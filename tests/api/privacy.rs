@@ -439,7 +439,7 @@ async fn patient_with_history(app: &TestApp, admin: &str) -> (i64, i64, String, 
     assert_eq!(written.status(), StatusCode::CREATED);
     let note_path = format!("/api/medical-records/{}", body(written).await["id"]);
     let correction = json!({"diagnoses": [{"code": "I48.0"}], "treatment": "Anticoagulation",
-                            "prescriptions": [{"drug": "Apixaban", "dose": "5 mg", "frequency": "twice a day"}]});
+                            "prescriptions": [{"drug": "Apixaban", "dose": "5 mg", "frequency": "twice a day", "quantity": 60, "refills": 2}]});
     assert_eq!(app.put(&note_path, correction, &doctor_token).await.status(), StatusCode::OK);
     let addendum = app.post(&format!("{note_path}/addenda"), json!({"text": "Holter reviewed."}), Some(&doctor_token)).await;
     assert_eq!(addendum.status(), StatusCode::CREATED);
@@ -491,6 +491,19 @@ async fn patient_with_history(app: &TestApp, admin: &str) -> (i64, i64, String, 
     assert_eq!(claim.status(), StatusCode::CREATED);
     let review = app.put(&format!("/api/claims/{}", body(claim).await["id"]), json!({"status": "in_review"}), &desk).await;
     assert_eq!(review.status(), StatusCode::OK);
+    // A refill of her tablets, approved, and dispensed by the pharmacy (billed, in the ledger).
+    let prescriptions = body(app.get("/api/prescriptions", Some(&token)).await).await;
+    let apixaban = prescriptions.as_array().unwrap().iter().find(|p| p["drug"] == "Apixaban" && p["status"] == "active").unwrap()["id"].clone();
+    let asked = app.post(&format!("/api/prescriptions/{apixaban}/refill-requests"), json!({}), Some(&token)).await;
+    assert_eq!(asked.status(), StatusCode::CREATED);
+    let approve = format!("/api/refill-requests/{}/approve", body(asked).await["id"]);
+    assert_eq!(app.post(&approve, json!({"note": "Fine."}), Some(&doctor_token)).await.status(), StatusCode::OK);
+    let item = json!({"name": "Apixaban 5 mg", "kind": "medicine", "unit": "tablet", "price_cents": 150});
+    let item = body(app.post("/api/inventory", item, Some(&desk)).await).await["id"].clone();
+    let receipt = json!({"kind": "receive", "quantity": 200, "lot_number": "APX-1", "expiry_date": "2030-01-31"});
+    assert_eq!(app.post(&format!("/api/inventory/{item}/movements"), receipt, Some(&desk)).await.status(), StatusCode::CREATED);
+    let fill = json!({"kind": "dispense", "quantity": 60, "prescription_id": apixaban});
+    assert_eq!(app.post(&format!("/api/inventory/{item}/movements"), fill, Some(&desk)).await.status(), StatusCode::CREATED);
     (user_id, patient_id, token, doctor_token)
 }
 

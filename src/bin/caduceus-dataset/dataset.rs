@@ -268,11 +268,13 @@ pub async fn generate(pool: &PgPool, tz: Tz, size: DatasetSize, bench_out: Optio
         "vitals",
         "invoices",
         "payments",
-        "revenue_daily",
-        "revenue_doctor_daily",
-        "revenue_doctor_monthly",
     ] {
         sqlx::query(&format!("ANALYZE {table}")).execute(pool).await?;
+    }
+    // The rollups as a running server's autovacuum leaves them: all-visible, so the reports'
+    // covering index is read without visiting the table.
+    for table in ["revenue_daily", "revenue_doctor_daily", "revenue_doctor_monthly"] {
+        sqlx::query(&format!("VACUUM (ANALYZE) {table}")).execute(pool).await?;
     }
     tracing::info!(elapsed = ?started.elapsed(), "dataset: done");
     Ok(summary)
