@@ -41,15 +41,13 @@ fn nav_links(role: Role) -> Vec<(&'static str, &'static str)> {
             ("/admin/audit", "Audit log"),
             ("/admin/break-glass", "Emergency access"),
         ]),
-        Role::Staff => {
-            links.extend([
-                ("/appointments", "Appointments"),
-                ("/patients", "Patients"),
-                ("/billing", "Billing"),
-                ("/pharmacy", "Pharmacy"),
-                ("/users", "Accounts"),
-            ])
-        }
+        Role::Staff => links.extend([
+            ("/appointments", "Appointments"),
+            ("/patients", "Patients"),
+            ("/billing", "Billing"),
+            ("/pharmacy", "Pharmacy"),
+            ("/users", "Accounts"),
+        ]),
     }
     links
 }

@@ -88,10 +88,11 @@ test("a patient asks for a refill, the doctor approves it, the pharmacy dispense
   await page.getByRole("link", { name: item }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(item);
   await expect(page.getByTestId("item-on-hand")).toHaveText("105 capsules");
-  const lots = page.getByRole("table", { name: "Lots" });
-  await expect(lots.getByRole("row").filter({ hasText: "EARLY" })).toContainText("5");
-  await expect(lots.getByRole("row").filter({ hasText: "LATE" })).toContainText("100");
-  const latest = page.getByRole("table", { name: "Movements" }).getByRole("row").nth(1);
+  const lotQuantity = (lot: string) =>
+    page.getByRole("table", { name: "Lots" }).getByTestId("lot").filter({ hasText: lot }).locator("td[data-label=Quantity]");
+  await expect(lotQuantity("EARLY")).toHaveText("5");
+  await expect(lotQuantity("LATE")).toHaveText("100");
+  const latest = page.getByTestId("movement").first();
   await expect(latest).toContainText("Dispensed");
   await expect(latest).toContainText("EARLY");
   await expect(latest).toContainText("-20 capsule");
@@ -115,7 +116,7 @@ test("the desk adds an item, receives a lot, wastes what broke, and the ledger a
   const form = page.getByRole("form", { name: "New item" });
   await form.getByLabel("Name").fill(name);
   await form.getByLabel("Kind").selectOption("supply");
-  await form.getByLabel("Unit").fill("roll");
+  await form.getByLabel("Unit", { exact: true }).fill("roll");
   await form.getByLabel("Reorder level").fill("10");
   await form.getByLabel("Price per unit").fill("1.20");
   await form.getByRole("button", { name: "Add item" }).click();
@@ -138,9 +139,11 @@ test("the desk adds an item, receives a lot, wastes what broke, and the ledger a
   await change.getByLabel("Reason").fill("Wet in the storeroom");
   await change.getByRole("button", { name: "Record" }).click();
   await expect(page.getByTestId("item-on-hand")).toHaveText("21 rolls");
-  const movements = page.getByRole("table", { name: "Movements" });
-  await expect(movements.getByRole("row")).toHaveCount(3);
-  await expect(movements.getByRole("row").nth(1)).toContainText("Wet in the storeroom");
+  // The ledger, newest first: the receipt and the waste.
+  const movements = page.getByRole("table", { name: "Movements" }).getByTestId("movement");
+  await expect(movements).toHaveCount(2);
+  await expect(movements.first()).toContainText("Wet in the storeroom");
+  await expect(movements.first()).toContainText("-3 roll");
 
   // More than the lot holds is refused with the reason, and nothing moves.
   await change.getByLabel("Quantity").fill("50");

@@ -78,7 +78,7 @@ pub struct ItemRow<'a> {
 }
 
 pub async fn insert(conn: &mut PgConnection, item: &ItemRow<'_>) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
+    sqlx::query_scalar(
         "INSERT INTO inventory_items (name, kind, unit, reorder_level, price_cents, currency, active)
          VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id",
     )
@@ -91,7 +91,7 @@ pub async fn insert(conn: &mut PgConnection, item: &ItemRow<'_>) -> AppResult<i6
     .bind(item.active)
     .fetch_one(conn)
     .await
-    .map_err(conflict_on("inventory_items_active_name", ONE_NAME))?)
+    .map_err(conflict_on("inventory_items_active_name", ONE_NAME))
 }
 
 pub async fn update(conn: &mut PgConnection, id: i64, item: &ItemRow<'_>) -> AppResult<()> {
@@ -176,7 +176,7 @@ pub struct LedgerRow<'a> {
 const NOT_ENOUGH: &str = "Not enough stock in that lot (someone may have taken it a moment ago).";
 
 pub async fn insert_movement(conn: &mut PgConnection, row: &LedgerRow<'_>) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
+    sqlx::query_scalar(
         "INSERT INTO inventory_movements (item_id, lot_id, kind, quantity, reason, prescription_id, patient_id, actor_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
     )
@@ -190,7 +190,7 @@ pub async fn insert_movement(conn: &mut PgConnection, row: &LedgerRow<'_>) -> Ap
     .bind(row.actor_id)
     .fetch_one(conn)
     .await
-    .map_err(conflict_on("inventory_lots_never_negative", NOT_ENOUGH))?)
+    .map_err(conflict_on("inventory_lots_never_negative", NOT_ENOUGH))
 }
 
 /// The ledger's rows of a dispense name the invoice that billed it (set once, after billing).

@@ -3,8 +3,7 @@
 //! each dispensed first-expired-first-out. Every form posts without JavaScript too.
 
 use super::api::{
-    load_fills, load_item, load_stock, load_stock_alerts, AddItem, ChangeItem, DispenseFill, FillToDispense, MoveStock,
-    StockOverview,
+    load_fills, load_item, load_stock, load_stock_alerts, AddItem, ChangeItem, DispenseFill, FillToDispense, MoveStock, StockOverview,
 };
 use super::{InventoryItem, ItemDetail, MovementKind, StockAlerts};
 use crate::auth::guard::{page_resource, use_user, RequireUser};
@@ -109,10 +108,10 @@ fn ItemTable(items: Vec<InventoryItem>) -> impl IntoView {
                                 <td><a href=format!("/pharmacy/items/{}", item.id)>{item.name.clone()}</a>
                                     {(!item.active).then(|| view! { " " <span class="badge muted">"Inactive"</span> })}
                                     {low.then(|| view! { " " <span class="badge warn">"Reorder"</span> })}</td>
-                                <td>{item.kind.label()}</td>
-                                <td class="num" data-testid="on-hand">{amount(item.quantity_on_hand, &item.unit)}</td>
-                                <td>{item.next_expiry.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
-                                <td class="num">{item.price().to_string()}</td>
+                                <td data-label="Kind">{item.kind.label()}</td>
+                                <td class="num" data-label="On hand" data-testid="on-hand">{amount(item.quantity_on_hand, &item.unit)}</td>
+                                <td data-label="Next expiry">{item.next_expiry.map(|d| d.to_string()).unwrap_or_else(|| "—".into())}</td>
+                                <td class="num" data-label="Price">{item.price().to_string()}</td>
                             </tr>
                         }
                     }).collect_view()}
@@ -230,8 +229,8 @@ fn ItemView(detail: ItemDetail, actions: ItemActions) -> impl IntoView {
                     <div class="table-wrap"><table class="table" aria-label="Lots">
                         <thead><tr><th>"Lot"</th><th>"Expires"</th><th class="num">"Quantity"</th><th>"Received"</th></tr></thead>
                         <tbody>{detail.lots.into_iter().map(|lot| view! {
-                            <tr data-testid="lot"><td>{lot.lot_number}</td><td>{lot.expiry_date.to_string()}</td>
-                                <td class="num">{lot.quantity}</td><td>{format_time(&lot.received_at)}</td></tr>
+                            <tr data-testid="lot"><td><strong>{lot.lot_number}</strong></td><td data-label="Expires">{lot.expiry_date.to_string()}</td>
+                                <td class="num" data-label="Quantity">{lot.quantity}</td><td data-label="Received">{format_time(&lot.received_at)}</td></tr>
                         }).collect_view()}</tbody>
                     </table></div>
                 }.into_any()
@@ -253,8 +252,8 @@ fn ItemView(detail: ItemDetail, actions: ItemActions) -> impl IntoView {
                                 (None, None) => String::new(),
                             };
                             view! {
-                                <tr data-testid="movement"><td>{format_time(&m.created_at)}</td><td>{m.kind.label()}</td><td>{m.lot_number}</td>
-                                    <td class="num">{format!("{:+} {}", m.quantity, unit)}</td><td>{m.actor_name.unwrap_or_default()}</td><td>{note}</td></tr>
+                                <tr data-testid="movement"><td>{format_time(&m.created_at)}</td><td><strong>{m.kind.label()}</strong></td><td data-label="Lot">{m.lot_number}</td>
+                                    <td class="num" data-label="Quantity">{format!("{:+} {}", m.quantity, unit)}</td><td data-label="By">{m.actor_name.unwrap_or_default()}</td><td>{note}</td></tr>
                             }
                         }).collect_view()}</tbody>
                     </table></div>

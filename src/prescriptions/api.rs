@@ -14,6 +14,8 @@ pub struct Medications {
     pub requests: Vec<RefillRequest>,
     /// The doctors the patient may ask for a new medicine.
     pub doctors: Vec<TreatingDoctor>,
+    /// The server's clock, which decides what is current (the browser's has no say).
+    pub now: chrono::DateTime<chrono::Utc>,
 }
 
 #[server(prefix = "/sfn", endpoint = "medications")]
@@ -24,9 +26,10 @@ pub async fn load_medications() -> Result<Medications, ApiError> {
     let mut conn = crate::extract::connection().await?;
     let prescriptions = super::service::list(&mut conn, &actor, Default::default()).await?;
     let requests = super::service::list_requests(&mut conn, &actor, Default::default()).await?;
-    let patient_id = crate::patients::access::patient_id_of_user(&mut conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?;
+    let patient_id =
+        crate::patients::access::patient_id_of_user(&mut conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Patient"))?;
     let doctors = crate::patients::access::doctors_of_patient(&mut conn, patient_id).await?;
-    Ok(Medications { prescriptions, requests, doctors })
+    Ok(Medications { prescriptions, requests, doctors, now: chrono::Utc::now() })
 }
 
 #[server(prefix = "/sfn", endpoint = "request_refill")]

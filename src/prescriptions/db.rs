@@ -100,7 +100,7 @@ pub async fn insert_request(
     drug: &str,
     note: Option<&str>,
 ) -> AppResult<i64> {
-    Ok(sqlx::query_scalar(
+    sqlx::query_scalar(
         "INSERT INTO refill_requests (patient_id, prescription_id, doctor_id, drug, note) VALUES ($1, $2, $3, $4, $5) RETURNING id",
     )
     .bind(patient_id)
@@ -110,7 +110,7 @@ pub async fn insert_request(
     .bind(note)
     .fetch_one(conn)
     .await
-    .map_err(conflict_on("refill_requests_one_open", ONE_OPEN))?)
+    .map_err(conflict_on("refill_requests_one_open", ONE_OPEN))
 }
 
 const REQUEST_COLUMNS: &str = "r.id, r.patient_id, pu.name AS patient_name, r.prescription_id, r.doctor_id, du.name AS doctor_name,

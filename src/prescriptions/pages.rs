@@ -82,7 +82,7 @@ pub fn MedicationsPage() -> impl IntoView {
 
 #[component]
 fn MedicationsView(medications: Medications, actions: PatientActions) -> impl IntoView {
-    let now = Utc::now();
+    let now = medications.now;
     let (current, past): (Vec<_>, Vec<_>) = medications.prescriptions.into_iter().partition(|p| p.is_current(now));
     view! {
         {move || actions.refill.value().get().and_then(Result::ok).map(|r| view! {
@@ -96,7 +96,7 @@ fn MedicationsView(medications: Medications, actions: PatientActions) -> impl In
             } else {
                 view! {
                     <ul class="list" aria-label="Current prescriptions">
-                        {current.into_iter().map(|p| view! { <PrescriptionRow p=p refill=actions.refill/> }).collect_view()}
+                        {current.into_iter().map(|p| view! { <PrescriptionRow p=p now=now refill=actions.refill/> }).collect_view()}
                     </ul>
                 }.into_any()
             }}
@@ -120,8 +120,8 @@ fn MedicationsView(medications: Medications, actions: PatientActions) -> impl In
 }
 
 #[component]
-fn PrescriptionRow(p: PatientPrescription, refill: ServerAction<RequestRefill>) -> impl IntoView {
-    let refusal = p.refill_refusal(Utc::now());
+fn PrescriptionRow(p: PatientPrescription, now: DateTime<Utc>, refill: ServerAction<RequestRefill>) -> impl IntoView {
+    let refusal = p.refill_refusal(now);
     let filled = p.last_filled_at.as_ref().map_or_else(|| "not filled yet".to_owned(), |at| format!("last filled {}", day(at)));
     let by = p.prescriber_name.clone().map(|name| format!(" by {name}")).unwrap_or_default();
     let facts = format!(

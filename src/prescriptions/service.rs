@@ -31,7 +31,7 @@ async fn own_doctor_id(conn: &mut PgConnection, actor: &Actor) -> AppResult<i64>
     crate::doctors::db::doctor_id_of_user(conn, actor.user_id).await?.ok_or_else(|| AppError::not_found("Doctor"))
 }
 
-async fn audit_reads<'a>(conn: &mut PgConnection, actor: &Actor, action: &str, patients: impl IntoIterator<Item = i64>) -> AppResult<()> {
+async fn audit_reads(conn: &mut PgConnection, actor: &Actor, action: &str, patients: impl IntoIterator<Item = i64>) -> AppResult<()> {
     if actor.is(Role::Patient) {
         return Ok(());
     }

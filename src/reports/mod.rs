@@ -544,10 +544,16 @@ mod tests {
         assert_eq!((inside.whole_months, inside.add_months.clone()), (None, vec![day("2025-03-01")]));
         assert_eq!(
             inside.subtract_days,
-            vec![DateRange { from: day("2025-03-01"), to: day("2025-03-01") }, DateRange { from: day("2025-03-31"), to: day("2025-03-31") }]
+            vec![
+                DateRange { from: day("2025-03-01"), to: day("2025-03-01") },
+                DateRange { from: day("2025-03-31"), to: day("2025-03-31") }
+            ]
         );
         let short = DateRange { from: day("2025-03-10"), to: day("2025-03-12") }.rollup_reads();
-        assert_eq!((short.add_days, short.add_months, short.subtract_days), (vec![DateRange { from: day("2025-03-10"), to: day("2025-03-12") }], vec![], vec![]));
+        assert_eq!(
+            (short.add_days, short.add_months, short.subtract_days),
+            (vec![DateRange { from: day("2025-03-10"), to: day("2025-03-12") }], vec![], vec![])
+        );
     }
 
     #[test]

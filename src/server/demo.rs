@@ -248,7 +248,8 @@ async fn seed_pharmacy(conn: &mut sqlx::PgConnection) -> Result<()> {
     if stocked {
         return Ok(());
     }
-    let desk: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE email = 'staff@caduceus.test'").fetch_optional(&mut *conn).await?;
+    let desk: Option<i64> =
+        sqlx::query_scalar("SELECT id FROM users WHERE email = 'staff@caduceus.test'").fetch_optional(&mut *conn).await?;
     for (name, kind, unit, reorder_level, price_cents, lots) in PHARMACY {
         let item: i64 = sqlx::query_scalar(
             "INSERT INTO inventory_items (name, kind, unit, reorder_level, price_cents, demo)

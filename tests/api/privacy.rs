@@ -493,7 +493,8 @@ async fn patient_with_history(app: &TestApp, admin: &str) -> (i64, i64, String, 
     assert_eq!(review.status(), StatusCode::OK);
     // A refill of her tablets, approved, and dispensed by the pharmacy (billed, in the ledger).
     let prescriptions = body(app.get("/api/prescriptions", Some(&token)).await).await;
-    let apixaban = prescriptions.as_array().unwrap().iter().find(|p| p["drug"] == "Apixaban" && p["status"] == "active").unwrap()["id"].clone();
+    let apixaban =
+        prescriptions.as_array().unwrap().iter().find(|p| p["drug"] == "Apixaban" && p["status"] == "active").unwrap()["id"].clone();
     let asked = app.post(&format!("/api/prescriptions/{apixaban}/refill-requests"), json!({}), Some(&token)).await;
     assert_eq!(asked.status(), StatusCode::CREATED);
     let approve = format!("/api/refill-requests/{}/approve", body(asked).await["id"]);
