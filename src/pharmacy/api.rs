@@ -37,12 +37,14 @@ pub async fn load_stock(q: Option<String>, include_inactive: Option<bool>) -> Re
     Ok(StockOverview { items, alerts })
 }
 
+/// The dashboard's counts of alerts.
 #[server(prefix = "/sfn", endpoint = "stock_alerts")]
-pub async fn load_stock_alerts() -> Result<StockAlerts, ApiError> {
+pub async fn load_stock_alerts() -> Result<super::AlertCounts, ApiError> {
     use crate::auth::actor::current_actor;
     let (actor, clinic) = (current_actor()?, clinic()?);
     let mut conn = crate::extract::connection().await?;
-    Ok(super::service::alerts(&mut conn, &clinic, &actor, Default::default()).await?)
+    let alerts = super::service::alerts(&mut conn, &clinic, &actor, Default::default()).await?;
+    Ok(super::AlertCounts { low_stock: alerts.low_stock.len(), expiring: alerts.expiring.len(), days: alerts.days })
 }
 
 #[server(prefix = "/sfn", endpoint = "stock_item")]

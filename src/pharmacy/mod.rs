@@ -258,6 +258,14 @@ pub struct StockAlerts {
     pub expiring: Vec<ExpiringLot>,
 }
 
+/// How many alerts there are: the dashboard's panel (the lists stay on the stock page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertCounts {
+    pub low_stock: usize,
+    pub expiring: usize,
+    pub days: u32,
+}
+
 /// A lot as FEFO sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LotStock {

@@ -5,7 +5,7 @@
 use super::api::{
     load_fills, load_item, load_stock, load_stock_alerts, AddItem, ChangeItem, DispenseFill, FillToDispense, MoveStock, StockOverview,
 };
-use super::{InventoryItem, ItemDetail, MovementKind, StockAlerts};
+use super::{AlertCounts, InventoryItem, ItemDetail, MovementKind, StockAlerts};
 use crate::auth::guard::{page_resource, use_user, RequireUser};
 use crate::auth::Role;
 use crate::error::ApiError;
@@ -34,8 +34,8 @@ lazy_page!(
 const READERS: &[Role] = &[Role::Staff, Role::Admin, Role::Doctor, Role::Nurse];
 const KEEPERS: &[Role] = &[Role::Staff, Role::Admin];
 
-/// The staff dashboard's alerts.
-pub type AlertsResource = Resource<Option<Result<StockAlerts, ApiError>>>;
+/// The staff dashboard's counts of alerts.
+pub type AlertsResource = Resource<Option<Result<AlertCounts, ApiError>>>;
 
 pub fn stock_alerts_resource() -> AlertsResource {
     page_resource(KEEPERS, || (), |_| load_stock_alerts())
@@ -390,11 +390,11 @@ pub fn StockAlertsPanel(alerts: AlertsResource) -> impl IntoView {
             <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
                 {move || alerts.get().flatten().map(|result| match result {
                     Err(err) => view! { <ErrorView error=err/> }.into_any(),
-                    Ok(alerts) if alerts.low_stock.is_empty() && alerts.expiring.is_empty() => {
+                    Ok(alerts) if alerts.low_stock == 0 && alerts.expiring == 0 => {
                         view! { <p class="muted empty">"Stock is fine."</p> <a href="/pharmacy">"Open stock"</a> }.into_any()
                     }
                     Ok(alerts) => view! {
-                        <p data-testid="stock-alerts"><strong>{format!("{} to reorder · {} lot(s) expiring within {} days", alerts.low_stock.len(), alerts.expiring.len(), alerts.days)}</strong></p>
+                        <p data-testid="stock-alerts"><strong>{format!("{} to reorder · {} lot(s) expiring within {} days", alerts.low_stock, alerts.expiring, alerts.days)}</strong></p>
                         <a href="/pharmacy">"See the alerts"</a>
                     }.into_any(),
                 })}
