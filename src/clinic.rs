@@ -20,6 +20,11 @@ pub struct Clinic {
 }
 
 impl Clinic {
+    /// Today, as the clinic's calendar has it.
+    pub fn today(&self) -> chrono::NaiveDate {
+        chrono::Utc::now().with_timezone(&self.timezone).date_naive()
+    }
+
     pub fn cancel_cutoff(&self) -> chrono::Duration {
         chrono::Duration::hours(i64::from(self.cancel_cutoff_hours))
     }

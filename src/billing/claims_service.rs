@@ -20,7 +20,9 @@ async fn insurance_of(conn: &mut PgConnection, actor: &Actor, patient_id: i64) -
     match party(conn, actor).await? {
         Party::Patient(own) if own != patient_id => Err(AppError::concealed("Patient")),
         Party::Patient(_) => Ok(()),
-        Party::Desk => invoices::patient_user(conn, patient_id).await?.map(|_| ()).ok_or_else(|| AppError::not_found("Patient")),
+        Party::Desk => {
+            crate::patients::access::user_of_patient(conn, patient_id).await?.map(|_| ()).ok_or_else(|| AppError::not_found("Patient"))
+        }
     }
 }
 

@@ -451,9 +451,3 @@ pub async fn billable_visit(conn: &mut PgConnection, appointment_id: i64) -> App
 pub async fn invoice_of_visit(conn: &mut PgConnection, appointment_id: i64) -> AppResult<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT id FROM invoices WHERE appointment_id = $1").bind(appointment_id).fetch_optional(conn).await?)
 }
-
-/// The patient (`patients.id`) and their account, if the patient exists.
-#[tracing::instrument(skip_all, fields(patient_id = patient_id))]
-pub async fn patient_user(conn: &mut PgConnection, patient_id: i64) -> AppResult<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT user_id FROM patients WHERE id = $1").bind(patient_id).fetch_optional(conn).await?)
-}

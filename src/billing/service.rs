@@ -141,7 +141,7 @@ pub async fn create(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, inp
     let (lines, _) = line_rows(&input.lines, &currency)?;
     let mut tx = conn.begin().await?;
     desk(&mut tx, actor).await?;
-    let patient_user_id = db::patient_user(&mut tx, input.patient_id)
+    let patient_user_id = crate::patients::access::user_of_patient(&mut tx, input.patient_id)
         .await?
         .ok_or_else(|| AppError::validation("patient_id is not a registered patient."))?;
     let doctor_id = match input.appointment_id {

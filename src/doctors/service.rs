@@ -143,7 +143,7 @@ pub async fn available_slots(conn: &mut PgConnection, clinic: &Clinic, doctor_id
 /// with no slots if there is none.
 #[tracing::instrument(skip_all, fields(doctor_id = doctor_id))]
 pub async fn next_available_slots(conn: &mut PgConnection, clinic: &Clinic, doctor_id: i64) -> AppResult<AvailableSlots> {
-    let tomorrow = Utc::now().with_timezone(&clinic.timezone).date_naive() + Duration::days(1);
+    let tomorrow = clinic.today() + Duration::days(1);
     let days = free_days(conn, clinic, doctor_id, tomorrow, 60).await?;
     let (date, slots) = days.into_iter().find(|(_, slots)| !slots.is_empty()).unwrap_or((tomorrow, Vec::new()));
     Ok(AvailableSlots { date: date.to_string(), slots })

@@ -111,6 +111,12 @@ pub async fn patient_id_of_user(conn: &mut PgConnection, user_id: i64) -> AppRes
     Ok(sqlx::query_scalar("SELECT id FROM patients WHERE user_id = $1").bind(user_id).fetch_optional(conn).await?)
 }
 
+/// The account (user id) of a patient (`patients.id`), if the patient exists.
+#[tracing::instrument(skip_all, fields(patient_id = patient_id))]
+pub async fn user_of_patient(conn: &mut PgConnection, patient_id: i64) -> AppResult<Option<i64>> {
+    Ok(sqlx::query_scalar("SELECT user_id FROM patients WHERE id = $1").bind(patient_id).fetch_optional(conn).await?)
+}
+
 /// Is this doctor (`doctors.id`, active and listed) one of the patient's doctors: a visit that
 /// was confirmed, took place or was missed?
 #[tracing::instrument(skip_all, fields(doctor_id = doctor_id, patient_id = patient_id))]

@@ -108,6 +108,11 @@ pub async fn update(conn: &mut PgConnection, id: i64, item: &ItemRow<'_>) -> App
     Ok(())
 }
 
+pub async fn deactivate(conn: &mut PgConnection, id: i64) -> AppResult<()> {
+    sqlx::query("UPDATE inventory_items SET active = false WHERE id = $1 AND active").bind(id).execute(conn).await?;
+    Ok(())
+}
+
 pub async fn has_movements(conn: &mut PgConnection, id: i64) -> AppResult<bool> {
     Ok(sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM inventory_movements WHERE item_id = $1)").bind(id).fetch_one(conn).await?)
 }

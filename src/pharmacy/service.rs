@@ -16,15 +16,11 @@ use crate::clinic::Clinic;
 use crate::error::{AppError, AppResult};
 use crate::notifications::service::{self as notifications, Notice};
 use crate::prescriptions::service::{take_fill, Fill};
-use chrono::{Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate};
 use sqlx::{Connection, PgConnection, PgPool};
 
 const KEEPERS: &[Role] = &[Role::Staff, Role::Admin];
 const READERS: &[Role] = &[Role::Staff, Role::Admin, Role::Doctor, Role::Nurse];
-
-fn today(clinic: &Clinic) -> NaiveDate {
-    Utc::now().with_timezone(&clinic.timezone).date_naive()
-}
 
 #[tracing::instrument(skip_all)]
 pub async fn list(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, query: ItemQuery) -> AppResult<Vec<InventoryItem>> {
@@ -34,7 +30,7 @@ pub async fn list(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, query
         return Err(AppError::validation("Search with at most 100 characters."));
     }
     let words = words.map(|q| q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-    db::list(conn, today(clinic), words.as_deref(), query.kind, query.include_inactive.unwrap_or(false)).await
+    db::list(conn, clinic.today(), words.as_deref(), query.kind, query.include_inactive.unwrap_or(false)).await
 }
 
 #[tracing::instrument(skip_all, fields(item_id = id))]
@@ -44,7 +40,7 @@ pub async fn get(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, id: i6
 }
 
 async fn detail(conn: &mut PgConnection, clinic: &Clinic, id: i64) -> AppResult<ItemDetail> {
-    let item = db::find(conn, today(clinic), id).await?.ok_or_else(|| AppError::not_found("Item"))?;
+    let item = db::find(conn, clinic.today(), id).await?.ok_or_else(|| AppError::not_found("Item"))?;
     let lots = db::lots(conn, id).await?;
     let movements = db::history(conn, id).await?;
     Ok(ItemDetail { item, lots, movements })
@@ -96,7 +92,7 @@ pub async fn create(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, inp
 pub async fn update(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, id: i64, change: ItemUpdate) -> AppResult<ItemDetail> {
     actor.require_role(KEEPERS)?;
     let mut tx = conn.begin().await?;
-    let item = db::lock(&mut tx, today(clinic), id).await?.ok_or_else(|| AppError::not_found("Item"))?;
+    let item = db::lock(&mut tx, clinic.today(), id).await?.ok_or_else(|| AppError::not_found("Item"))?;
     let checked = check(
         change.name.as_deref().unwrap_or(&item.name),
         change.unit.as_deref().unwrap_or(&item.unit),
@@ -125,21 +121,12 @@ pub async fn update(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, id:
 pub async fn remove(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, id: i64) -> AppResult<bool> {
     actor.require_role(KEEPERS)?;
     let mut tx = conn.begin().await?;
-    let item = db::lock(&mut tx, today(clinic), id).await?.ok_or_else(|| AppError::not_found("Item"))?;
+    let item = db::lock(&mut tx, clinic.today(), id).await?.ok_or_else(|| AppError::not_found("Item"))?;
     let deleted = !db::has_movements(&mut tx, id).await?;
     if deleted {
         db::delete(&mut tx, id).await?;
-    } else if item.active {
-        let row = ItemRow {
-            name: &item.name,
-            kind: item.kind,
-            unit: &item.unit,
-            reorder_level: item.reorder_level,
-            price_cents: item.price_cents,
-            currency: &item.currency,
-            active: false,
-        };
-        db::update(&mut tx, id, &row).await?;
+    } else {
+        db::deactivate(&mut tx, id).await?;
     }
     let action = if deleted { "inventory.item.delete" } else { "inventory.item.deactivate" };
     audit::record(&mut tx, Entry::new(action).by(actor).on("inventory_item", id).detail(item.name)).await?;
@@ -198,7 +185,7 @@ pub async fn record_movement(
 ) -> AppResult<ItemDetail> {
     actor.require_role(KEEPERS)?;
     let movement = check_movement(&input)?;
-    let today = today(clinic);
+    let today = clinic.today();
     let mut tx = conn.begin().await?;
     let item = db::lock(&mut tx, today, item_id).await?.ok_or_else(|| AppError::not_found("Item"))?;
     if !item.active {
@@ -347,7 +334,7 @@ async fn bill_and_tell(
         let invoice = crate::billing::service::create(tx, clinic, actor, bill).await?;
         db::link_invoice(tx, movement_ids, invoice.id).await?;
     }
-    let Some(patient_user) = crate::prescriptions::db::patient_user(tx, prescription.patient_id).await? else { return Ok(()) };
+    let Some(patient_user) = crate::patients::access::user_of_patient(tx, prescription.patient_id).await? else { return Ok(()) };
     let notice = Notice {
         user_id: patient_user,
         title: "Ready for pickup".into(),
@@ -370,7 +357,7 @@ pub async fn alerts(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, que
 }
 
 async fn current_alerts(conn: &mut PgConnection, clinic: &Clinic, days: u32) -> AppResult<StockAlerts> {
-    let today = today(clinic);
+    let today = clinic.today();
     let low_stock = db::low_stock(conn, today).await?;
     let expiring = db::expiring(conn, today + Duration::days(i64::from(days))).await?;
     Ok(StockAlerts { days, low_stock, expiring })
@@ -418,7 +405,7 @@ pub async fn send_alerts(pool: &PgPool, clinic: &Clinic) -> AppResult<usize> {
 #[tracing::instrument(skip_all)]
 pub async fn stocked_medicine(conn: &mut PgConnection, clinic: &Clinic, drug: &str) -> AppResult<Option<InventoryItem>> {
     match db::item_for_drug(conn, drug).await? {
-        Some(id) => db::find(conn, today(clinic), id).await,
+        Some(id) => db::find(conn, clinic.today(), id).await,
         None => Ok(None),
     }
 }

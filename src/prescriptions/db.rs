@@ -199,11 +199,7 @@ pub async fn decide(
     Ok(decided.rows_affected() == 1)
 }
 
-/// The account (user id) of a patient, and of a doctor profile.
-pub async fn patient_user(conn: &mut PgConnection, patient_id: i64) -> AppResult<Option<i64>> {
-    Ok(sqlx::query_scalar("SELECT user_id FROM patients WHERE id = $1").bind(patient_id).fetch_optional(conn).await?)
-}
-
+/// The account (user id) of a doctor profile.
 pub async fn doctor_user(conn: &mut PgConnection, doctor_id: i64) -> AppResult<Option<i64>> {
     Ok(sqlx::query_scalar("SELECT user_id FROM doctors WHERE id = $1").bind(doctor_id).fetch_optional(conn).await?)
 }

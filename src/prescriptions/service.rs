@@ -15,7 +15,7 @@ use crate::auth::Role;
 use crate::clinic::Clinic;
 use crate::error::{AppError, AppResult};
 use crate::notifications::service::{self as notifications, Notice};
-use crate::patients::access::{patient_id_of_user, require_chart_access, treats, ChartUse};
+use crate::patients::access::{patient_id_of_user, require_chart_access, treats, user_of_patient, ChartUse};
 use chrono::Utc;
 use sqlx::{Connection, PgConnection};
 
@@ -240,7 +240,7 @@ async fn use_refill(tx: &mut PgConnection, prescription_id: i64) -> AppResult<()
 }
 
 async fn tell_patient(tx: &mut PgConnection, clinic: &Clinic, patient_id: i64, title: &str, body: String) -> AppResult<()> {
-    match db::patient_user(tx, patient_id).await? {
+    match user_of_patient(tx, patient_id).await? {
         Some(user) => tell(tx, clinic, user, title, body, "/medications").await,
         None => Ok(()),
     }

@@ -21,7 +21,7 @@ fn query(from: Option<String>, to: Option<String>, currency: Option<String>) -> 
 #[cfg(feature = "ssr")]
 fn today() -> Result<NaiveDate, ApiError> {
     let clinic = crate::extract::from_context::<std::sync::Arc<crate::clinic::Clinic>>()?;
-    Ok(chrono::Utc::now().with_timezone(&clinic.timezone).date_naive())
+    Ok(clinic.today())
 }
 
 #[server(prefix = "/sfn", endpoint = "revenue_report")]

@@ -14,7 +14,7 @@ use crate::billing::PaymentMethod;
 use crate::clinic::Clinic;
 use crate::error::{AppError, AppResult};
 use crate::money::parse_currency;
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::PgConnection;
 use std::collections::BTreeMap;
 
@@ -25,12 +25,8 @@ fn may_read_reports(actor: &Actor) -> AppResult<()> {
     }
 }
 
-fn today(clinic: &Clinic) -> NaiveDate {
-    Utc::now().with_timezone(&clinic.timezone).date_naive()
-}
-
 fn range(clinic: &Clinic, query: &ReportQuery) -> AppResult<DateRange> {
-    DateRange::parse(query.from.as_deref(), query.to.as_deref(), today(clinic)).map_err(AppError::validation)
+    DateRange::parse(query.from.as_deref(), query.to.as_deref(), clinic.today()).map_err(AppError::validation)
 }
 
 pub async fn revenue(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, query: &ReportQuery) -> AppResult<RevenueSummary> {
@@ -52,7 +48,7 @@ pub async fn revenue(conn: &mut PgConnection, clinic: &Clinic, actor: &Actor, qu
         by_specialization: by_specialization(&doctors),
         by_doctor: doctors,
         by_method: by_method(&methods),
-        ageing: ageing(today(clinic), &days),
+        ageing: ageing(clinic.today(), &days),
         currency,
         currencies,
     })
